@@ -1,0 +1,156 @@
+//! Reading a data set from a CSV file: every column but the target is an input.
+
+use super::{CsvTarget, Dataset};
+use crate::suggest::did_you_mean;
+use std::path::{Path, PathBuf};
+
+/// What can go wrong reading a CSV data file.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    #[error("cannot read data file `{}`: {source}; check `data.path` (relative paths start at the experiment file's folder)", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}`, line {line}: {message}", path.display())]
+    Malformed {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error("`{}`, line {line}, column `{column}`: {found} is not a number; write a number there or remove the row", path.display())]
+    NotNumber {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        found: String,
+    },
+    #[error("`{}` has no target column `{target}` (columns: {columns}){hint}; set `data.target` to one of them", path.display())]
+    NoTarget {
+        path: PathBuf,
+        target: String,
+        columns: String,
+        hint: String,
+    },
+    #[error("`{}` holds no data rows; add rows below the header", path.display())]
+    Empty { path: PathBuf },
+}
+
+pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Dataset, CsvError> {
+    let malformed = |line: u64, message: String| CsvError::Malformed {
+        path: path.to_owned(),
+        line,
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(header)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| match e.into_kind() {
+            csv::ErrorKind::Io(source) => CsvError::Open {
+                path: path.to_owned(),
+                source,
+            },
+            other => malformed(1, format!("{other:?}")),
+        })?;
+    let names: Vec<String> = if header {
+        let h = reader
+            .headers()
+            .map_err(|e| malformed(1, e.to_string()))?;
+        h.iter().map(str::to_owned).collect()
+    } else {
+        Vec::new()
+    };
+    let no_target = |columns: String, hint: String, target: String| CsvError::NoTarget {
+        path: path.to_owned(),
+        target,
+        columns,
+        hint,
+    };
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    let mut width = None;
+    let mut target_col = None;
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            let msg = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!(
+                    "{len} cells where the rows above have {expected_len}; give every row the same number of cells"
+                ),
+                _ => e.to_string(),
+            };
+            malformed(line, msg)
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let cols = *width.get_or_insert(record.len());
+        let t = match target_col {
+            Some(t) => t,
+            None => {
+                let t = resolve_target(target, &names, cols).map_err(|(c, h, t)| no_target(c, h, t))?;
+                target_col = Some(t);
+                t
+            }
+        };
+        for (j, cell) in record.iter().enumerate() {
+            let value = cell.parse::<f64>().ok().filter(|v| v.is_finite());
+            let Some(value) = value else {
+                return Err(CsvError::NotNumber {
+                    path: path.to_owned(),
+                    line,
+                    column: names.get(j).cloned().unwrap_or_else(|| (j + 1).to_string()),
+                    found: if cell.is_empty() {
+                        "an empty cell".into()
+                    } else {
+                        format!("`{cell}`")
+                    },
+                });
+            };
+            if j == t {
+                y.push(value);
+            } else {
+                x.push(value);
+            }
+        }
+    }
+    let Some(cols) = width else {
+        // Still report a wrong target name for a header-only file.
+        if header {
+            resolve_target(target, &names, names.len()).map_err(|(c, h, t)| no_target(c, h, t))?;
+        }
+        return Err(CsvError::Empty {
+            path: path.to_owned(),
+        });
+    };
+    let rows = y.len();
+    Ok(Dataset::new(x, y, rows, cols - 1, 1))
+}
+
+/// The target's column index, or the pieces of a [`CsvError::NoTarget`].
+fn resolve_target(
+    target: &CsvTarget,
+    names: &[String],
+    cols: usize,
+) -> Result<usize, (String, String, String)> {
+    let listing = || {
+        if names.is_empty() {
+            format!("{cols} unnamed, numbered from 0")
+        } else {
+            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        }
+    };
+    match target {
+        CsvTarget::Name(name) => match names.iter().position(|n| n == name) {
+            Some(i) => Ok(i),
+            None => Err((
+                listing(),
+                did_you_mean(name, names.iter().map(String::as_str)),
+                name.clone(),
+            )),
+        },
+        CsvTarget::Index(i) if *i < cols && cols >= 2 => Ok(*i),
+        CsvTarget::Index(i) => Err((listing(), String::new(), i.to_string())),
+    }
+}

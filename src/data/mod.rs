@@ -1,0 +1,244 @@
+//! Data sets: the generated ones (moons, circles), the logic gates, inline tables and CSV
+//! files, and the held-out split.
+//!
+//! A [`DataSpec`] is the validated `[data]` section; [`DataSpec::load`] turns it into a
+//! [`Dataset`]. The generator that draws the data is handed back so that initial weights can
+//! continue its stream, as a script that seeds NumPy once does.
+
+mod csv_file;
+mod generate;
+
+pub use csv_file::CsvError;
+
+use crate::rng::RandomState;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Samples as row-major matrices: `x` is `rows x inputs`, `y` is `rows x outputs`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub rows: usize,
+    pub inputs: usize,
+    pub outputs: usize,
+}
+
+/// The two-input truth tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gate {
+    Xor,
+    Or,
+    And,
+}
+
+/// Where the samples come from (validated).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    Moons {
+        samples: usize,
+        noise: Option<f64>,
+        shuffle: bool,
+    },
+    Circles {
+        samples: usize,
+        noise: Option<f64>,
+        factor: f64,
+        shuffle: bool,
+    },
+    Gate(Gate),
+    Table {
+        inputs: Vec<Vec<f64>>,
+        targets: Vec<Vec<f64>>,
+    },
+    Csv {
+        path: PathBuf,
+        target: CsvTarget,
+        header: bool,
+    },
+}
+
+/// Which CSV column holds the target.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CsvTarget {
+    Name(String),
+    Index(usize),
+}
+
+/// The validated `[data]` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataSpec {
+    pub source: Source,
+    /// Seed of the generator that draws the data (and, on request, the initial weights).
+    pub seed: u32,
+    /// Fraction of rows held out for testing, in `[0, 1)`.
+    pub test_fraction: f64,
+    /// Seed of the split's own generator.
+    pub split_seed: u32,
+}
+
+/// A loaded data set, split into training and (optional) held-out rows.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub train: Dataset,
+    pub test: Option<Dataset>,
+    /// The data generator, positioned right after the data.
+    pub rng: RandomState,
+}
+
+impl DataSpec {
+    /// Builds the samples and splits them.
+    pub fn load(&self) -> Result<Loaded, CsvError> {
+        let mut rng = RandomState::new(self.seed);
+        let all = match &self.source {
+            Source::Moons {
+                samples,
+                noise,
+                shuffle,
+            } => {
+                let (x, y) = generate::moons(*samples, *noise, *shuffle, &mut rng);
+                Dataset::new(x, y, *samples, 2, 1)
+            }
+            Source::Circles {
+                samples,
+                noise,
+                factor,
+                shuffle,
+            } => {
+                let (x, y) = generate::circles(*samples, *noise, *factor, *shuffle, &mut rng);
+                Dataset::new(x, y, *samples, 2, 1)
+            }
+            Source::Gate(gate) => gate.table(),
+            Source::Table { inputs, targets } => Dataset::from_rows(inputs, targets),
+            Source::Csv {
+                path,
+                target,
+                header,
+            } => csv_file::read(path, target, *header)?,
+        };
+        let (train, test) = split(all, self.test_fraction, self.split_seed);
+        Ok(Loaded { train, test, rng })
+    }
+}
+
+impl Gate {
+    fn table(self) -> Dataset {
+        let inputs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+        let y = inputs
+            .iter()
+            .map(|&[a, b]| {
+                let (a, b) = (a == 1.0, b == 1.0);
+                let on = match self {
+                    Gate::Xor => a != b,
+                    Gate::Or => a || b,
+                    Gate::And => a && b,
+                };
+                if on {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Dataset::new(inputs.concat(), y, 4, 2, 1)
+    }
+}
+
+impl Dataset {
+    pub fn new(x: Vec<f64>, y: Vec<f64>, rows: usize, inputs: usize, outputs: usize) -> Self {
+        debug_assert_eq!(x.len(), rows * inputs);
+        debug_assert_eq!(y.len(), rows * outputs);
+        Self {
+            x,
+            y,
+            rows,
+            inputs,
+            outputs,
+        }
+    }
+
+    /// From rectangular rows (checked by validation).
+    pub fn from_rows(inputs: &[Vec<f64>], targets: &[Vec<f64>]) -> Self {
+        Self::new(
+            inputs.concat(),
+            targets.concat(),
+            inputs.len(),
+            inputs[0].len(),
+            targets[0].len(),
+        )
+    }
+
+    /// The rows `idx`, in that order.
+    pub fn select(&self, idx: &[usize]) -> Self {
+        let pick = |m: &[f64], w: usize| -> Vec<f64> {
+            idx.iter().flat_map(|&i| &m[i * w..(i + 1) * w]).copied().collect()
+        };
+        Self::new(
+            pick(&self.x, self.inputs),
+            pick(&self.y, self.outputs),
+            idx.len(),
+            self.inputs,
+            self.outputs,
+        )
+    }
+
+    /// True when every target is 0 or 1, so that accuracy means something.
+    pub fn is_classification(&self) -> bool {
+        self.y.iter().all(|&v| v == 0.0 || v == 1.0)
+    }
+}
+
+/// Splits as scikit-learn's `train_test_split(test_size=fraction, random_state=seed)` does:
+/// `ceil(fraction * rows)` test rows, taken first from a permutation of the rows.
+fn split(all: Dataset, fraction: f64, seed: u32) -> (Dataset, Option<Dataset>) {
+    if fraction == 0.0 {
+        return (all, None);
+    }
+    let (train, test) = split_indices(all.rows, fraction, seed);
+    (all.select(&train), Some(all.select(&test)))
+}
+
+/// The `(train, test)` row indices of [`split`].
+pub fn split_indices(rows: usize, fraction: f64, seed: u32) -> (Vec<usize>, Vec<usize>) {
+    let n_test = (fraction * rows as f64).ceil() as usize;
+    let perm = RandomState::new(seed).permutation(rows);
+    (perm[n_test..].to_vec(), perm[..n_test].to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Fixture;
+
+    fn as_f64(v: &[usize]) -> Vec<f64> {
+        v.iter().map(|&i| i as f64).collect()
+    }
+
+    #[test]
+    fn split_matches_train_test_split() {
+        let fx = Fixture::load("data.toml");
+        let (tr, te) = split_indices(100, 0.25, 4);
+        fx.assert_exact("split_100_0.25_seed_4_train", &as_f64(&tr));
+        fx.assert_exact("split_100_0.25_seed_4_test", &as_f64(&te));
+        let (tr, te) = split_indices(7, 0.3, 0);
+        fx.assert_exact("split_7_0.3_seed_0_train", &as_f64(&tr));
+        fx.assert_exact("split_7_0.3_seed_0_test", &as_f64(&te));
+    }
+
+    #[test]
+    fn gates_are_their_truth_tables() {
+        assert_eq!(Gate::Xor.table().y, [0.0, 1.0, 1.0, 0.0]);
+        assert_eq!(Gate::Or.table().y, [0.0, 1.0, 1.0, 1.0]);
+        assert_eq!(Gate::And.table().y, [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(Gate::And.table().x, [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn select_keeps_rows_together() {
+        let d = Dataset::new(vec![1., 2., 3., 4., 5., 6.], vec![0., 1., 0.], 3, 2, 1);
+        let s = d.select(&[2, 0]);
+        assert_eq!(s.x, [5., 6., 1., 2.]);
+        assert_eq!(s.y, [0., 0.]);
+    }
+}

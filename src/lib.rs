@@ -1,0 +1,8 @@
+//! runner: an experiment runner for small neural networks.
+
+pub mod data;
+pub mod rng;
+pub mod suggest;
+
+#[cfg(test)]
+mod fixtures;
