@@ -9,7 +9,9 @@ pub struct Fixture(BTreeMap<String, Vec<f64>>);
 
 impl Fixture {
     pub fn load(name: &str) -> Self {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
         let text = std::fs::read_to_string(&path).expect("fixture file");
         Fixture(toml::from_str(&text).expect("fixture parses"))
     }
@@ -25,7 +27,11 @@ impl Fixture {
         let want = self.get(key);
         assert_eq!(got.len(), want.len(), "{key}: length");
         for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            assert_eq!(g.to_bits(), w.to_bits(), "{key}[{i}]: got {g:e}, numpy {w:e}");
+            assert_eq!(
+                g.to_bits(),
+                w.to_bits(),
+                "{key}[{i}]: got {g:e}, numpy {w:e}"
+            );
         }
     }
 

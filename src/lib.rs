@@ -1,6 +1,7 @@
 //! runner: an experiment runner for small neural networks.
 
 pub mod data;
+pub mod network;
 pub mod rng;
 pub mod suggest;
 

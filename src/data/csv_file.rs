@@ -54,9 +54,7 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
             other => malformed(1, format!("{other:?}")),
         })?;
     let names: Vec<String> = if header {
-        let h = reader
-            .headers()
-            .map_err(|e| malformed(1, e.to_string()))?;
+        let h = reader.headers().map_err(|e| malformed(1, e.to_string()))?;
         h.iter().map(str::to_owned).collect()
     } else {
         Vec::new()
@@ -89,7 +87,8 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
         let t = match target_col {
             Some(t) => t,
             None => {
-                let t = resolve_target(target, &names, cols).map_err(|(c, h, t)| no_target(c, h, t))?;
+                let t =
+                    resolve_target(target, &names, cols).map_err(|(c, h, t)| no_target(c, h, t))?;
                 target_col = Some(t);
                 t
             }
@@ -138,7 +137,11 @@ fn resolve_target(
         if names.is_empty() {
             format!("{cols} unnamed, numbered from 0")
         } else {
-            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
     match target {

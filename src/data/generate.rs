@@ -28,8 +28,14 @@ pub fn moons(
     let n_in = samples - n_out;
     let outer = linspace(0.0, std::f64::consts::PI, n_out, true);
     let inner = linspace(0.0, std::f64::consts::PI, n_in, true);
-    let xs = outer.iter().map(|t| t.cos()).chain(inner.iter().map(|t| 1.0 - t.cos()));
-    let ys = outer.iter().map(|t| t.sin()).chain(inner.iter().map(|t| 1.0 - t.sin() - 0.5));
+    let xs = outer
+        .iter()
+        .map(|t| t.cos())
+        .chain(inner.iter().map(|t| 1.0 - t.cos()));
+    let ys = outer
+        .iter()
+        .map(|t| t.sin())
+        .chain(inner.iter().map(|t| 1.0 - t.sin() - 0.5));
     finish(xs.zip(ys).collect(), n_out, noise, shuffle, rng)
 }
 
@@ -112,7 +118,10 @@ mod tests {
         let (x, y) = circles(51, Some(0.05), 0.5, true, &mut rng);
         fx.assert_exact("circles_51_noise_0.05_factor_0.5_seed_1_x", &x);
         fx.assert_exact("circles_51_noise_0.05_factor_0.5_seed_1_y", &y);
-        fx.assert_exact("circles_51_noise_0.05_factor_0.5_seed_1_then_normal", &[rng.gauss()]);
+        fx.assert_exact(
+            "circles_51_noise_0.05_factor_0.5_seed_1_then_normal",
+            &[rng.gauss()],
+        );
         let (x, y) = circles(10, None, 0.8, true, &mut RandomState::new(2));
         fx.assert_exact("circles_10_nonoise_seed_2_x", &x);
         fx.assert_exact("circles_10_nonoise_seed_2_y", &y);

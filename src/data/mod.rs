@@ -172,7 +172,10 @@ impl Dataset {
     /// The rows `idx`, in that order.
     pub fn select(&self, idx: &[usize]) -> Self {
         let pick = |m: &[f64], w: usize| -> Vec<f64> {
-            idx.iter().flat_map(|&i| &m[i * w..(i + 1) * w]).copied().collect()
+            idx.iter()
+                .flat_map(|&i| &m[i * w..(i + 1) * w])
+                .copied()
+                .collect()
         };
         Self::new(
             pick(&self.x, self.inputs),
@@ -231,7 +234,10 @@ mod tests {
         assert_eq!(Gate::Xor.table().y, [0.0, 1.0, 1.0, 0.0]);
         assert_eq!(Gate::Or.table().y, [0.0, 1.0, 1.0, 1.0]);
         assert_eq!(Gate::And.table().y, [0.0, 0.0, 0.0, 1.0]);
-        assert_eq!(Gate::And.table().x, [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
+        assert_eq!(
+            Gate::And.table().x,
+            [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]
+        );
     }
 
     #[test]

@@ -1,0 +1,43 @@
+//! Activation functions, applied in place, and their derivatives taken from the stored
+//! activations (σ' = a(1−a), tanh' = 1−a²), so the backward pass never recomputes an exp.
+
+use serde::{Deserialize, Serialize};
+
+/// An elementwise activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// `1 / (1 + exp(-z))`, the tutorials' choice (and the default).
+    Sigmoid,
+    Tanh,
+    /// `max(z, 0)`.
+    Relu,
+    /// `z`, for regression outputs.
+    Identity,
+}
+
+impl Activation {
+    pub const NAMES: [&'static str; 4] = ["sigmoid", "tanh", "relu", "identity"];
+
+    /// Replaces each pre-activation `z` with its activation.
+    pub fn apply(self, z: &mut [f64]) {
+        match self {
+            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::Identity => {}
+        }
+    }
+
+    /// Multiplies each upstream gradient `d` by the derivative at the activation `a`.
+    pub fn scale_by_derivative(self, a: &[f64], d: &mut [f64]) {
+        debug_assert_eq!(a.len(), d.len());
+        let pairs = d.iter_mut().zip(a);
+        match self {
+            Activation::Sigmoid => pairs.for_each(|(d, &a)| *d *= a * (1.0 - a)),
+            Activation::Tanh => pairs.for_each(|(d, &a)| *d *= 1.0 - a * a),
+            Activation::Relu => pairs.for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
+            Activation::Identity => {}
+        }
+    }
+}

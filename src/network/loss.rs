@@ -1,0 +1,59 @@
+//! Loss functions: their value and their gradient with respect to the output layer's
+//! pre-activation (the output delta).
+
+use super::Activation;
+use serde::{Deserialize, Serialize};
+
+/// A training loss over all samples and outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// `½ Σ (ŷ − y)²`, summed over samples: the tutorials' loss (and the default).
+    HalfSse,
+    /// `mean (ŷ − y)²` over samples and outputs.
+    Mse,
+    /// Binary cross-entropy `−mean [y ln ŷ + (1 − y) ln(1 − ŷ)]`; needs a sigmoid output.
+    /// `ŷ` is clipped to `[ε, 1 − ε]` (machine ε) so a saturated output gives a finite loss.
+    Bce,
+}
+
+impl Loss {
+    pub const NAMES: [&'static str; 3] = ["half_sse", "mse", "bce"];
+
+    /// The loss of predictions `a` against targets `y`.
+    pub fn value(self, a: &[f64], y: &[f64]) -> f64 {
+        let count = a.len() as f64;
+        let pairs = a.iter().zip(y);
+        match self {
+            Loss::HalfSse => 0.5 * pairs.map(|(a, y)| (a - y) * (a - y)).sum::<f64>(),
+            Loss::Mse => pairs.map(|(a, y)| (a - y) * (a - y)).sum::<f64>() / count,
+            Loss::Bce => {
+                let eps = f64::EPSILON;
+                let s: f64 = pairs
+                    .map(|(&a, &y)| {
+                        let a = a.clamp(eps, 1.0 - eps);
+                        y * a.ln() + (1.0 - y) * (1.0 - a).ln()
+                    })
+                    .sum();
+                -s / count
+            }
+        }
+    }
+
+    /// Writes `∂loss/∂z` for the output layer into `delta`, given its activations `a`.
+    pub fn output_delta(self, output: Activation, a: &[f64], y: &[f64], delta: &mut [f64]) {
+        let count = a.len() as f64;
+        let it = delta.iter_mut().zip(a.iter().zip(y));
+        match self {
+            Loss::HalfSse => it.for_each(|(d, (a, y))| *d = a - y),
+            Loss::Mse => it.for_each(|(d, (a, y))| *d = 2.0 * (a - y) / count),
+            // With a sigmoid output, ∂bce/∂z simplifies to (ŷ − y)/count: no division by
+            // ŷ(1 − ŷ), which would blow up as the output saturates.
+            Loss::Bce => {
+                it.for_each(|(d, (a, y))| *d = (a - y) / count);
+                return;
+            }
+        }
+        output.scale_by_derivative(a, delta);
+    }
+}

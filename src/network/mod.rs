@@ -1,0 +1,239 @@
+//! Fully connected networks: their shape, parameter layout, and the forward and backward
+//! passes as kernels on views into a preallocated [`Workspace`].
+//!
+//! All matrices are column-major so faer can view them without copying. Parameters live in
+//! one flat vector, layer by layer: the weights (`fan_in x fan_out`), then the bias if any.
+//! The gradient has the same layout, so an update is one loop over both.
+
+mod activation;
+mod loss;
+
+pub use activation::Activation;
+pub use loss::Loss;
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+
+/// The validated `[model]` section, with the widths the data fixes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Architecture {
+    pub inputs: usize,
+    /// Hidden layer widths; empty for a perceptron.
+    pub hidden: Vec<usize>,
+    pub outputs: usize,
+    /// Activation of the hidden layers.
+    pub activation: Activation,
+    /// Activation of the output layer.
+    pub output: Activation,
+    pub bias: bool,
+}
+
+/// One layer's place in the flat parameter vector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerShape {
+    pub fan_in: usize,
+    pub fan_out: usize,
+    /// Offset of the weights, `fan_in x fan_out` column-major.
+    pub w: usize,
+    /// Offset of the bias (`fan_out` values), if the layer has one.
+    pub b: Option<usize>,
+    pub activation: Activation,
+}
+
+impl LayerShape {
+    pub fn weights<'a>(&self, params: &'a [f64]) -> MatRef<'a, f64> {
+        let len = self.fan_in * self.fan_out;
+        MatRef::from_column_major_slice(&params[self.w..self.w + len], self.fan_in, self.fan_out)
+    }
+}
+
+impl Architecture {
+    /// The layers in order, with their parameter offsets.
+    pub fn layers(&self) -> Vec<LayerShape> {
+        let widths: Vec<usize> = std::iter::once(self.inputs)
+            .chain(self.hidden.iter().copied())
+            .chain(std::iter::once(self.outputs))
+            .collect();
+        let last = widths.len() - 2;
+        let mut offset = 0;
+        (0..=last)
+            .map(|l| {
+                let (fan_in, fan_out) = (widths[l], widths[l + 1]);
+                let w = offset;
+                offset += fan_in * fan_out;
+                let b = self.bias.then(|| {
+                    offset += fan_out;
+                    offset - fan_out
+                });
+                let activation = if l == last {
+                    self.output
+                } else {
+                    self.activation
+                };
+                LayerShape {
+                    fan_in,
+                    fan_out,
+                    w,
+                    b,
+                    activation,
+                }
+            })
+            .collect()
+    }
+
+    pub fn param_count(&self) -> usize {
+        self.layers()
+            .iter()
+            .map(|l| l.fan_in * l.fan_out + if l.b.is_some() { l.fan_out } else { 0 })
+            .sum()
+    }
+}
+
+/// Per-layer activations and deltas for a fixed number of rows, allocated once per run.
+pub struct Workspace {
+    pub rows: usize,
+    /// `acts[l]`: layer `l`'s output, `rows x fan_out` column-major.
+    pub acts: Vec<Vec<f64>>,
+    /// `deltas[l]`: ∂loss/∂z of layer `l`, same shape as `acts[l]`.
+    pub deltas: Vec<Vec<f64>>,
+}
+
+impl Workspace {
+    pub fn new(layers: &[LayerShape], rows: usize) -> Self {
+        let bufs = || layers.iter().map(|l| vec![0.0; rows * l.fan_out]).collect();
+        Self {
+            rows,
+            acts: bufs(),
+            deltas: bufs(),
+        }
+    }
+
+    /// The network's output, `rows x outputs` column-major.
+    pub fn output(&self) -> &[f64] {
+        self.acts.last().expect("a network has an output layer")
+    }
+}
+
+/// Forward pass of `x` (`rows x inputs`, column-major) into `ws.acts`.
+pub fn forward(layers: &[LayerShape], params: &[f64], x: &[f64], ws: &mut Workspace) {
+    let n = ws.rows;
+    for (l, layer) in layers.iter().enumerate() {
+        let (before, rest) = ws.acts.split_at_mut(l);
+        let input = if l == 0 { x } else { &before[l - 1] };
+        let input = MatRef::from_column_major_slice(input, n, layer.fan_in);
+        let out = &mut rest[0];
+        matmul(
+            MatMut::from_column_major_slice_mut(out, n, layer.fan_out),
+            Accum::Replace,
+            input,
+            layer.weights(params),
+            1.0,
+            Par::Seq,
+        );
+        if let Some(b) = layer.b {
+            for (col, &bias) in out.chunks_exact_mut(n).zip(&params[b..b + layer.fan_out]) {
+                col.iter_mut().for_each(|v| *v += bias);
+            }
+        }
+        layer.activation.apply(out);
+    }
+}
+
+/// Backward pass after [`forward`]: writes ∂loss/∂params into `grad`.
+///
+/// `xt` is the transposed input (`inputs x rows`, column-major), kept as a copy because a
+/// product with a transposed left operand is several times slower at these shapes.
+pub fn backward(
+    layers: &[LayerShape],
+    params: &[f64],
+    xt: &[f64],
+    y: &[f64],
+    loss: Loss,
+    ws: &mut Workspace,
+    grad: &mut [f64],
+) {
+    let n = ws.rows;
+    let last = layers.len() - 1;
+    loss.output_delta(
+        layers[last].activation,
+        &ws.acts[last],
+        y,
+        &mut ws.deltas[last],
+    );
+    for l in (0..=last).rev() {
+        let layer = &layers[l];
+        let delta = MatRef::from_column_major_slice(&ws.deltas[l], n, layer.fan_out);
+        let input_t = if l == 0 {
+            MatRef::from_column_major_slice(xt, layer.fan_in, n)
+        } else {
+            MatRef::from_column_major_slice(&ws.acts[l - 1], n, layer.fan_in).transpose()
+        };
+        let gw = &mut grad[layer.w..layer.w + layer.fan_in * layer.fan_out];
+        matmul(
+            MatMut::from_column_major_slice_mut(gw, layer.fan_in, layer.fan_out),
+            Accum::Replace,
+            input_t,
+            delta,
+            1.0,
+            Par::Seq,
+        );
+        if let Some(b) = layer.b {
+            for (g, col) in grad[b..b + layer.fan_out]
+                .iter_mut()
+                .zip(ws.deltas[l].chunks_exact(n))
+            {
+                *g = col.iter().sum();
+            }
+        }
+        if l > 0 {
+            let (below, above) = ws.deltas.split_at_mut(l);
+            let upstream = MatRef::from_column_major_slice(&above[0], n, layer.fan_out);
+            matmul(
+                MatMut::from_column_major_slice_mut(&mut below[l - 1], n, layer.fan_in),
+                Accum::Replace,
+                upstream,
+                layer.weights(params).transpose(),
+                1.0,
+                Par::Seq,
+            );
+            layers[l - 1]
+                .activation
+                .scale_by_derivative(&ws.acts[l - 1], &mut below[l - 1]);
+        }
+    }
+}
+
+/// Fraction of rows classified correctly: a single output is read as 1 when ≥ 0.5, several
+/// outputs by their largest value. `a` and `y` are `rows x outputs` column-major.
+pub fn accuracy(a: &[f64], y: &[f64], rows: usize) -> f64 {
+    let outputs = a.len() / rows;
+    let correct = (0..rows)
+        .filter(|&i| {
+            if outputs == 1 {
+                (a[i] >= 0.5) == (y[i] >= 0.5)
+            } else {
+                let argmax = |m: &[f64]| {
+                    (0..outputs)
+                        .max_by(|&p, &q| m[p * rows + i].total_cmp(&m[q * rows + i]))
+                        .unwrap_or(0)
+                };
+                argmax(a) == argmax(y)
+            }
+        })
+        .count();
+    correct as f64 / rows as f64
+}
+
+/// Transposes a row-major `rows x cols` matrix into column-major order (and back).
+pub fn transpose(m: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    let mut out = vec![0.0; m.len()];
+    for i in 0..rows {
+        for j in 0..cols {
+            out[j * rows + i] = m[i * cols + j];
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,157 @@
+//! The forward pass and losses against NumPy; the backward pass against finite differences.
+
+use super::*;
+use crate::fixtures::Fixture;
+use crate::rng::RandomState;
+
+fn arch(
+    inputs: usize,
+    hidden: &[usize],
+    outputs: usize,
+    act: Activation,
+    out: Activation,
+    bias: bool,
+) -> Architecture {
+    Architecture {
+        inputs,
+        hidden: hidden.to_vec(),
+        outputs,
+        activation: act,
+        output: out,
+        bias,
+    }
+}
+
+fn act_name(a: Activation) -> &'static str {
+    Activation::NAMES[a as usize]
+}
+
+const ALL: [Activation; 4] = [
+    Activation::Sigmoid,
+    Activation::Tanh,
+    Activation::Relu,
+    Activation::Identity,
+];
+
+#[test]
+fn forward_and_losses_match_numpy() {
+    let fx = Fixture::load("network.toml");
+    let (rows, widths) = (6, [3, 5, 4, 2]);
+    for hidden in ALL {
+        for output in [Activation::Sigmoid, Activation::Identity] {
+            let a = arch(3, &widths[1..3], 2, hidden, output, true);
+            let layers = a.layers();
+            let mut params = vec![0.0; a.param_count()];
+            for (l, layer) in layers.iter().enumerate() {
+                let w = transpose(fx.get(&format!("w{l}")), layer.fan_in, layer.fan_out);
+                params[layer.w..layer.w + w.len()].copy_from_slice(&w);
+                let b = fx.get(&format!("b{l}"));
+                let off = layer.b.unwrap();
+                params[off..off + b.len()].copy_from_slice(b);
+            }
+            let x = transpose(fx.get("x"), rows, 3);
+            let y = transpose(fx.get("y"), rows, 2);
+            let mut ws = Workspace::new(&layers, rows);
+            forward(&layers, &params, &x, &mut ws);
+            let name = format!("{}_{}", act_name(hidden), act_name(output));
+            let out = transpose(ws.output(), 2, rows);
+            fx.assert_close(&format!("out_{name}"), &out, 1e-13);
+            let half = Loss::HalfSse.value(ws.output(), &y);
+            fx.assert_close(&format!("half_sse_{name}"), &[half], 1e-13);
+            let mse = Loss::Mse.value(ws.output(), &y);
+            fx.assert_close(&format!("mse_{name}"), &[mse], 1e-13);
+            if output == Activation::Sigmoid {
+                let bce = Loss::Bce.value(ws.output(), &y);
+                fx.assert_close(&format!("bce_{name}"), &[bce], 1e-13);
+            }
+        }
+    }
+}
+
+/// The loss at `params`, by a fresh forward pass.
+fn loss_at(a: &Architecture, loss: Loss, params: &[f64], x: &[f64], y: &[f64], rows: usize) -> f64 {
+    let layers = a.layers();
+    let mut ws = Workspace::new(&layers, rows);
+    forward(&layers, params, x, &mut ws);
+    loss.value(ws.output(), y)
+}
+
+#[test]
+fn gradients_match_finite_differences() {
+    let mut rng = RandomState::new(2024);
+    let shapes: [(usize, &[usize], usize); 6] = [
+        (2, &[], 1),
+        (3, &[4], 1),
+        (2, &[5, 3], 2),
+        (4, &[3, 3, 2], 1),
+        (1, &[7], 3),
+        (3, &[2], 1),
+    ];
+    let mut checked = 0;
+    for (case, &(inputs, hidden, outputs)) in shapes.iter().enumerate() {
+        for (k, hidden_act) in ALL.iter().enumerate() {
+            for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
+                let output = match loss {
+                    Loss::Bce => Activation::Sigmoid,
+                    _ => ALL[(case + k) % 4],
+                };
+                let bias = (case + k) % 2 == 0;
+                let a = arch(inputs, hidden, outputs, *hidden_act, output, bias);
+                let rows = 3 + case;
+                let x: Vec<f64> = (0..rows * inputs).map(|_| rng.uniform(-2.0, 2.0)).collect();
+                let xt = transpose(&x, inputs, rows);
+                let y: Vec<f64> = (0..rows * outputs)
+                    .map(|_| (rng.random_sample() > 0.5) as u8 as f64)
+                    .collect();
+                let params: Vec<f64> = (0..a.param_count()).map(|_| rng.normal(0.0, 0.7)).collect();
+
+                let layers = a.layers();
+                let mut ws = Workspace::new(&layers, rows);
+                let mut grad = vec![0.0; params.len()];
+                forward(&layers, &params, &x, &mut ws);
+                backward(&layers, &params, &xt, &y, loss, &mut ws, &mut grad);
+
+                for i in 0..params.len() {
+                    let h = 1e-6;
+                    let mut p = params.clone();
+                    p[i] += h;
+                    let up = loss_at(&a, loss, &p, &x, &y, rows);
+                    p[i] -= 2.0 * h;
+                    let down = loss_at(&a, loss, &p, &x, &y, rows);
+                    let fd = (up - down) / (2.0 * h);
+                    let tol = 1e-6 * (1.0 + fd.abs());
+                    assert!(
+                        (grad[i] - fd).abs() <= tol,
+                        "{a:?} {loss:?} param {i}: backward {} vs finite difference {fd}",
+                        grad[i]
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} gradients checked");
+}
+
+#[test]
+fn layout_places_bias_after_weights() {
+    let a = arch(2, &[3], 1, Activation::Sigmoid, Activation::Sigmoid, true);
+    let l = a.layers();
+    assert_eq!((l[0].w, l[0].b, l[1].w, l[1].b), (0, Some(6), 9, Some(12)));
+    assert_eq!(a.param_count(), 13);
+    let a = arch(2, &[], 1, Activation::Sigmoid, Activation::Sigmoid, false);
+    assert_eq!(a.param_count(), 2);
+}
+
+#[test]
+fn accuracy_thresholds_single_outputs_and_argmaxes_several() {
+    assert_eq!(
+        accuracy(&[0.2, 0.7, 0.5, 0.4], &[0.0, 1.0, 0.0, 1.0], 4),
+        0.5
+    );
+    // Two rows, two outputs, column-major: row 0 = (0.9, 0.1), row 1 = (0.3, 0.6).
+    assert_eq!(
+        accuracy(&[0.9, 0.3, 0.1, 0.6], &[1.0, 1.0, 0.0, 0.0], 2),
+        0.5
+    );
+}
