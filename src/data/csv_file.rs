@@ -7,11 +7,8 @@ use std::path::{Path, PathBuf};
 /// What can go wrong reading a CSV data file.
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
-    #[error("cannot read data file `{}`: {source}; check `data.path` (relative paths start at the experiment file's folder)", path.display())]
-    Open {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot read data file `{}`: {cause}; check `data.path` (relative paths start at the experiment file's folder)", path.display())]
+    Open { path: PathBuf, cause: std::io::Error },
     #[error("`{}`, line {line}: {message}", path.display())]
     Malformed {
         path: PathBuf,
@@ -47,9 +44,9 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
         .trim(csv::Trim::All)
         .from_path(path)
         .map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => CsvError::Open {
+            csv::ErrorKind::Io(cause) => CsvError::Open {
                 path: path.to_owned(),
-                source,
+                cause,
             },
             other => malformed(1, format!("{other:?}")),
         })?;
@@ -154,6 +151,8 @@ fn resolve_target(
             )),
         },
         CsvTarget::Index(i) if *i < cols && cols >= 2 => Ok(*i),
+        CsvTarget::FromEnd(k) if *k <= cols && cols >= 2 => Ok(cols - k),
         CsvTarget::Index(i) => Err((listing(), String::new(), i.to_string())),
+        CsvTarget::FromEnd(k) => Err((listing(), String::new(), format!("-{k}"))),
     }
 }

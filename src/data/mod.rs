@@ -63,7 +63,10 @@ pub enum Source {
 #[derive(Clone, Debug, PartialEq)]
 pub enum CsvTarget {
     Name(String),
+    /// 0-based column index.
     Index(usize),
+    /// Counted from the end: 1 is the last column.
+    FromEnd(usize),
 }
 
 /// The validated `[data]` section.

@@ -1,0 +1,33 @@
+//! Command-line arguments, as parsed (clap derive). [`crate::app::run`] checks and uses them.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Train small neural networks from a TOML experiment file; write per-epoch CSV.
+#[derive(Debug, Parser)]
+#[command(name = "runner", version, about)]
+pub struct Cli {
+    /// The experiment file, e.g. experiments/moons.toml.
+    pub experiment: PathBuf,
+
+    /// Folder for the results [default: results/<experiment name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Replace results of a different experiment already in the output folder.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Override a key (`train.epochs=500`), or sweep it with several values
+    /// (`model.hidden=[2],[4]`). Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    pub sets: Vec<String>,
+
+    /// Runs trained at once [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

@@ -1,0 +1,296 @@
+//! Expanding an experiment into run points: the base sections, overridden by `--set`, crossed
+//! with the `[[variant]]`s and the cartesian product of the `[sweep]` (and multi-valued
+//! `--set`) axes. Works on TOML tables so that any key can be overridden or swept; each point
+//! is then deserialized and validated like a file of its own.
+
+use super::raw::{RawExperiment, SECTIONS};
+use super::Problem;
+use crate::suggest::did_you_mean;
+use toml::{Table, Value};
+
+/// A `--set KEY=VALUE[,VALUE…]` argument: one value overrides, several sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetArg {
+    pub key: String,
+    pub values: Vec<Value>,
+}
+
+/// Parses `KEY=VALUES`, where VALUES is a comma-separated list of TOML values
+/// (`train.epochs=500`, `model.hidden=[2],[4]`, `data.kind=moons` — bare words are strings).
+pub fn parse_set(arg: &str) -> Result<SetArg, String> {
+    let (key, rhs) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}` is not KEY=VALUE; write e.g. `--set train.epochs=500`"))?;
+    let key = key.trim().to_string();
+    let values = match toml::from_str::<Table>(&format!("v = [{rhs}]")) {
+        Ok(mut t) => match t.remove("v") {
+            Some(Value::Array(a)) => a,
+            _ => unreachable!("parsed as an array"),
+        },
+        Err(_) => rhs.split(',').map(|s| Value::String(s.trim().into())).collect(),
+    };
+    if key.is_empty() || values.is_empty() {
+        return Err(format!("`{arg}` needs a key and at least one value, e.g. `--set model.hidden=[2],[4]`"));
+    }
+    Ok(SetArg { key, values })
+}
+
+/// One run before validation.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// The run's whole file: name, description and sections, overrides applied.
+    pub table: Table,
+    pub variant: Option<String>,
+    /// The swept keys and this point's values, in axis order.
+    pub swept: Vec<(String, Value)>,
+}
+
+impl Point {
+    /// Where this point's values come from, for messages.
+    pub fn origin(&self) -> Option<String> {
+        let mut parts: Vec<String> = self.variant.iter().map(|v| format!("variant `{v}`")).collect();
+        if !self.swept.is_empty() {
+            parts.push(format!("sweep point {}", label_of(&self.swept)));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// `key=value` pairs, short keys where they are unambiguous: `hidden=[4] seed=3`.
+pub fn label_of(swept: &[(String, Value)]) -> String {
+    let short = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    swept
+        .iter()
+        .map(|(k, v)| {
+            let clash = swept.iter().filter(|(o, _)| short(o) == short(k)).count() > 1;
+            let name = if clash { k.clone() } else { short(k) };
+            format!("{name}={}", show(v))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A value as a person writes it: strings without quotes, everything else as TOML.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub struct Expanded {
+    pub points: Vec<Point>,
+    /// `variant` (when there are variants), then the swept keys.
+    pub columns: Vec<String>,
+}
+
+pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut base = Table::try_from(raw).expect("raw experiments serialize");
+    base.remove("variant");
+    base.remove("sweep");
+    let mut axes: Vec<(String, Vec<Value>)> = Vec::new();
+    for (key, value) in raw.sweep.iter().flatten() {
+        match axis_values(value) {
+            Ok(values) => axes.push((key.clone(), values)),
+            Err(message) => problems.push(problem(&format!("sweep.\"{key}\""), message)),
+        }
+    }
+    for set in sets {
+        if set.values.len() == 1 {
+            axes.retain(|(k, _)| k != &set.key);
+            set_dotted(&mut base, &set.key, set.values[0].clone());
+        } else if let Some(axis) = axes.iter_mut().find(|(k, _)| k == &set.key) {
+            axis.1 = set.values.clone();
+        } else {
+            axes.push((set.key.clone(), set.values.clone()));
+        }
+    }
+    for (key, values) in &axes {
+        check_values(key, values, "sweep value", &mut problems);
+    }
+    for set in sets.iter().filter(|s| s.values.len() == 1) {
+        check_values(&set.key, &set.values, "--set", &mut problems);
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let variants: Vec<(Option<String>, Table)> = if raw.variants.is_empty() {
+        vec![(None, Table::new())]
+    } else {
+        raw.variants
+            .iter()
+            .map(|v| {
+                let mut t = Table::try_from(v).expect("variants serialize");
+                t.remove("name");
+                (Some(v.name.clone()), t)
+            })
+            .collect()
+    };
+    let mut points = Vec::new();
+    for (variant, overlay) in &variants {
+        for combo in cartesian(&axes) {
+            let mut table = base.clone();
+            merge(&mut table, overlay.clone());
+            for (k, v) in &combo {
+                set_dotted(&mut table, k, v.clone());
+            }
+            points.push(Point {
+                table,
+                variant: variant.clone(),
+                swept: combo,
+            });
+        }
+    }
+    let mut columns: Vec<String> = Vec::new();
+    if !raw.variants.is_empty() {
+        columns.push("variant".into());
+    }
+    columns.extend(axes.iter().map(|(k, _)| k.clone()));
+    Ok(Expanded { points, columns })
+}
+
+fn problem(key: &str, message: String) -> Problem {
+    Problem {
+        key: key.into(),
+        message,
+        origin: None,
+    }
+}
+
+/// Checks each value of an overridden or swept key on its own, so a bad key or value is
+/// reported once, not once per run it would reach.
+fn check_values(key: &str, values: &[Value], what: &str, problems: &mut Vec<Problem>) {
+    let root = key.split('.').next().unwrap_or_default();
+    if !SECTIONS.contains(&root) || !key.contains('.') {
+        let hint = did_you_mean(root, SECTIONS);
+        problems.push(problem(
+            key,
+            format!(
+                "only section keys can be set or swept, written `section.key` with section one of {}{hint}",
+                SECTIONS.map(|s| format!("`{s}`")).join(", ")
+            ),
+        ));
+        return;
+    }
+    for value in values {
+        let mut t = Table::new();
+        set_dotted(&mut t, key, value.clone());
+        if let Err(e) = Value::Table(t).try_into::<RawExperiment>() {
+            problems.push(Problem {
+                key: key.into(),
+                message: super::explain_serde(e.message().trim().to_string()),
+                origin: Some(format!("{what} `{value}`")),
+            });
+            if e.message().contains("unknown field") {
+                return;
+            }
+        }
+    }
+}
+
+/// A sweep axis: a list of values, or `{ range = [start, stop] }` / `[start, stop, step]`
+/// for the integers from start up to (not including) stop.
+fn axis_values(value: &Value) -> Result<Vec<Value>, String> {
+    let fix = "give a non-empty list of values, or `{ range = [start, stop] }` for integers start..stop-1";
+    let values = match value {
+        Value::Array(a) => a.clone(),
+        Value::Table(t) if t.len() == 1 => match t.get("range").and_then(Value::as_array) {
+            Some(r) => {
+                let ints: Option<Vec<i64>> = r.iter().map(Value::as_integer).collect();
+                match ints.as_deref() {
+                    Some(&[start, stop]) => (start..stop).map(Value::Integer).collect(),
+                    Some(&[start, stop, step]) if step > 0 => (start..stop)
+                        .step_by(step as usize)
+                        .map(Value::Integer)
+                        .collect(),
+                    _ => return Err(format!("`{value}` is not a valid range; {fix}")),
+                }
+            }
+            None => return Err(format!("`{value}` is not a sweep; {fix}")),
+        },
+        other => return Err(format!("`{other}` is not a sweep; {fix}")),
+    };
+    if values.is_empty() {
+        return Err(format!("`{value}` sweeps no values; {fix}"));
+    }
+    Ok(values)
+}
+
+/// Every combination of the axes' values, the first axis varying slowest.
+fn cartesian(axes: &[(String, Vec<Value>)]) -> Vec<Vec<(String, Value)>> {
+    let mut combos = vec![Vec::new()];
+    for (key, values) in axes {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                values.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.push((key.clone(), v.clone()));
+                    c
+                })
+            })
+            .collect();
+    }
+    combos
+}
+
+/// Deep-merges `overlay` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut Table, overlay: Table) {
+    for (k, v) in overlay {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Sets `a.b.c = value`, creating tables on the way.
+fn set_dotted(table: &mut Table, key: &str, value: Value) {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let last = parts.pop().expect("split yields at least one part");
+    let mut t = table;
+    for p in parts {
+        let entry = t
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
+        if !entry.is_table() {
+            *entry = Value::Table(Table::new());
+        }
+        t = entry.as_table_mut().expect("just made a table");
+    }
+    t.insert(last.to_string(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_arguments_parse_as_toml_lists() {
+        let s = parse_set("model.hidden=[2],[4]").unwrap();
+        assert_eq!(s.key, "model.hidden");
+        assert_eq!(s.values.len(), 2);
+        assert_eq!(parse_set("train.epochs=500").unwrap().values, [Value::Integer(500)]);
+        assert_eq!(
+            parse_set("data.kind=moons").unwrap().values,
+            [Value::String("moons".into())]
+        );
+        assert!(parse_set("train.epochs").is_err());
+    }
+
+    #[test]
+    fn ranges_and_products() {
+        let r: Table = toml::from_str("r = { range = [0, 3] }").unwrap();
+        assert_eq!(axis_values(&r["r"]).unwrap().len(), 3);
+        let axes = vec![
+            ("a".to_string(), vec![Value::Integer(1), Value::Integer(2)]),
+            ("b".to_string(), vec![Value::Integer(3), Value::Integer(4), Value::Integer(5)]),
+        ];
+        let c = cartesian(&axes);
+        assert_eq!(c.len(), 6);
+        assert_eq!(label_of(&c[1]), "a=1 b=4");
+    }
+}

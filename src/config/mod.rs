@@ -1,0 +1,145 @@
+//! Experiment files: parsing (strict TOML), expansion into runs (variants × sweep), defaults,
+//! and validation into [`RunSpec`]s — the only form that can train.
+
+mod expand;
+mod raw;
+mod validate;
+
+pub use expand::{parse_set, SetArg};
+pub use raw::RawExperiment;
+pub use validate::{check_data, ModelSpec, RunSpec};
+
+use crate::suggest::did_you_mean;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A validated experiment: its name and the runs it expands into, in order.
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    pub name: String,
+    pub description: Option<String>,
+    pub path: PathBuf,
+    pub runs: Vec<RunSpec>,
+    /// Keys whose values tell runs apart (variant first, then swept or overridden keys).
+    pub columns: Vec<String>,
+}
+
+/// One thing wrong with a key, in the context where it was found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// Dotted key, e.g. `train.learning_rate`.
+    pub key: String,
+    /// What is wrong with the value and how to fix it.
+    pub message: String,
+    /// Where the value comes from when not from the base sections, e.g. "variant `hidden`".
+    pub origin: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key `{}`", self.key)?;
+        if let Some(origin) = &self.origin {
+            write!(f, " ({origin})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Why an experiment file cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read experiment `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// TOML syntax, unknown keys and wrong types, with the toml crate's line, column and caret.
+    #[error("`{}`: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
+    #[error("`{}`: {}", path.display(), list(problems))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+}
+
+fn list(problems: &[Problem]) -> String {
+    match problems {
+        [one] => one.to_string(),
+        many => {
+            let mut s = format!("{} problems:", many.len());
+            for p in many {
+                s.push_str(&format!("\n  - {p}"));
+            }
+            s
+        }
+    }
+}
+
+/// Reads, expands and validates an experiment file, with `--set` overrides applied.
+pub fn load(path: &Path, sets: &[SetArg]) -> Result<Experiment, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&text, path, sets)
+}
+
+/// As [`load`], from the file's text (`path` names it in messages and anchors relative paths).
+pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Experiment, ConfigError> {
+    let raw: RawExperiment = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: explain_serde(e.to_string().trim_end().to_string()),
+    })?;
+    let invalid = |problems| ConfigError::Invalid {
+        path: path.to_owned(),
+        problems,
+    };
+    let default_name = path
+        .file_stem()
+        .map_or("experiment".into(), |s| s.to_string_lossy().into_owned());
+    let base_dir = path.parent().unwrap_or(Path::new(""));
+    let expanded = expand::expand(&raw, sets).map_err(invalid)?;
+    let mut runs = Vec::new();
+    let mut problems = Vec::new();
+    for point in expanded.points {
+        match validate::validate(point, base_dir) {
+            Ok(run) => runs.push(run),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    problems.dedup();
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    Ok(Experiment {
+        name: raw.name.clone().unwrap_or(default_name),
+        description: raw.description.clone(),
+        path: path.to_owned(),
+        runs,
+        columns: expanded.columns,
+    })
+}
+
+/// Adds a "did you mean" hint to serde's "unknown field/variant `x`, expected one of …".
+pub(crate) fn explain_serde(message: String) -> String {
+    let Some(start) = message
+        .find("unknown field `")
+        .or_else(|| message.find("unknown variant `"))
+    else {
+        return message;
+    };
+    let rest = &message[start..];
+    let quoted: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let Some((word, expected)) = quoted.split_first() else {
+        return message;
+    };
+    let hint = did_you_mean(word, expected.iter().copied());
+    let line_end = message[start..].find('\n').map_or(message.len(), |i| start + i);
+    let fix = if hint.is_empty() {
+        "; use one of the names listed".to_string()
+    } else {
+        hint
+    };
+    format!("{}{}{}", &message[..line_end], fix, &message[line_end..])
+}

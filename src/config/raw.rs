@@ -1,0 +1,197 @@
+//! The experiment file as written: serde types that mirror the TOML, every field optional.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`). Defaults are not filled in here but in
+//! [`super::validate`], in one place, so that a variant or a sweep can override any key and an
+//! unset key can be told from a default one.
+
+use crate::data::Gate;
+use crate::network::{Activation, Loss};
+use serde::{Deserialize, Serialize};
+
+/// The whole file. With its variants and sweep removed and overrides applied, the same type
+/// describes one run.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExperiment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub data: RawData,
+    #[serde(default)]
+    pub model: RawModel,
+    #[serde(default)]
+    pub init: RawInit,
+    #[serde(default)]
+    pub train: RawTrain,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predict: Option<RawPredict>,
+    #[serde(default)]
+    pub output: RawOutput,
+    #[serde(default, rename = "variant", skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<RawVariant>,
+    /// Dotted keys mapped to the values to sweep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<toml::Table>,
+}
+
+/// One `[[variant]]`: a name and overrides of any section's keys.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<RawData>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<RawModel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init: Option<RawInit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train: Option<RawTrain>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predict: Option<RawPredict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<RawOutput>,
+}
+
+/// The keys of [`RawExperiment`] that are sections (the rest name or expand the experiment).
+pub const SECTIONS: [&str; 6] = ["data", "model", "init", "train", "predict", "output"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    Moons,
+    Circles,
+    Xor,
+    Or,
+    And,
+    Table,
+    Csv,
+}
+
+impl DataKind {
+    pub fn gate(self) -> Option<Gate> {
+        match self {
+            DataKind::Xor => Some(Gate::Xor),
+            DataKind::Or => Some(Gate::Or),
+            DataKind::And => Some(Gate::And),
+            _ => None,
+        }
+    }
+}
+
+/// One row of targets: a single number or a list (several outputs).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RawTarget {
+    One(f64),
+    Many(Vec<f64>),
+}
+
+/// A CSV target column: by header name or by 0-based index.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RawColumn {
+    Index(i64),
+    Name(String),
+}
+
+macro_rules! section {
+    ($(#[$doc:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $(#[serde(skip_serializing_if = "Option::is_none")] pub $field: Option<$ty>,)*
+        }
+    };
+}
+
+section!(
+    /// `[data]`
+    RawData {
+        kind: DataKind,
+        samples: i64,
+        noise: f64,
+        factor: f64,
+        shuffle: bool,
+        seed: i64,
+        test_fraction: f64,
+        split_seed: i64,
+        inputs: Vec<Vec<f64>>,
+        targets: Vec<RawTarget>,
+        path: String,
+        target: RawColumn,
+        header: bool,
+    }
+);
+
+section!(
+    /// `[model]`
+    RawModel {
+        hidden: Vec<i64>,
+        activation: Activation,
+        output: Activation,
+        bias: bool,
+    }
+);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitKindName {
+    Uniform,
+    Normal,
+    Xavier,
+    He,
+    Explicit,
+}
+
+/// `init.seed`: an integer, or `"data"` to continue the data generator's stream.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RawSeed {
+    Number(i64),
+    Word(String),
+}
+
+section!(
+    /// `[init]`
+    RawInit {
+        kind: InitKindName,
+        low: f64,
+        high: f64,
+        std: f64,
+        seed: RawSeed,
+        weights: Vec<Vec<Vec<f64>>>,
+        biases: Vec<Vec<f64>>,
+    }
+);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Optimizer {
+    /// Full-batch gradient descent: `w -= learning_rate * ∂loss/∂w`.
+    Gd,
+}
+
+section!(
+    /// `[train]`
+    RawTrain {
+        loss: Loss,
+        learning_rate: f64,
+        epochs: i64,
+        optimizer: Optimizer,
+        target_loss: f64,
+    }
+);
+
+section!(
+    /// `[predict]`
+    RawPredict { inputs: Vec<Vec<f64>> }
+);
+
+section!(
+    /// `[output]`
+    RawOutput { every: i64 }
+);

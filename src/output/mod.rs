@@ -1,0 +1,253 @@
+//! Result files. Each run streams its logged epochs to its own file in the store as it trains;
+//! once runs finish, the result files are assembled from those in run order — so their bytes
+//! never depend on which thread ran what, or when.
+
+mod store;
+
+pub use store::{write_atomic, write_atomic_with, RunRecord, Store, StoreError, RESULT_FILES};
+
+use crate::config::{Experiment, RunSpec};
+use crate::train::EpochRow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+
+/// Formats a float the same way everywhere: shortest round-trip digits, exponent for very
+/// small or large values, `NaN`/`inf` as pandas reads them.
+pub fn num(v: f64) -> String {
+    format!("{v:?}")
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(num).unwrap_or_default()
+}
+
+/// Which optional columns the experiment's files have.
+#[derive(Clone, Debug)]
+pub struct Columns {
+    /// `variant`, then swept keys.
+    pub params: Vec<String>,
+    pub accuracy: bool,
+    pub test: bool,
+    pub target: bool,
+}
+
+impl Columns {
+    pub fn new(exp: &Experiment, accuracy: bool) -> Self {
+        Self {
+            params: exp.columns.clone(),
+            accuracy,
+            test: exp.runs.iter().any(|r| r.data.test_fraction > 0.0),
+            target: exp.runs.iter().any(|r| r.train.target_loss.is_some()),
+        }
+    }
+
+    fn metric_names(&self) -> Vec<&'static str> {
+        let mut m = vec!["loss"];
+        if self.accuracy {
+            m.push("accuracy");
+        }
+        if self.test {
+            m.push("test_loss");
+            if self.accuracy {
+                m.push("test_accuracy");
+            }
+        }
+        m
+    }
+
+    /// `run`, then the parameter columns.
+    pub fn head(&self) -> Vec<String> {
+        std::iter::once("run".to_string()).chain(self.params.iter().cloned()).collect()
+    }
+
+    /// A run's values for [`Columns::head`].
+    pub fn prefix(&self, run: &RunSpec) -> Vec<String> {
+        let mut v = vec![run.label.clone()];
+        for key in &self.params {
+            let value = if key == "variant" {
+                run.variant.clone()
+            } else {
+                run.swept.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+            };
+            v.push(value.unwrap_or_default());
+        }
+        v
+    }
+}
+
+/// Streams one run's logged epochs to its partial file.
+pub struct EpochSink {
+    out: BufWriter<File>,
+    columns: Columns,
+}
+
+impl EpochSink {
+    pub fn create(path: &std::path::Path, columns: &Columns) -> io::Result<Self> {
+        Ok(Self {
+            out: BufWriter::new(File::create(path)?),
+            columns: columns.clone(),
+        })
+    }
+
+    pub fn write(&mut self, row: &EpochRow) -> io::Result<()> {
+        write!(self.out, "{},{}", row.epoch, num(row.loss))?;
+        if self.columns.accuracy {
+            write!(self.out, ",{}", opt(row.accuracy))?;
+        }
+        if self.columns.test {
+            write!(self.out, ",{}", opt(row.test_loss))?;
+            if self.columns.accuracy {
+                write!(self.out, ",{}", opt(row.test_accuracy))?;
+            }
+        }
+        writeln!(self.out)
+    }
+
+    /// Flushes and syncs, so the rows are on disk before the run counts as done.
+    pub fn close(self) -> io::Result<()> {
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
+    }
+}
+
+fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().from_writer(w)
+}
+
+fn csv_io(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// Writes `epochs.csv`, `runs.csv`, `predictions.csv` (when there is `[predict]`) and
+/// `experiment.toml` from the finished runs.
+pub fn assemble(
+    store: &Store,
+    exp: &Experiment,
+    cols: &Columns,
+    records: &[RunRecord],
+) -> Result<(), StoreError> {
+    write_atomic_with(&store.dir.join("epochs.csv"), |w| {
+        let mut head = cols.head();
+        head.push("epoch".into());
+        head.extend(cols.metric_names().iter().map(|s| s.to_string()));
+        let mut csv = csv_writer(w);
+        csv.write_record(&head).map_err(csv_io)?;
+        for run in &exp.runs {
+            let prefix = cols.prefix(run);
+            let part = BufReader::new(File::open(store.epochs(&run.id))?);
+            for line in part.lines() {
+                let line = line?;
+                csv.write_record(prefix.iter().map(String::as_str).chain(line.split(',')))
+                    .map_err(csv_io)?;
+            }
+        }
+        csv.flush()
+    })?;
+    write_atomic_with(&store.dir.join("runs.csv"), |w| write_runs(w, exp, cols, records))?;
+    if exp.runs.iter().any(|r| r.predict.is_some()) {
+        write_atomic_with(&store.dir.join("predictions.csv"), |w| {
+            write_predictions(w, exp, cols, records)
+        })?;
+    }
+    write_atomic(&store.dir.join("experiment.toml"), resolved_toml(exp).as_bytes())
+}
+
+fn write_runs<W: Write>(w: W, exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> io::Result<()> {
+    let mut head = cols.head();
+    head.extend(["id", "status", "diverged_epoch", "epochs", "final_loss", "min_loss"].map(String::from));
+    if cols.accuracy {
+        head.push("accuracy".into());
+    }
+    if cols.test {
+        head.push("test_loss".into());
+        if cols.accuracy {
+            head.push("test_accuracy".into());
+        }
+    }
+    if cols.target {
+        head.push("epochs_to_target".into());
+    }
+    head.push("seconds".into());
+    let mut csv = csv_writer(w);
+    csv.write_record(&head).map_err(csv_io)?;
+    for (run, r) in exp.runs.iter().zip(records) {
+        let mut row = cols.prefix(run);
+        row.extend([
+            r.id.clone(),
+            r.status.clone(),
+            r.diverged_epoch.map(|e| e.to_string()).unwrap_or_default(),
+            r.epochs.to_string(),
+            num(r.final_loss),
+            num(r.min_loss),
+        ]);
+        if cols.accuracy {
+            row.push(opt(r.accuracy));
+        }
+        if cols.test {
+            row.push(opt(r.test_loss));
+            if cols.accuracy {
+                row.push(opt(r.test_accuracy));
+            }
+        }
+        if cols.target {
+            row.push(r.epochs_to_target.map(|e| e.to_string()).unwrap_or_default());
+        }
+        row.push(format!("{:.3}", r.seconds));
+        csv.write_record(&row).map_err(csv_io)?;
+    }
+    csv.flush()
+}
+
+fn write_predictions<W: Write>(w: W, exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> io::Result<()> {
+    let width = |f: fn(&RunSpec, &RunRecord) -> usize| {
+        exp.runs.iter().zip(records).map(|(s, r)| f(s, r)).max().unwrap_or(0)
+    };
+    let inputs = width(|s, _| s.predict.as_ref().map_or(0, |p| p[0].len()));
+    let outputs = width(|_, r| r.predictions.first().map_or(0, Vec::len));
+    let mut head = cols.head();
+    head.push("row".into());
+    head.extend((1..=inputs).map(|i| format!("input_{i}")));
+    if outputs == 1 {
+        head.push("output".into());
+    } else {
+        head.extend((1..=outputs).map(|i| format!("output_{i}")));
+    }
+    let mut csv = csv_writer(w);
+    csv.write_record(&head).map_err(csv_io)?;
+    for (run, r) in exp.runs.iter().zip(records) {
+        let Some(rows) = &run.predict else { continue };
+        for (i, (x, y)) in rows.iter().zip(&r.predictions).enumerate() {
+            let mut row = cols.prefix(run);
+            row.push((i + 1).to_string());
+            row.extend(x.iter().map(|&v| num(v)));
+            row.extend(y.iter().map(|&v| num(v)));
+            csv.write_record(&row).map_err(csv_io)?;
+        }
+    }
+    csv.flush()
+}
+
+/// The experiment with every default filled in: one `[[run]]` per run.
+pub fn resolved_toml(exp: &Experiment) -> String {
+    let mut doc = toml::Table::new();
+    doc.insert("name".into(), exp.name.clone().into());
+    if let Some(d) = &exp.description {
+        doc.insert("description".into(), d.clone().into());
+    }
+    let runs: Vec<toml::Value> = exp
+        .runs
+        .iter()
+        .map(|r| {
+            let mut t = toml::Table::new();
+            t.insert("label".into(), r.label.clone().into());
+            t.insert("id".into(), r.id.clone().into());
+            t.extend(r.resolved.clone());
+            toml::Value::Table(t)
+        })
+        .collect();
+    doc.insert("run".into(), toml::Value::Array(runs));
+    format!(
+        "# Written by runner: the experiment with every default filled in, one [[run]] per run.\n{}",
+        toml::to_string(&doc).expect("tables serialize")
+    )
+}

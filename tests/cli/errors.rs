@@ -1,0 +1,132 @@
+//! Bad input: one clear message naming the file, the line or key, the value and the fix; a
+//! non-zero exit; and nothing written.
+
+use crate::common::*;
+
+/// Runs `runner bad.toml` on `toml` (plus `extra` files), and checks the failure contract.
+/// Returns stderr.
+fn fails(toml: &str, extra: &[(&str, &str)]) -> String {
+    let s = Scratch::new();
+    s.file("bad.toml", toml);
+    for (name, text) in extra {
+        s.file(name, text);
+    }
+    let before = s.listing();
+    let o = runner(s.path(), &["bad.toml", "--quiet"]);
+    assert!(!o.status.success(), "runner accepted:\n{toml}");
+    assert_eq!(s.listing(), before, "runner wrote files on bad input");
+    assert!(stdout(&o).is_empty(), "stdout: {}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "one message: {err}");
+    err
+}
+
+const MOONS: &str = "[data]\nkind = \"moons\"\n";
+
+#[test]
+fn toml_syntax_error_points_at_line_and_column() {
+    let err = fails("[data]\nkind = \"moons\n", &[]);
+    assert_eq!(
+        err,
+        "error: `bad.toml`: TOML parse error at line 2, column 14\n  |\n2 | kind = \"moons\n  |              ^\ninvalid basic string, expected `\"`\n"
+    );
+}
+
+#[test]
+fn unknown_key_suggests_the_nearest() {
+    let err = fails(&format!("{MOONS}[model]\nhiden = [4]\n"), &[]);
+    assert!(err.contains("line 4, column 1"), "{err}");
+    assert!(err.ends_with("unknown field `hiden`, expected one of `hidden`, `activation`, `output`, `bias`; did you mean `hidden`?\n"), "{err}");
+    let err = fails("[data]\nkind = \"moon\"\n", &[]);
+    assert!(err.contains("unknown variant `moon`") && err.contains("did you mean `moons`?"), "{err}");
+    let err = fails(&format!("{MOONS}[[variant]]\nname = \"a\"\nmodel = {{ hiden = [3] }}\n"), &[]);
+    assert!(err.contains("line 5, column 11") && err.contains("did you mean `hidden`?"), "{err}");
+}
+
+#[test]
+fn wrong_type_names_value_and_expected_type() {
+    let err = fails(&format!("{MOONS}[train]\nlearning_rate = \"fast\"\n"), &[]);
+    assert!(err.contains("line 4, column 17"), "{err}");
+    assert!(err.contains("invalid type: string \"fast\", expected f64"), "{err}");
+}
+
+#[test]
+fn out_of_range_values_are_all_reported_at_once() {
+    let err = fails(
+        &format!("{MOONS}noise = -0.1\ntest_fraction = 1.0\n[model]\nhidden = [4, 0]\n[train]\nlearning_rate = -0.5\nepochs = 0\n"),
+        &[],
+    );
+    assert_eq!(
+        err,
+        "error: `bad.toml`: 5 problems:
+  - key `data.noise`: `-0.1` must be a finite number ≥ 0, e.g. `noise = 0.1`
+  - key `data.test_fraction`: `1` must be in [0, 1): the share of rows held out, e.g. `test_fraction = 0.25`
+  - key `model.hidden`: layer 2 has width `0`; widths must be at least 1 (use `hidden = []` for no hidden layer)
+  - key `train.learning_rate`: `-0.5` must be a finite number > 0, e.g. `learning_rate = 0.5`
+  - key `train.epochs`: `0` must be at least 1
+"
+    );
+    let err = fails(&format!("{MOONS}[train]\nlearning_rate = inf\n"), &[]);
+    assert!(err.contains("key `train.learning_rate`: `inf` must be a finite number > 0"), "{err}");
+    let err = fails(&format!("{MOONS}[train]\nlearning_rate = 0\n"), &[]);
+    assert!(err.contains("key `train.learning_rate`: `0` must be"), "{err}");
+}
+
+#[test]
+fn missing_kind_and_keys_that_do_not_apply() {
+    let err = fails("[model]\nhidden = [2]\n", &[]);
+    assert!(err.contains("key `data.kind`: is missing; add `kind = \"moons\"`"), "{err}");
+    let err = fails("[data]\nkind = \"xor\"\nsamples = 10\n", &[]);
+    assert!(err.contains("key `data.samples`: does not apply to `data.kind = \"xor\"`; remove it"), "{err}");
+}
+
+#[test]
+fn ragged_table_rows() {
+    let err = fails("[data]\nkind = \"table\"\ninputs = [[0, 1], [1]]\ntargets = [0, 1]\n", &[]);
+    assert!(err.contains("key `data.inputs`: row 2 has 1 values but row 1 has 2; give every row the same number of values"), "{err}");
+    let err = fails("[data]\nkind = \"table\"\ninputs = [[0, 1], [1, 0]]\ntargets = [0]\n", &[]);
+    assert!(err.contains("key `data.targets`: has 1 rows but `data.inputs` has 2"), "{err}");
+}
+
+#[test]
+fn explicit_weights_of_the_wrong_shape_and_input_width() {
+    let err = fails(
+        "[data]\nkind = \"or\"\n[model]\nhidden = [3]\nbias = false\n[init]\nkind = \"explicit\"\nweights = [[[0.1, 0.2], [0.4, 0.5]], [[0.7], [0.8], [0.9]]]\n[predict]\ninputs = [[1, 1, 0]]\n",
+        &[],
+    );
+    assert!(err.contains("key `predict.inputs`: rows have 3 values but the data has 2 inputs; give 2 values per row"), "{err}");
+    assert!(err.contains("key `init.weights[0]`: is 2 rows of 2 values; layer 1 needs 2 rows (its inputs) of 3 values (its units)"), "{err}");
+    let err = fails("[data]\nkind = \"or\"\n[init]\nkind = \"explicit\"\nweights = [[[0.1], [0.2]], [[1.0]]]\n", &[]);
+    assert!(err.contains("key `init.weights`: has 2 matrices but the model has 1 layers"), "{err}");
+}
+
+#[test]
+fn csv_problems() {
+    let csv = "[data]\nkind = \"csv\"\npath = \"d.csv\"\ntarget = \"label\"\n";
+    let err = fails(csv, &[]);
+    assert!(err.contains("cannot read data file `./d.csv`") || err.contains("cannot read data file `d.csv`"), "{err}");
+    assert!(err.contains("check `data.path`"), "{err}");
+    let err = fails(csv, &[("d.csv", "a,b,label\n1,2,0\n3,x,1\n")]);
+    assert!(err.contains("d.csv`, line 3, column `b`: `x` is not a number; write a number there or remove the row"), "{err}");
+    let err = fails(csv, &[("d.csv", "a,b,label\n1,2,0\n3,,1\n")]);
+    assert!(err.contains("line 3, column `b`: an empty cell is not a number"), "{err}");
+    let err = fails(csv, &[("d.csv", "a,b,lable\n1,2,0\n")]);
+    assert!(err.contains("has no target column `label` (columns: `a`, `b`, `lable`); did you mean `lable`?; set `data.target` to one of them"), "{err}");
+    let err = fails(csv, &[("d.csv", "a,b,label\n1,2,0\n3,1\n")]);
+    assert!(err.contains("line 3: 2 cells where the rows above have 3"), "{err}");
+}
+
+#[test]
+fn bad_sweeps_and_overrides_fail_before_training() {
+    let err = fails(&format!("{MOONS}[sweep]\n\"model.hiden\" = [[1], [2]]\n"), &[]);
+    assert!(err.contains("key `model.hiden` (sweep value `[1]`): unknown field `hiden`") && err.contains("did you mean `hidden`?"), "{err}");
+    let err = fails(&format!("{MOONS}[sweep]\n\"train.learning_rate\" = [0.5, -1.0]\n"), &[]);
+    assert!(err.contains("key `train.learning_rate` (sweep point learning_rate=-1.0): `-1` must be a finite number > 0"), "{err}");
+    let s = Scratch::new();
+    s.file("ok.toml", MOONS);
+    let o = runner(s.path(), &["ok.toml", "--set", "train.epoch=5"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("key `train.epoch` (--set `5`): unknown field `epoch`"), "{}", stderr(&o));
+    assert_eq!(s.listing(), ["ok.toml"]);
+}

@@ -1,0 +1,99 @@
+//! The results folder: layout, columns, never overwriting silently, resuming.
+
+use crate::common::*;
+
+const SMALL: &str = "name = \"small\"
+[data]
+kind = \"moons\"
+samples = 40
+noise = 0.2
+test_fraction = 0.25
+[model]
+hidden = [3]
+[train]
+epochs = 50
+[output]
+every = 10
+[predict]
+inputs = [[0.0, 0.5], [1.0, -0.5]]
+";
+
+#[test]
+fn writes_documented_columns_with_a_split() {
+    let s = Scratch::new();
+    s.file("small.toml", SMALL);
+    let out = ok(runner(s.path(), &["small.toml", "--quiet"]));
+    assert!(out.contains("results in results/small"), "{out}");
+    let dir = s.path().join("results/small");
+    let epochs = read_csv(&dir.join("epochs.csv"));
+    let cols: Vec<&str> = epochs[0].keys().map(String::as_str).collect();
+    assert_eq!(cols, ["accuracy", "epoch", "loss", "run", "test_accuracy", "test_loss"]);
+    let logged: Vec<&str> = epochs.iter().map(|r| r["epoch"].as_str()).collect();
+    assert_eq!(logged, ["0", "10", "20", "30", "40", "49"]);
+    let runs = read_csv(&dir.join("runs.csv"));
+    assert_eq!(runs[0]["status"], "ok");
+    assert_eq!(runs[0]["epochs"], "50");
+    assert_eq!(runs[0]["final_loss"], epochs[5]["loss"]);
+    assert_eq!(runs[0]["test_accuracy"], epochs[5]["test_accuracy"]);
+    let p = read_csv(&dir.join("predictions.csv"));
+    assert_eq!(p.len(), 2);
+    let y = num(&p[1], "output");
+    assert!(y > 0.0 && y < 1.0);
+    let resolved = std::fs::read_to_string(dir.join("experiment.toml")).unwrap();
+    for key in ["activation = \"sigmoid\"", "loss = \"half_sse\"", "kind = \"xavier\"", "split_seed = 0", "learning_rate = 0.5"] {
+        assert!(resolved.contains(key), "resolved experiment lacks {key}:\n{resolved}");
+    }
+}
+
+#[test]
+fn reads_csv_data_relative_to_the_experiment() {
+    let s = Scratch::new();
+    std::fs::create_dir(s.path().join("exp")).unwrap();
+    s.file("exp/points.csv", "x1, x2, label\n0,0,0\n0,1,1\n1,0,1\n1,1,1\n");
+    s.file("exp/or.toml", "[data]\nkind = \"csv\"\npath = \"points.csv\"\ntarget = \"label\"\n[model]\nhidden = []\n[train]\nepochs = 3000\nlearning_rate = 2.0\n");
+    ok(runner(s.path(), &["exp/or.toml", "--out", "o", "--quiet"]));
+    let runs = read_csv(&s.path().join("o/runs.csv"));
+    assert_eq!(runs[0]["accuracy"], "1.0");
+}
+
+#[test]
+fn never_overwrites_another_experiment_without_force() {
+    let s = Scratch::new();
+    s.file("small.toml", SMALL);
+    ok(runner(s.path(), &["small.toml", "--quiet"]));
+    let before = std::fs::read(s.path().join("results/small/epochs.csv")).unwrap();
+    // Same name, different experiment.
+    s.file("small.toml", &SMALL.replace("epochs = 50", "epochs = 60"));
+    let o = runner(s.path(), &["small.toml", "--quiet"]);
+    assert!(!o.status.success());
+    assert_eq!(
+        stderr(&o),
+        "error: `results/small` already holds results of a different experiment; add `--force` to replace them, or write elsewhere with `--out DIR`\n"
+    );
+    assert_eq!(std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(), before);
+    ok(runner(s.path(), &["small.toml", "--quiet", "--force"]));
+    let runs = read_csv(&s.path().join("results/small/runs.csv"));
+    assert_eq!(runs[0]["epochs"], "60");
+}
+
+#[test]
+fn refuses_a_folder_holding_result_files_it_did_not_write() {
+    let s = Scratch::new();
+    s.file("small.toml", SMALL);
+    std::fs::create_dir(s.path().join("o")).unwrap();
+    s.file("o/epochs.csv", "precious\n");
+    let o = runner(s.path(), &["small.toml", "--out", "o", "--quiet"]);
+    assert!(!o.status.success());
+    assert_eq!(std::fs::read_to_string(s.path().join("o/epochs.csv")).unwrap(), "precious\n");
+}
+
+#[test]
+fn running_again_reuses_finished_runs() {
+    let s = Scratch::new();
+    s.file("small.toml", SMALL);
+    let first = ok(runner(s.path(), &["small.toml", "--quiet"]));
+    let epochs = std::fs::read(s.path().join("results/small/epochs.csv")).unwrap();
+    let second = ok(runner(s.path(), &["small.toml", "--quiet"]));
+    assert_eq!(first, second);
+    assert_eq!(std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(), epochs);
+}
