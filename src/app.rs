@@ -66,17 +66,25 @@ pub fn prepare(exp: &Experiment) -> Result<Vec<Prepared>> {
         let data = match cache.iter().find(|(d, _)| d == &spec.data) {
             Some((_, l)) => l.clone(),
             None => {
-                let loaded = Arc::new(spec.data.load().with_context(|| {
-                    format!("experiment `{}`", exp.path.display())
-                })?);
+                let loaded = Arc::new(
+                    spec.data
+                        .load()
+                        .with_context(|| format!("experiment `{}`", exp.path.display()))?,
+                );
                 cache.push((spec.data.clone(), loaded.clone()));
                 loaded
             }
         };
-        let (train, rows) = (&data.train, data.train.rows + data.test.as_ref().map_or(0, |t| t.rows));
+        let (train, rows) = (
+            &data.train,
+            data.train.rows + data.test.as_ref().map_or(0, |t| t.rows),
+        );
         let mut found = config::check_data(spec, train.inputs, train.outputs, rows);
         for p in &mut found {
-            p.origin = p.origin.take().or_else(|| (exp.runs.len() > 1).then(|| format!("run `{}`", spec.label)));
+            p.origin = p
+                .origin
+                .take()
+                .or_else(|| (exp.runs.len() > 1).then(|| format!("run `{}`", spec.label)));
         }
         problems.extend(found);
         prepared.push(Prepared {
@@ -113,21 +121,29 @@ fn train_run(r: &Prepared, store: &Store, cols: &Columns) -> Result<RunRecord> {
     let spec = &r.spec;
     let params = spec.init.initialize(&r.arch.layers(), &r.data.rng);
     let partial = store.partial_epochs(&spec.id);
-    let mut sink = EpochSink::create(&partial, cols).with_context(|| format!("cannot write `{}`", partial.display()))?;
+    let mut sink = EpochSink::create(&partial, cols)
+        .with_context(|| format!("cannot write `{}`", partial.display()))?;
     let mut failed = None;
-    let outcome = train::train(&r.arch, params, &spec.train, &r.data, spec.every, spec.predict.as_deref(), |row| {
-        match sink.write(row) {
+    let outcome = train::train(
+        &r.arch,
+        params,
+        &spec.train,
+        &r.data,
+        spec.every,
+        spec.predict.as_deref(),
+        |row| match sink.write(row) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
                 failed = Some(e);
                 ControlFlow::Break(())
             }
-        }
-    });
+        },
+    );
     if let Some(e) = failed {
         return Err(e).with_context(|| format!("cannot write `{}`", partial.display()));
     }
-    sink.close().with_context(|| format!("cannot write `{}`", partial.display()))?;
+    sink.close()
+        .with_context(|| format!("cannot write `{}`", partial.display()))?;
     let (status, diverged_epoch) = match outcome.status {
         Status::Ok => ("ok", None),
         Status::Diverged { epoch } => ("diverged", Some(epoch)),
@@ -166,7 +182,10 @@ mod tests {
         let hidden = runs.iter().find(|r| r.spec.label == "hidden").unwrap();
         fx.assert_exact("moons_100_noise_0.1_seed_0_x", &hidden.data.train.x);
         fx.assert_exact("moons_100_noise_0.1_seed_0_y", &hidden.data.train.y);
-        let p = hidden.spec.init.initialize(&hidden.arch.layers(), &hidden.data.rng);
+        let p = hidden
+            .spec
+            .init
+            .initialize(&hidden.arch.layers(), &hidden.data.rng);
         // numpy's rand(2, 4) then rand(4, 1), row-major; runner stores weights column-major.
         let wh = transpose(fx.get("moons_100_noise_0.1_seed_0_then_rand_2x4"), 2, 4);
         fx.assert_exact("moons_100_noise_0.1_seed_0_then_rand_4x1", &p[8..]);

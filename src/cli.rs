@@ -10,7 +10,7 @@ pub struct Cli {
     /// The experiment file, e.g. experiments/moons.toml.
     pub experiment: PathBuf,
 
-    /// Folder for the results [default: results/<experiment name>].
+    /// Folder for the results [default: `results/NAME`, NAME from the experiment].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

@@ -49,9 +49,9 @@ impl InitSpec {
             InitSeed::Seed(s) => RandomState::new(s),
             InitSeed::Data => data_rng.clone(),
         };
-        let total = layers
-            .last()
-            .map_or(0, |l| l.b.map_or(l.w + l.fan_in * l.fan_out, |b| b + l.fan_out));
+        let total = layers.last().map_or(0, |l| {
+            l.b.map_or(l.w + l.fan_in * l.fan_out, |b| b + l.fan_out)
+        });
         let mut params = vec![0.0; total];
         for (l, layer) in layers.iter().enumerate() {
             let (fi, fo) = (layer.fan_in, layer.fan_out);
@@ -108,7 +108,10 @@ mod tests {
     fn draws_in_numpy_order() {
         // np.random.seed(42); weights = rand(2, 1); bias = rand(1)
         let spec = InitSpec {
-            kind: InitKind::Uniform { low: 0.0, high: 1.0 },
+            kind: InitKind::Uniform {
+                low: 0.0,
+                high: 1.0,
+            },
             seed: InitSeed::Seed(42),
         };
         let p = spec.initialize(&layers(&[], true), &RandomState::new(0));
@@ -129,7 +132,10 @@ mod tests {
         let mut data_rng = RandomState::new(5);
         data_rng.random_sample();
         let spec = InitSpec {
-            kind: InitKind::Uniform { low: -1.0, high: 1.0 },
+            kind: InitKind::Uniform {
+                low: -1.0,
+                high: 1.0,
+            },
             seed: InitSeed::Data,
         };
         let p = spec.initialize(&layers(&[], false), &data_rng);
@@ -141,7 +147,10 @@ mod tests {
     #[test]
     fn xavier_and_he_leave_biases_at_zero_and_respect_scale() {
         for kind in [InitKind::Xavier, InitKind::He] {
-            let spec = InitSpec { kind: kind.clone(), seed: InitSeed::Seed(1) };
+            let spec = InitSpec {
+                kind: kind.clone(),
+                seed: InitSeed::Seed(1),
+            };
             let ls = layers(&[300], true);
             let p = spec.initialize(&ls, &RandomState::new(0));
             let b = ls[0].b.unwrap();
@@ -149,7 +158,11 @@ mod tests {
             let w = &p[..600];
             let var = w.iter().map(|v| v * v).sum::<f64>() / 600.0;
             // Both are built for variance 2/(fan_in+fan_out) resp. 2/fan_in.
-            let want = if kind == InitKind::Xavier { 2.0 / 302.0 } else { 1.0 };
+            let want = if kind == InitKind::Xavier {
+                2.0 / 302.0
+            } else {
+                1.0
+            };
             assert!((var / want - 1.0).abs() < 0.15, "{kind:?}: variance {var}");
         }
     }

@@ -7,7 +7,11 @@ use std::fmt::Write;
 /// Seven significant digits, fixed-point when that is readable.
 pub fn sig(v: f64) -> String {
     if v == 0.0 || !v.is_finite() || (1e-3..1e6).contains(&v.abs()) {
-        let decimals = if v == 0.0 || !v.is_finite() { 6 } else { (6 - v.abs().log10().floor() as i32).clamp(0, 9) };
+        let decimals = if v == 0.0 || !v.is_finite() {
+            6
+        } else {
+            (6 - v.abs().log10().floor() as i32).clamp(0, 9)
+        };
         format!("{v:.*}", decimals as usize)
     } else {
         format!("{v:.6e}")
@@ -51,7 +55,13 @@ pub fn runs_table(exp: &Experiment, records: &[RunRecord]) -> String {
 pub fn align(rows: &[Vec<String>]) -> String {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..n)
-        .map(|j| rows.iter().filter_map(|r| r.get(j)).map(|c| c.chars().count()).max().unwrap_or(0))
+        .map(|j| {
+            rows.iter()
+                .filter_map(|r| r.get(j))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for r in rows {

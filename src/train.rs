@@ -32,7 +32,9 @@ pub struct EpochRow {
 pub enum Status {
     Ok,
     /// The loss became NaN or infinite at this epoch; training stopped there.
-    Diverged { epoch: usize },
+    Diverged {
+        epoch: usize,
+    },
     /// The callback asked to stop (e.g. Ctrl-C).
     Stopped,
 }
@@ -70,7 +72,12 @@ impl Eval {
         }
     }
 
-    fn evaluate(&mut self, layers: &[LayerShape], params: &[f64], loss: Loss) -> (f64, Option<f64>) {
+    fn evaluate(
+        &mut self,
+        layers: &[LayerShape],
+        params: &[f64],
+        loss: Loss,
+    ) -> (f64, Option<f64>) {
         network::forward(layers, params, &self.x, &mut self.ws);
         let out = self.ws.output();
         let acc = self.classes.then(|| accuracy(out, &self.y, self.ws.rows));
@@ -137,13 +144,27 @@ pub fn train(
             status = Status::Diverged { epoch: epoch - 1 };
             break;
         }
-        network::backward(&layers, &params, &xt, &train.y, loss, &mut train.ws, &mut grad);
+        network::backward(
+            &layers,
+            &params,
+            &xt,
+            &train.y,
+            loss,
+            &mut train.ws,
+            &mut grad,
+        );
         for (p, g) in params.iter_mut().zip(&grad) {
             *p -= lr * g;
         }
     }
     let predictions = predict.map_or_else(Vec::new, |rows| {
-        let d = Dataset::new(rows.concat(), vec![0.0; rows.len() * arch.outputs], rows.len(), arch.inputs, arch.outputs);
+        let d = Dataset::new(
+            rows.concat(),
+            vec![0.0; rows.len() * arch.outputs],
+            rows.len(),
+            arch.inputs,
+            arch.outputs,
+        );
         let mut eval = Eval::new(&d, &layers);
         network::forward(&layers, &params, &eval.x, &mut eval.ws);
         let out = network::transpose(eval.ws.output(), arch.outputs, rows.len());

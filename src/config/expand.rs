@@ -27,10 +27,15 @@ pub fn parse_set(arg: &str) -> Result<SetArg, String> {
             Some(Value::Array(a)) => a,
             _ => unreachable!("parsed as an array"),
         },
-        Err(_) => rhs.split(',').map(|s| Value::String(s.trim().into())).collect(),
+        Err(_) => rhs
+            .split(',')
+            .map(|s| Value::String(s.trim().into()))
+            .collect(),
     };
     if key.is_empty() || values.is_empty() {
-        return Err(format!("`{arg}` needs a key and at least one value, e.g. `--set model.hidden=[2],[4]`"));
+        return Err(format!(
+            "`{arg}` needs a key and at least one value, e.g. `--set model.hidden=[2],[4]`"
+        ));
     }
     Ok(SetArg { key, values })
 }
@@ -48,7 +53,11 @@ pub struct Point {
 impl Point {
     /// Where this point's values come from, for messages.
     pub fn origin(&self) -> Option<String> {
-        let mut parts: Vec<String> = self.variant.iter().map(|v| format!("variant `{v}`")).collect();
+        let mut parts: Vec<String> = self
+            .variant
+            .iter()
+            .map(|v| format!("variant `{v}`"))
+            .collect();
         if !self.swept.is_empty() {
             parts.push(format!("sweep point {}", label_of(&self.swept)));
         }
@@ -273,7 +282,10 @@ mod tests {
         let s = parse_set("model.hidden=[2],[4]").unwrap();
         assert_eq!(s.key, "model.hidden");
         assert_eq!(s.values.len(), 2);
-        assert_eq!(parse_set("train.epochs=500").unwrap().values, [Value::Integer(500)]);
+        assert_eq!(
+            parse_set("train.epochs=500").unwrap().values,
+            [Value::Integer(500)]
+        );
         assert_eq!(
             parse_set("data.kind=moons").unwrap().values,
             [Value::String("moons".into())]
@@ -287,7 +299,10 @@ mod tests {
         assert_eq!(axis_values(&r["r"]).unwrap().len(), 3);
         let axes = vec![
             ("a".to_string(), vec![Value::Integer(1), Value::Integer(2)]),
-            ("b".to_string(), vec![Value::Integer(3), Value::Integer(4), Value::Integer(5)]),
+            (
+                "b".to_string(),
+                vec![Value::Integer(3), Value::Integer(4), Value::Integer(5)],
+            ),
         ];
         let c = cartesian(&axes);
         assert_eq!(c.len(), 6);

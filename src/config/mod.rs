@@ -135,7 +135,9 @@ pub(crate) fn explain_serde(message: String) -> String {
         return message;
     };
     let hint = did_you_mean(word, expected.iter().copied());
-    let line_end = message[start..].find('\n').map_or(message.len(), |i| start + i);
+    let line_end = message[start..]
+        .find('\n')
+        .map_or(message.len(), |i| start + i);
     let fix = if hint.is_empty() {
         "; use one of the names listed".to_string()
     } else {

@@ -64,28 +64,39 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         }
         problems
     };
-    let mut raw: RawExperiment = toml::Value::Table(point.table.clone())
-        .try_into()
-        .map_err(|e: toml::de::Error| {
-            let key = point.swept.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ");
-            with_origin(vec![Problem {
-                key: if key.is_empty() { "(overrides)".into() } else { key },
-                message: explain_serde(e.message().trim().to_string()),
-                origin: None,
-            }])
-        })?;
+    let mut raw: RawExperiment =
+        toml::Value::Table(point.table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                let key = point
+                    .swept
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                with_origin(vec![Problem {
+                    key: if key.is_empty() {
+                        "(overrides)".into()
+                    } else {
+                        key
+                    },
+                    message: explain_serde(e.message().trim().to_string()),
+                    origin: None,
+                }])
+            })?;
     let mut problems = Vec::new();
     fill_defaults(&mut raw, &mut problems);
-    let mut c = Checker {
-        problems,
-    };
+    let mut c = Checker { problems };
     let data = c.data(&raw.data, base_dir);
     let model = c.model(&raw.model);
     let init = c.init(&raw.init);
     let train = c.train(&raw.train, &raw.model);
     let predict = match raw.predict.as_ref().map(|p| p.inputs.as_ref()) {
         None => None,
-        Some(None) => c.bad("predict.inputs", "is missing; give the rows to predict, e.g. `inputs = [[1, 1, 0]]`".into()),
+        Some(None) => c.bad(
+            "predict.inputs",
+            "is missing; give the rows to predict, e.g. `inputs = [[1, 1, 0]]`".into(),
+        ),
         Some(Some(rows)) => c.rows("predict.inputs", rows),
     };
     let every = c.positive("output.every", raw.output.every.unwrap_or(1));
@@ -105,10 +116,18 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         label.push(label_of(&point.swept));
     }
     Ok(RunSpec {
-        label: if label.is_empty() { "run".into() } else { label.join(" ") },
+        label: if label.is_empty() {
+            "run".into()
+        } else {
+            label.join(" ")
+        },
         id,
         variant: point.variant,
-        swept: point.swept.iter().map(|(k, v)| (k.clone(), show(v))).collect(),
+        swept: point
+            .swept
+            .iter()
+            .map(|(k, v)| (k.clone(), show(v)))
+            .collect(),
         data: data.expect("checked"),
         model: model.expect("checked"),
         init: init.expect("checked"),
@@ -199,9 +218,12 @@ impl Checker {
     }
 
     fn seed(&mut self, key: &str, v: i64) -> Option<u32> {
-        u32::try_from(v)
-            .ok()
-            .or_else(|| self.bad(key, format!("`{v}` is not a seed; use an integer from 0 to 4294967295")))
+        u32::try_from(v).ok().or_else(|| {
+            self.bad(
+                key,
+                format!("`{v}` is not a seed; use an integer from 0 to 4294967295"),
+            )
+        })
     }
 
     fn unused(&mut self, key: &str, set: bool, why: &str) {
@@ -213,12 +235,22 @@ impl Checker {
     /// Rectangular, non-empty rows of finite numbers.
     fn rows(&mut self, key: &str, rows: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
         let Some(first) = rows.first() else {
-            return self.bad(key, "is empty; give at least one row, e.g. `[[0, 1]]`".into());
+            return self.bad(
+                key,
+                "is empty; give at least one row, e.g. `[[0, 1]]`".into(),
+            );
         };
         if first.is_empty() {
-            return self.bad(key, "row 1 is empty; give every row at least one value".into());
+            return self.bad(
+                key,
+                "row 1 is empty; give every row at least one value".into(),
+            );
         }
-        if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != first.len()) {
+        if let Some((i, r)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != first.len())
+        {
             return self.bad(
                 key,
                 format!(
@@ -230,7 +262,10 @@ impl Checker {
             );
         }
         if rows.iter().flatten().any(|v| !v.is_finite()) {
-            return self.bad(key, "holds a value that is not a finite number; use finite numbers".into());
+            return self.bad(
+                key,
+                "holds a value that is not a finite number; use finite numbers".into(),
+            );
         }
         Some(rows.to_vec())
     }
@@ -242,7 +277,11 @@ impl Checker {
         self.unused("data.samples", !generated && d.samples.is_some(), &why);
         self.unused("data.noise", !generated && d.noise.is_some(), &why);
         self.unused("data.shuffle", !generated && d.shuffle.is_some(), &why);
-        self.unused("data.factor", kind != DataKind::Circles && d.factor.is_some(), &why);
+        self.unused(
+            "data.factor",
+            kind != DataKind::Circles && d.factor.is_some(),
+            &why,
+        );
         let table = kind == DataKind::Table;
         self.unused("data.inputs", !table && d.inputs.is_some(), &why);
         self.unused("data.targets", !table && d.targets.is_some(), &why);
@@ -253,7 +292,10 @@ impl Checker {
 
         let noise = match d.noise {
             Some(n) if !(n.is_finite() && n >= 0.0) => {
-                self.bad::<()>("data.noise", format!("`{n}` must be a finite number ≥ 0, e.g. `noise = 0.1`"));
+                self.bad::<()>(
+                    "data.noise",
+                    format!("`{n}` must be a finite number ≥ 0, e.g. `noise = 0.1`"),
+                );
                 None
             }
             n => n,
@@ -270,7 +312,10 @@ impl Checker {
         let samples = if generated {
             let n = d.samples.unwrap_or(100);
             if n < 2 {
-                self.bad::<()>("data.samples", format!("`{n}` must be at least 2 (one point per class)"));
+                self.bad::<()>(
+                    "data.samples",
+                    format!("`{n}` must be at least 2 (one point per class)"),
+                );
             }
             n.max(0) as usize
         } else {
@@ -308,10 +353,16 @@ impl Checker {
 
     fn table(&mut self, d: &RawData) -> Option<Source> {
         let Some(inputs) = &d.inputs else {
-            return self.bad("data.inputs", "is missing; a `table` needs rows such as `inputs = [[0, 0], [0, 1]]`".into());
+            return self.bad(
+                "data.inputs",
+                "is missing; a `table` needs rows such as `inputs = [[0, 0], [0, 1]]`".into(),
+            );
         };
         let Some(targets) = &d.targets else {
-            return self.bad("data.targets", "is missing; a `table` needs one target per row, e.g. `targets = [0, 1]`".into());
+            return self.bad(
+                "data.targets",
+                "is missing; a `table` needs one target per row, e.g. `targets = [0, 1]`".into(),
+            );
         };
         let inputs = self.rows("data.inputs", inputs);
         let targets: Vec<Vec<f64>> = targets
@@ -326,7 +377,11 @@ impl Checker {
         if inputs.len() != targets.len() {
             return self.bad(
                 "data.targets",
-                format!("has {} rows but `data.inputs` has {}; give one target row per input row", targets.len(), inputs.len()),
+                format!(
+                    "has {} rows but `data.inputs` has {}; give one target row per input row",
+                    targets.len(),
+                    inputs.len()
+                ),
             );
         }
         Some(Source::Table { inputs, targets })
@@ -334,7 +389,10 @@ impl Checker {
 
     fn csv(&mut self, d: &RawData, base_dir: &Path) -> Option<Source> {
         let Some(path) = &d.path else {
-            return self.bad("data.path", "is missing; a `csv` data set needs `path = \"data.csv\"`".into());
+            return self.bad(
+                "data.path",
+                "is missing; a `csv` data set needs `path = \"data.csv\"`".into(),
+            );
         };
         let header = d.header.unwrap_or(true);
         let target = match d.target.clone().unwrap_or(RawColumn::Index(-1)) {
@@ -374,9 +432,21 @@ impl Checker {
     fn init(&mut self, i: &RawInit) -> Option<InitSpec> {
         let kind = i.kind?;
         let why = format!("to `init.kind = \"{}\"`", init_name(kind));
-        self.unused("init.low", kind != InitKindName::Uniform && i.low.is_some(), &why);
-        self.unused("init.high", kind != InitKindName::Uniform && i.high.is_some(), &why);
-        self.unused("init.std", kind != InitKindName::Normal && i.std.is_some(), &why);
+        self.unused(
+            "init.low",
+            kind != InitKindName::Uniform && i.low.is_some(),
+            &why,
+        );
+        self.unused(
+            "init.high",
+            kind != InitKindName::Uniform && i.high.is_some(),
+            &why,
+        );
+        self.unused(
+            "init.std",
+            kind != InitKindName::Normal && i.std.is_some(),
+            &why,
+        );
         let explicit = kind == InitKindName::Explicit;
         self.unused("init.weights", !explicit && i.weights.is_some(), &why);
         self.unused("init.biases", !explicit && i.biases.is_some(), &why);
@@ -422,15 +492,24 @@ impl Checker {
     fn train(&mut self, t: &RawTrain, m: &RawModel) -> Option<TrainSpec> {
         let lr = t.learning_rate?;
         if !(lr.is_finite() && lr > 0.0) {
-            self.bad::<()>("train.learning_rate", format!("`{lr}` must be a finite number > 0, e.g. `learning_rate = 0.5`"));
+            self.bad::<()>(
+                "train.learning_rate",
+                format!("`{lr}` must be a finite number > 0, e.g. `learning_rate = 0.5`"),
+            );
         }
         let epochs = self.positive("train.epochs", t.epochs?);
         let loss = t.loss?;
         if loss == Loss::Bce && m.output != Some(Activation::Sigmoid) {
-            self.bad::<()>("train.loss", "`bce` needs outputs in (0, 1); set `model.output = \"sigmoid\"`".into());
+            self.bad::<()>(
+                "train.loss",
+                "`bce` needs outputs in (0, 1); set `model.output = \"sigmoid\"`".into(),
+            );
         }
         if let Some(tl) = t.target_loss.filter(|v| !v.is_finite()) {
-            self.bad::<()>("train.target_loss", format!("`{tl}` must be a finite number"));
+            self.bad::<()>(
+                "train.target_loss",
+                format!("`{tl}` must be a finite number"),
+            );
         }
         Some(TrainSpec {
             loss,
@@ -451,7 +530,9 @@ fn init_name(kind: InitKindName) -> String {
 
 /// Checks that need the loaded data: input widths, explicit weight shapes, the split.
 pub fn check_data(run: &RunSpec, inputs: usize, outputs: usize, rows: usize) -> Vec<Problem> {
-    let mut c = Checker { problems: Vec::new() };
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
     if let Some(p) = &run.predict {
         if p[0].len() != inputs {
             c.bad::<()>("predict.inputs", format!("rows have {} values but the data has {inputs} inputs; give {inputs} values per row", p[0].len()));
@@ -466,7 +547,13 @@ pub fn check_data(run: &RunSpec, inputs: usize, outputs: usize, rows: usize) -> 
     if let InitKind::Explicit { weights, biases } = &run.init.kind {
         let arch = run.model.architecture(inputs, outputs);
         let layers = arch.layers();
-        let shape = |m: &[Vec<f64>]| (m.len(), m.first().map_or(0, Vec::len), m.iter().all(|r| r.len() == m[0].len()));
+        let shape = |m: &[Vec<f64>]| {
+            (
+                m.len(),
+                m.first().map_or(0, Vec::len),
+                m.iter().all(|r| r.len() == m[0].len()),
+            )
+        };
         if weights.len() != layers.len() {
             c.bad::<()>("init.weights", format!("has {} matrices but the model has {} layers ({inputs} inputs, hidden {:?}, {outputs} outputs); give one matrix per layer", weights.len(), layers.len(), run.model.hidden));
         }
@@ -478,15 +565,33 @@ pub fn check_data(run: &RunSpec, inputs: usize, outputs: usize, rows: usize) -> 
         }
         match (biases, run.model.bias) {
             (Some(_), false) => {
-                c.bad::<()>("init.biases", "is set but `model.bias = false`; remove it or set `model.bias = true`".into());
+                c.bad::<()>(
+                    "init.biases",
+                    "is set but `model.bias = false`; remove it or set `model.bias = true`".into(),
+                );
             }
             (Some(b), true) => {
                 if b.len() != layers.len() {
-                    c.bad::<()>("init.biases", format!("has {} rows but the model has {} layers; give one bias row per layer", b.len(), layers.len()));
+                    c.bad::<()>(
+                        "init.biases",
+                        format!(
+                            "has {} rows but the model has {} layers; give one bias row per layer",
+                            b.len(),
+                            layers.len()
+                        ),
+                    );
                 }
                 for (l, (row, layer)) in b.iter().zip(&layers).enumerate() {
                     if row.len() != layer.fan_out {
-                        c.bad::<()>(&format!("init.biases[{l}]"), format!("has {} values; layer {} has {} units", row.len(), l + 1, layer.fan_out));
+                        c.bad::<()>(
+                            &format!("init.biases[{l}]"),
+                            format!(
+                                "has {} values; layer {} has {} units",
+                                row.len(),
+                                l + 1,
+                                layer.fan_out
+                            ),
+                        );
                     }
                 }
             }

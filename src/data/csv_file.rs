@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
     #[error("cannot read data file `{}`: {cause}; check `data.path` (relative paths start at the experiment file's folder)", path.display())]
-    Open { path: PathBuf, cause: std::io::Error },
+    Open {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("`{}`, line {line}: {message}", path.display())]
     Malformed {
         path: PathBuf,

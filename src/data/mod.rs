@@ -205,7 +205,7 @@ fn split(all: Dataset, fraction: f64, seed: u32) -> (Dataset, Option<Dataset>) {
     (all.select(&train), Some(all.select(&test)))
 }
 
-/// The `(train, test)` row indices of [`split`].
+/// The `(train, test)` row indices of the held-out split.
 pub fn split_indices(rows: usize, fraction: f64, seed: u32) -> (Vec<usize>, Vec<usize>) {
     let n_test = (fraction * rows as f64).ceil() as usize;
     let perm = RandomState::new(seed).permutation(rows);

@@ -57,7 +57,9 @@ impl Columns {
 
     /// `run`, then the parameter columns.
     pub fn head(&self) -> Vec<String> {
-        std::iter::once("run".to_string()).chain(self.params.iter().cloned()).collect()
+        std::iter::once("run".to_string())
+            .chain(self.params.iter().cloned())
+            .collect()
     }
 
     /// A run's values for [`Columns::head`].
@@ -67,7 +69,10 @@ impl Columns {
             let value = if key == "variant" {
                 run.variant.clone()
             } else {
-                run.swept.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+                run.swept
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone())
             };
             v.push(value.unwrap_or_default());
         }
@@ -143,18 +148,38 @@ pub fn assemble(
         }
         csv.flush()
     })?;
-    write_atomic_with(&store.dir.join("runs.csv"), |w| write_runs(w, exp, cols, records))?;
+    write_atomic_with(&store.dir.join("runs.csv"), |w| {
+        write_runs(w, exp, cols, records)
+    })?;
     if exp.runs.iter().any(|r| r.predict.is_some()) {
         write_atomic_with(&store.dir.join("predictions.csv"), |w| {
             write_predictions(w, exp, cols, records)
         })?;
     }
-    write_atomic(&store.dir.join("experiment.toml"), resolved_toml(exp).as_bytes())
+    write_atomic(
+        &store.dir.join("experiment.toml"),
+        resolved_toml(exp).as_bytes(),
+    )
 }
 
-fn write_runs<W: Write>(w: W, exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> io::Result<()> {
+fn write_runs<W: Write>(
+    w: W,
+    exp: &Experiment,
+    cols: &Columns,
+    records: &[RunRecord],
+) -> io::Result<()> {
     let mut head = cols.head();
-    head.extend(["id", "status", "diverged_epoch", "epochs", "final_loss", "min_loss"].map(String::from));
+    head.extend(
+        [
+            "id",
+            "status",
+            "diverged_epoch",
+            "epochs",
+            "final_loss",
+            "min_loss",
+        ]
+        .map(String::from),
+    );
     if cols.accuracy {
         head.push("accuracy".into());
     }
@@ -190,7 +215,11 @@ fn write_runs<W: Write>(w: W, exp: &Experiment, cols: &Columns, records: &[RunRe
             }
         }
         if cols.target {
-            row.push(r.epochs_to_target.map(|e| e.to_string()).unwrap_or_default());
+            row.push(
+                r.epochs_to_target
+                    .map(|e| e.to_string())
+                    .unwrap_or_default(),
+            );
         }
         row.push(format!("{:.3}", r.seconds));
         csv.write_record(&row).map_err(csv_io)?;
@@ -198,9 +227,19 @@ fn write_runs<W: Write>(w: W, exp: &Experiment, cols: &Columns, records: &[RunRe
     csv.flush()
 }
 
-fn write_predictions<W: Write>(w: W, exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> io::Result<()> {
+fn write_predictions<W: Write>(
+    w: W,
+    exp: &Experiment,
+    cols: &Columns,
+    records: &[RunRecord],
+) -> io::Result<()> {
     let width = |f: fn(&RunSpec, &RunRecord) -> usize| {
-        exp.runs.iter().zip(records).map(|(s, r)| f(s, r)).max().unwrap_or(0)
+        exp.runs
+            .iter()
+            .zip(records)
+            .map(|(s, r)| f(s, r))
+            .max()
+            .unwrap_or(0)
     };
     let inputs = width(|s, _| s.predict.as_ref().map_or(0, |p| p[0].len()));
     let outputs = width(|_, r| r.predictions.first().map_or(0, Vec::len));

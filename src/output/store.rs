@@ -76,7 +76,9 @@ impl Store {
         };
         if foreign {
             if !force {
-                return Err(StoreError::Foreign { dir: dir.to_owned() });
+                return Err(StoreError::Foreign {
+                    dir: dir.to_owned(),
+                });
             }
             for f in RESULT_FILES {
                 let p = dir.join(f);
@@ -119,7 +121,10 @@ impl Store {
         let (partial, done) = (self.partial_epochs(&record.id), self.epochs(&record.id));
         fs::rename(&partial, &done).map_err(io_err(&done))?;
         let text = toml::to_string(record).expect("records serialize");
-        write_atomic(&self.runs.join(format!("{}.toml", record.id)), text.as_bytes())
+        write_atomic(
+            &self.runs.join(format!("{}.toml", record.id)),
+            text.as_bytes(),
+        )
     }
 }
 
@@ -147,7 +152,10 @@ pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut io::BufWriter<&mut tempfile::NamedTempFile>) -> io::Result<()>,
 ) -> Result<(), StoreError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = temp_in(dir).map_err(io_err(dir))?;
     {
         let mut w = io::BufWriter::new(&mut tmp);

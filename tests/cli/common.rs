@@ -75,15 +75,26 @@ pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     r.records()
-        .map(|rec| head.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect())
+        .map(|rec| {
+            head.iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
         .collect()
 }
 
 pub fn num(row: &BTreeMap<String, String>, col: &str) -> f64 {
-    row.get(col).unwrap_or_else(|| panic!("no column {col} in {row:?}")).parse().unwrap()
+    row.get(col)
+        .unwrap_or_else(|| panic!("no column {col} in {row:?}"))
+        .parse()
+        .unwrap()
 }
 
 /// Asserts `got` is within relative `rel` of `want`.
 pub fn assert_rel(got: f64, want: f64, rel: f64, what: &str) {
-    assert!((got - want).abs() <= rel * want.abs(), "{what}: got {got}, want {want} (rel {rel})");
+    assert!(
+        (got - want).abs() <= rel * want.abs(),
+        "{what}: got {got}, want {want} (rel {rel})"
+    );
 }

@@ -39,16 +39,28 @@ fn unknown_key_suggests_the_nearest() {
     assert!(err.contains("line 4, column 1"), "{err}");
     assert!(err.ends_with("unknown field `hiden`, expected one of `hidden`, `activation`, `output`, `bias`; did you mean `hidden`?\n"), "{err}");
     let err = fails("[data]\nkind = \"moon\"\n", &[]);
-    assert!(err.contains("unknown variant `moon`") && err.contains("did you mean `moons`?"), "{err}");
-    let err = fails(&format!("{MOONS}[[variant]]\nname = \"a\"\nmodel = {{ hiden = [3] }}\n"), &[]);
-    assert!(err.contains("line 5, column 11") && err.contains("did you mean `hidden`?"), "{err}");
+    assert!(
+        err.contains("unknown variant `moon`") && err.contains("did you mean `moons`?"),
+        "{err}"
+    );
+    let err = fails(
+        &format!("{MOONS}[[variant]]\nname = \"a\"\nmodel = {{ hiden = [3] }}\n"),
+        &[],
+    );
+    assert!(
+        err.contains("line 5, column 11") && err.contains("did you mean `hidden`?"),
+        "{err}"
+    );
 }
 
 #[test]
 fn wrong_type_names_value_and_expected_type() {
     let err = fails(&format!("{MOONS}[train]\nlearning_rate = \"fast\"\n"), &[]);
     assert!(err.contains("line 4, column 17"), "{err}");
-    assert!(err.contains("invalid type: string \"fast\", expected f64"), "{err}");
+    assert!(
+        err.contains("invalid type: string \"fast\", expected f64"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -68,25 +80,46 @@ fn out_of_range_values_are_all_reported_at_once() {
 "
     );
     let err = fails(&format!("{MOONS}[train]\nlearning_rate = inf\n"), &[]);
-    assert!(err.contains("key `train.learning_rate`: `inf` must be a finite number > 0"), "{err}");
+    assert!(
+        err.contains("key `train.learning_rate`: `inf` must be a finite number > 0"),
+        "{err}"
+    );
     let err = fails(&format!("{MOONS}[train]\nlearning_rate = 0\n"), &[]);
-    assert!(err.contains("key `train.learning_rate`: `0` must be"), "{err}");
+    assert!(
+        err.contains("key `train.learning_rate`: `0` must be"),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_kind_and_keys_that_do_not_apply() {
     let err = fails("[model]\nhidden = [2]\n", &[]);
-    assert!(err.contains("key `data.kind`: is missing; add `kind = \"moons\"`"), "{err}");
+    assert!(
+        err.contains("key `data.kind`: is missing; add `kind = \"moons\"`"),
+        "{err}"
+    );
     let err = fails("[data]\nkind = \"xor\"\nsamples = 10\n", &[]);
-    assert!(err.contains("key `data.samples`: does not apply to `data.kind = \"xor\"`; remove it"), "{err}");
+    assert!(
+        err.contains("key `data.samples`: does not apply to `data.kind = \"xor\"`; remove it"),
+        "{err}"
+    );
 }
 
 #[test]
 fn ragged_table_rows() {
-    let err = fails("[data]\nkind = \"table\"\ninputs = [[0, 1], [1]]\ntargets = [0, 1]\n", &[]);
+    let err = fails(
+        "[data]\nkind = \"table\"\ninputs = [[0, 1], [1]]\ntargets = [0, 1]\n",
+        &[],
+    );
     assert!(err.contains("key `data.inputs`: row 2 has 1 values but row 1 has 2; give every row the same number of values"), "{err}");
-    let err = fails("[data]\nkind = \"table\"\ninputs = [[0, 1], [1, 0]]\ntargets = [0]\n", &[]);
-    assert!(err.contains("key `data.targets`: has 1 rows but `data.inputs` has 2"), "{err}");
+    let err = fails(
+        "[data]\nkind = \"table\"\ninputs = [[0, 1], [1, 0]]\ntargets = [0]\n",
+        &[],
+    );
+    assert!(
+        err.contains("key `data.targets`: has 1 rows but `data.inputs` has 2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -97,36 +130,66 @@ fn explicit_weights_of_the_wrong_shape_and_input_width() {
     );
     assert!(err.contains("key `predict.inputs`: rows have 3 values but the data has 2 inputs; give 2 values per row"), "{err}");
     assert!(err.contains("key `init.weights[0]`: is 2 rows of 2 values; layer 1 needs 2 rows (its inputs) of 3 values (its units)"), "{err}");
-    let err = fails("[data]\nkind = \"or\"\n[init]\nkind = \"explicit\"\nweights = [[[0.1], [0.2]], [[1.0]]]\n", &[]);
-    assert!(err.contains("key `init.weights`: has 2 matrices but the model has 1 layers"), "{err}");
+    let err = fails(
+        "[data]\nkind = \"or\"\n[init]\nkind = \"explicit\"\nweights = [[[0.1], [0.2]], [[1.0]]]\n",
+        &[],
+    );
+    assert!(
+        err.contains("key `init.weights`: has 2 matrices but the model has 1 layers"),
+        "{err}"
+    );
 }
 
 #[test]
 fn csv_problems() {
     let csv = "[data]\nkind = \"csv\"\npath = \"d.csv\"\ntarget = \"label\"\n";
     let err = fails(csv, &[]);
-    assert!(err.contains("cannot read data file `./d.csv`") || err.contains("cannot read data file `d.csv`"), "{err}");
+    assert!(
+        err.contains("cannot read data file `./d.csv`")
+            || err.contains("cannot read data file `d.csv`"),
+        "{err}"
+    );
     assert!(err.contains("check `data.path`"), "{err}");
     let err = fails(csv, &[("d.csv", "a,b,label\n1,2,0\n3,x,1\n")]);
     assert!(err.contains("d.csv`, line 3, column `b`: `x` is not a number; write a number there or remove the row"), "{err}");
     let err = fails(csv, &[("d.csv", "a,b,label\n1,2,0\n3,,1\n")]);
-    assert!(err.contains("line 3, column `b`: an empty cell is not a number"), "{err}");
+    assert!(
+        err.contains("line 3, column `b`: an empty cell is not a number"),
+        "{err}"
+    );
     let err = fails(csv, &[("d.csv", "a,b,lable\n1,2,0\n")]);
     assert!(err.contains("has no target column `label` (columns: `a`, `b`, `lable`); did you mean `lable`?; set `data.target` to one of them"), "{err}");
     let err = fails(csv, &[("d.csv", "a,b,label\n1,2,0\n3,1\n")]);
-    assert!(err.contains("line 3: 2 cells where the rows above have 3"), "{err}");
+    assert!(
+        err.contains("line 3: 2 cells where the rows above have 3"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_sweeps_and_overrides_fail_before_training() {
-    let err = fails(&format!("{MOONS}[sweep]\n\"model.hiden\" = [[1], [2]]\n"), &[]);
-    assert!(err.contains("key `model.hiden` (sweep value `[1]`): unknown field `hiden`") && err.contains("did you mean `hidden`?"), "{err}");
-    let err = fails(&format!("{MOONS}[sweep]\n\"train.learning_rate\" = [0.5, -1.0]\n"), &[]);
+    let err = fails(
+        &format!("{MOONS}[sweep]\n\"model.hiden\" = [[1], [2]]\n"),
+        &[],
+    );
+    assert!(
+        err.contains("key `model.hiden` (sweep value `[1]`): unknown field `hiden`")
+            && err.contains("did you mean `hidden`?"),
+        "{err}"
+    );
+    let err = fails(
+        &format!("{MOONS}[sweep]\n\"train.learning_rate\" = [0.5, -1.0]\n"),
+        &[],
+    );
     assert!(err.contains("key `train.learning_rate` (sweep point learning_rate=-1.0): `-1` must be a finite number > 0"), "{err}");
     let s = Scratch::new();
     s.file("ok.toml", MOONS);
     let o = runner(s.path(), &["ok.toml", "--set", "train.epoch=5"]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("key `train.epoch` (--set `5`): unknown field `epoch`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("key `train.epoch` (--set `5`): unknown field `epoch`"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(s.listing(), ["ok.toml"]);
 }

@@ -27,7 +27,17 @@ fn writes_documented_columns_with_a_split() {
     let dir = s.path().join("results/small");
     let epochs = read_csv(&dir.join("epochs.csv"));
     let cols: Vec<&str> = epochs[0].keys().map(String::as_str).collect();
-    assert_eq!(cols, ["accuracy", "epoch", "loss", "run", "test_accuracy", "test_loss"]);
+    assert_eq!(
+        cols,
+        [
+            "accuracy",
+            "epoch",
+            "loss",
+            "run",
+            "test_accuracy",
+            "test_loss"
+        ]
+    );
     let logged: Vec<&str> = epochs.iter().map(|r| r["epoch"].as_str()).collect();
     assert_eq!(logged, ["0", "10", "20", "30", "40", "49"]);
     let runs = read_csv(&dir.join("runs.csv"));
@@ -40,8 +50,17 @@ fn writes_documented_columns_with_a_split() {
     let y = num(&p[1], "output");
     assert!(y > 0.0 && y < 1.0);
     let resolved = std::fs::read_to_string(dir.join("experiment.toml")).unwrap();
-    for key in ["activation = \"sigmoid\"", "loss = \"half_sse\"", "kind = \"xavier\"", "split_seed = 0", "learning_rate = 0.5"] {
-        assert!(resolved.contains(key), "resolved experiment lacks {key}:\n{resolved}");
+    for key in [
+        "activation = \"sigmoid\"",
+        "loss = \"half_sse\"",
+        "kind = \"xavier\"",
+        "split_seed = 0",
+        "learning_rate = 0.5",
+    ] {
+        assert!(
+            resolved.contains(key),
+            "resolved experiment lacks {key}:\n{resolved}"
+        );
     }
 }
 
@@ -49,7 +68,10 @@ fn writes_documented_columns_with_a_split() {
 fn reads_csv_data_relative_to_the_experiment() {
     let s = Scratch::new();
     std::fs::create_dir(s.path().join("exp")).unwrap();
-    s.file("exp/points.csv", "x1, x2, label\n0,0,0\n0,1,1\n1,0,1\n1,1,1\n");
+    s.file(
+        "exp/points.csv",
+        "x1, x2, label\n0,0,0\n0,1,1\n1,0,1\n1,1,1\n",
+    );
     s.file("exp/or.toml", "[data]\nkind = \"csv\"\npath = \"points.csv\"\ntarget = \"label\"\n[model]\nhidden = []\n[train]\nepochs = 3000\nlearning_rate = 2.0\n");
     ok(runner(s.path(), &["exp/or.toml", "--out", "o", "--quiet"]));
     let runs = read_csv(&s.path().join("o/runs.csv"));
@@ -70,7 +92,10 @@ fn never_overwrites_another_experiment_without_force() {
         stderr(&o),
         "error: `results/small` already holds results of a different experiment; add `--force` to replace them, or write elsewhere with `--out DIR`\n"
     );
-    assert_eq!(std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(),
+        before
+    );
     ok(runner(s.path(), &["small.toml", "--quiet", "--force"]));
     let runs = read_csv(&s.path().join("results/small/runs.csv"));
     assert_eq!(runs[0]["epochs"], "60");
@@ -84,7 +109,10 @@ fn refuses_a_folder_holding_result_files_it_did_not_write() {
     s.file("o/epochs.csv", "precious\n");
     let o = runner(s.path(), &["small.toml", "--out", "o", "--quiet"]);
     assert!(!o.status.success());
-    assert_eq!(std::fs::read_to_string(s.path().join("o/epochs.csv")).unwrap(), "precious\n");
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("o/epochs.csv")).unwrap(),
+        "precious\n"
+    );
 }
 
 #[test]
@@ -95,5 +123,8 @@ fn running_again_reuses_finished_runs() {
     let epochs = std::fs::read(s.path().join("results/small/epochs.csv")).unwrap();
     let second = ok(runner(s.path(), &["small.toml", "--quiet"]));
     assert_eq!(first, second);
-    assert_eq!(std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(), epochs);
+    assert_eq!(
+        std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(),
+        epochs
+    );
 }

@@ -6,7 +6,10 @@ use crate::common::*;
 
 fn run(name: &str) -> (Scratch, String) {
     let s = Scratch::new();
-    let out = ok(runner(s.path(), &[&experiment(name), "--out", "res", "--quiet"]));
+    let out = ok(runner(
+        s.path(),
+        &[&experiment(name), "--out", "res", "--quiet"],
+    ));
     (s, out)
 }
 
@@ -17,12 +20,23 @@ fn moons_perceptron_and_hidden_layer() {
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0]["run"], "perceptron");
     // The perceptron's trajectory is stable: 1e-6 relative.
-    assert_rel(num(&runs[0], "min_loss"), 4.148740, 1e-6, "perceptron min ½SSE");
+    assert_rel(
+        num(&runs[0], "min_loss"),
+        4.148740,
+        1e-6,
+        "perceptron min ½SSE",
+    );
     // The hidden-layer run is chaotic at the rounding level; numpy's own exp, a correctly
     // rounded exp or another product order move its minimum within 1.50329–1.50339.
     let hidden = num(&runs[1], "min_loss");
-    assert!((hidden - 1.50332).abs() <= 2e-4, "hidden-layer min ½SSE {hidden}");
-    assert!(stdout.contains("perceptron") && stdout.contains("4.148740"), "{stdout}");
+    assert!(
+        (hidden - 1.50332).abs() <= 2e-4,
+        "hidden-layer min ½SSE {hidden}"
+    );
+    assert!(
+        stdout.contains("perceptron") && stdout.contains("4.148740"),
+        "{stdout}"
+    );
     // The first logged epoch is the loss at the initial weights, and logging every 100th
     // epoch keeps the last one.
     let epochs = read_csv(&s.path().join("res/epochs.csv"));
@@ -36,8 +50,16 @@ fn moons_perceptron_and_hidden_layer() {
 fn xor3_hidden_predicts_the_unseen_row() {
     let (s, _) = run("xor3_hidden.toml");
     let p = read_csv(&s.path().join("res/predictions.csv"));
-    assert_eq!((p[0]["input_1"].as_str(), p[0]["input_3"].as_str()), ("1.0", "0.0"));
-    assert_rel(num(&p[0], "output"), 0.007887604, 1e-6, "prediction for [1, 1, 0]");
+    assert_eq!(
+        (p[0]["input_1"].as_str(), p[0]["input_3"].as_str()),
+        ("1.0", "0.0")
+    );
+    assert_rel(
+        num(&p[0], "output"),
+        0.007887604,
+        1e-6,
+        "prediction for [1, 1, 0]",
+    );
 }
 
 #[test]
@@ -54,7 +76,12 @@ fn first_input_perceptron_outputs() {
 fn or_gate_final_loss() {
     let (s, _) = run("or_gate.toml");
     let runs = read_csv(&s.path().join("res/runs.csv"));
-    assert_rel(num(&runs[0], "final_loss"), 2.650159e-4, 1e-6, "OR gate final ½SSE");
+    assert_rel(
+        num(&runs[0], "final_loss"),
+        2.650159e-4,
+        1e-6,
+        "OR gate final ½SSE",
+    );
 }
 
 #[test]
@@ -64,11 +91,21 @@ fn xor_gate_matches_numpy() {
     )
     .unwrap();
     let want = |k: &str| -> Vec<f64> {
-        fx[k].as_array().unwrap().iter().map(|v| v.as_float().unwrap()).collect()
+        fx[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_float().unwrap())
+            .collect()
     };
     let (s, _) = run("xor_gate.toml");
     let runs = read_csv(&s.path().join("res/runs.csv"));
-    assert_rel(num(&runs[0], "final_loss"), want("xor_gate_final_loss")[0], 1e-6, "XOR final ½SSE");
+    assert_rel(
+        num(&runs[0], "final_loss"),
+        want("xor_gate_final_loss")[0],
+        1e-6,
+        "XOR final ½SSE",
+    );
     let p = read_csv(&s.path().join("res/predictions.csv"));
     for (row, w) in p.iter().zip(want("xor_gate_predictions")) {
         assert_rel(num(row, "output"), w, 1e-6, "XOR prediction");
