@@ -1,19 +1,22 @@
 //! The runner, start to finish: read the experiment, load its data, check everything, open the
 //! results folder, train the runs on a rayon pool, assemble the files and print the table.
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command};
 use crate::config::{self, ConfigError, Experiment, Problem, RunSpec};
 use crate::data::Loaded;
 use crate::network::Architecture;
 use crate::output::{self, Columns, EpochSink, RunRecord, Store};
+use crate::progress::{self, Ticker};
 use crate::report;
 use crate::train::{self, Status};
 use anyhow::{anyhow, Context, Result};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,33 +29,77 @@ pub struct Prepared {
 
 /// Runs the command line; errors are printed by `main`.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    let sets = cli
+    let (args, plan) = match cli.command {
+        Some(Command::Plan(args)) => (args, true),
+        None => {
+            let plan = cli.args.dry_run;
+            (cli.args, plan)
+        }
+    };
+    let path = args
+        .experiment
+        .clone()
+        .expect("clap requires the experiment");
+    let sets = args
         .sets
         .iter()
         .map(|s| config::parse_set(s).map_err(|e| anyhow!("--set: {e}")))
         .collect::<Result<Vec<_>>>()?;
-    let exp = config::load(&cli.experiment, &sets)?;
+    let exp = config::load(&path, &sets)?;
     let runs = prepare(&exp)?;
-    let out = cli
+    let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&exp.name));
-    let store = Store::open(&out, &fingerprint(&exp), cli.force)?;
+    if plan {
+        print!("{}", report::plan(&exp, &runs, &out));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = Store::open(&out, &fingerprint(&exp), args.force)?;
     let cols = Columns::new(&exp, runs.iter().any(|r| r.data.train.is_classification()));
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cli.threads.unwrap_or(0))
+        .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("cannot start the thread pool")?;
-    let records: Vec<RunRecord> = pool.install(|| {
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // Ctrl-C finishes nothing new: runs in flight stop at their next epoch, finished ones
+        // stay on disk. A second Ctrl-C is not caught again by the time it matters.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
+    }
+    let total: u64 = runs.iter().map(|r| r.spec.train.epochs as u64).sum();
+    let bar = progress::bar(total, runs.len(), args.quiet);
+    let done = AtomicUsize::new(0);
+    let records: Vec<Option<RunRecord>> = pool.install(|| {
         runs.par_iter()
-            .map(|r| match store.finished(&r.spec.id) {
-                Some(done) => Ok(done),
-                None => train_run(r, &store, &cols),
+            .map(|r| {
+                let record = match store.finished(&r.spec.id) {
+                    Some(rec) => {
+                        bar.inc(r.spec.train.epochs as u64);
+                        Some(rec)
+                    }
+                    None => train_run(r, &store, &cols, &bar, &stop)?,
+                };
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                bar.set_message(format!("{n}/{} runs", runs.len()));
+                Ok(record)
             })
             .collect::<Result<_>>()
     })?;
-    output::assemble(&store, &exp, &cols, &records)?;
-    print!("{}", report::runs_table(&exp, &records));
+    bar.finish_and_clear();
+    let finished: Vec<RunRecord> = records.iter().flatten().cloned().collect();
+    if finished.len() < runs.len() {
+        eprintln!(
+            "interrupted: {} of {} runs finished and are kept in `{}`; run the same command again to resume",
+            finished.len(),
+            runs.len(),
+            store.dir.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    output::assemble(&store, &exp, &cols, &finished)?;
+    print!("{}", report::table(&exp, &cols, &finished));
     println!("results in {}", store.dir.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -105,7 +152,7 @@ pub fn prepare(exp: &Experiment) -> Result<Vec<Prepared>> {
 }
 
 /// Which experiment a results folder belongs to: its name and its runs' ids.
-fn fingerprint(exp: &Experiment) -> String {
+pub fn fingerprint(exp: &Experiment) -> String {
     let mut h = Sha256::new();
     h.update(exp.name.as_bytes());
     for r in &exp.runs {
@@ -115,15 +162,23 @@ fn fingerprint(exp: &Experiment) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Trains one run, streaming its epochs to the store, and marks it finished.
-fn train_run(r: &Prepared, store: &Store, cols: &Columns) -> Result<RunRecord> {
+/// Trains one run, streaming its epochs to the store, and marks it finished. Returns `None`
+/// when stopped: a stopped run leaves no trace and is redone on resume.
+fn train_run(
+    r: &Prepared,
+    store: &Store,
+    cols: &Columns,
+    bar: &ProgressBar,
+    stop: &AtomicBool,
+) -> Result<Option<RunRecord>> {
     let start = Instant::now();
     let spec = &r.spec;
     let params = spec.init.initialize(&r.arch.layers(), &r.data.rng);
     let partial = store.partial_epochs(&spec.id);
-    let mut sink = EpochSink::create(&partial, cols)
-        .with_context(|| format!("cannot write `{}`", partial.display()))?;
+    let cannot_write = || format!("cannot write `{}`", partial.display());
+    let mut sink = EpochSink::create(&partial, cols).with_context(cannot_write)?;
     let mut failed = None;
+    let mut ticker = Ticker::new(bar);
     let outcome = train::train(
         &r.arch,
         params,
@@ -131,23 +186,31 @@ fn train_run(r: &Prepared, store: &Store, cols: &Columns) -> Result<RunRecord> {
         &r.data,
         spec.every,
         spec.predict.as_deref(),
-        |row| match sink.write(row) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
+        |_, row| {
+            ticker.tick();
+            if let Some(Err(e)) = row.map(|row| sink.write(row)) {
                 failed = Some(e);
-                ControlFlow::Break(())
+                return ControlFlow::Break(());
             }
+            if stop.load(Ordering::Relaxed) {
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
         },
     );
+    drop(ticker);
     if let Some(e) = failed {
-        return Err(e).with_context(|| format!("cannot write `{}`", partial.display()));
+        return Err(e).with_context(cannot_write);
     }
-    sink.close()
-        .with_context(|| format!("cannot write `{}`", partial.display()))?;
+    if outcome.status == Status::Stopped {
+        drop(sink);
+        let _ = std::fs::remove_file(&partial);
+        return Ok(None);
+    }
+    sink.close().with_context(cannot_write)?;
     let (status, diverged_epoch) = match outcome.status {
-        Status::Ok => ("ok", None),
         Status::Diverged { epoch } => ("diverged", Some(epoch)),
-        Status::Stopped => ("stopped", None),
+        _ => ("ok", None),
     };
     let record = RunRecord {
         id: spec.id.clone(),
@@ -164,7 +227,7 @@ fn train_run(r: &Prepared, store: &Store, cols: &Columns) -> Result<RunRecord> {
         predictions: outcome.predictions,
     };
     store.finish(&record)?;
-    Ok(record)
+    Ok(Some(record))
 }
 
 #[cfg(test)]

@@ -1,14 +1,36 @@
 //! Command-line arguments, as parsed (clap derive). [`crate::app::run`] checks and uses them.
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Train small neural networks from a TOML experiment file; write per-epoch CSV.
 #[derive(Debug, Parser)]
-#[command(name = "runner", version, about)]
+#[command(
+    name = "runner",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub args: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the runs an experiment expands into, the work, and where outputs go; train nothing.
+    Plan(RunArgs),
+}
+
+/// What to run, and how.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// The experiment file, e.g. experiments/moons.toml.
-    pub experiment: PathBuf,
+    #[arg(required = true)]
+    pub experiment: Option<PathBuf>,
 
     /// Folder for the results [default: `results/NAME`, NAME from the experiment].
     #[arg(long, value_name = "DIR")]
@@ -30,4 +52,8 @@ pub struct Cli {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Same as `runner plan`: show the runs, train nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

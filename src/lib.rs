@@ -12,6 +12,7 @@ pub mod data;
 pub mod init;
 pub mod network;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod suggest;

@@ -1,8 +1,11 @@
-//! The tables runner prints on stdout when a sweep ends.
+//! What runner prints on stdout: the table when a sweep ends, and the plan.
 
+use crate::app::Prepared;
 use crate::config::Experiment;
-use crate::output::RunRecord;
+use crate::output::summary::{group_stats, groups, metrics};
+use crate::output::{Columns, FolderState, RunRecord, Store};
 use std::fmt::Write;
+use std::path::Path;
 
 /// Seven significant digits, fixed-point when that is readable.
 pub fn sig(v: f64) -> String {
@@ -49,6 +52,100 @@ pub fn runs_table(exp: &Experiment, records: &[RunRecord]) -> String {
         });
     }
     align(&rows)
+}
+
+/// The end-of-sweep table: one line per run when every configuration has one run; otherwise
+/// one line per configuration with mean ± std across its seeds and its diverged runs.
+pub fn table(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String {
+    let groups = groups(exp, cols);
+    if groups.iter().all(|g| g.runs.len() == 1) {
+        return runs_table(exp, records);
+    }
+    let metrics: Vec<_> = metrics(cols)
+        .into_iter()
+        .filter(|(n, _)| *n != "test_loss")
+        .collect();
+    let mut head = vec!["configuration".to_string(), "runs".into()];
+    head.extend(metrics.iter().map(|(n, _)| n.to_string()));
+    head.push("diverged".into());
+    let mut rows = vec![head];
+    for g in &groups {
+        let mut row = vec![g.label.clone(), g.runs.len().to_string()];
+        for (name, metric) in &metrics {
+            let cell = match group_stats(g, records, *metric) {
+                None => "-".to_string(),
+                Some(s) if name.ends_with("accuracy") => {
+                    format!("{:.1}% ± {:.1}", 100.0 * s.mean, 100.0 * s.std.max(0.0))
+                }
+                Some(s) => format!(
+                    "{} ± {}",
+                    sig4(s.mean),
+                    sig4(if s.std.is_nan() { 0.0 } else { s.std })
+                ),
+            };
+            row.push(cell);
+        }
+        let diverged = g
+            .runs
+            .iter()
+            .filter(|&&i| records[i].status == "diverged")
+            .count();
+        row.push(diverged.to_string());
+        rows.push(row);
+    }
+    let mut out = align(&rows);
+    out.push_str("mean ± sample std across seeds, over runs that did not diverge\n");
+    out
+}
+
+/// Four significant digits.
+fn sig4(v: f64) -> String {
+    if v == 0.0 || (1e-3..1e5).contains(&v.abs()) {
+        let d = if v == 0.0 {
+            3
+        } else {
+            (3 - v.abs().log10().floor() as i32).clamp(0, 6)
+        };
+        format!("{v:.*}", d as usize)
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+/// `runner plan`: the runs, the work, where outputs go and what is already there.
+pub fn plan(exp: &Experiment, runs: &[Prepared], out: &Path) -> String {
+    let mut rows = vec![["run", "id", "epochs", "rows", "params", "work"]
+        .map(String::from)
+        .to_vec()];
+    let mut total = 0.0;
+    for r in runs {
+        let (epochs, n, p) = (r.spec.train.epochs, r.data.train.rows, r.arch.param_count());
+        let work = epochs as f64 * n as f64 * p as f64;
+        total += work;
+        rows.push(vec![
+            r.spec.label.clone(),
+            r.spec.id.clone(),
+            epochs.to_string(),
+            n.to_string(),
+            p.to_string(),
+            format!("{work:.2e}"),
+        ]);
+    }
+    let ids: Vec<&str> = runs.iter().map(|r| r.spec.id.as_str()).collect();
+    let state = match Store::inspect(out, &crate::app::fingerprint(exp), &ids) {
+        FolderState::New => "new folder".to_string(),
+        FolderState::Resumable { finished } => format!("{finished} of {} runs already finished there; running resumes", runs.len()),
+        FolderState::Foreign => "holds results of a different experiment: running needs --force (replaces them) or another --out".to_string(),
+    };
+    let mut s = format!(
+        "experiment `{}` ({}): {} runs\noutputs: {} ({state})\nwork: {total:.3e} sample × parameter updates (epochs × training rows × parameters)\n\n",
+        exp.name,
+        exp.path.display(),
+        runs.len(),
+        out.display(),
+    );
+    s.push_str(&align(&rows));
+    s
 }
 
 /// Left-aligns the first column, right-aligns the others.

@@ -72,21 +72,22 @@ impl Eval {
         }
     }
 
-    fn evaluate(
-        &mut self,
-        layers: &[LayerShape],
-        params: &[f64],
-        loss: Loss,
-    ) -> (f64, Option<f64>) {
+    /// Forward pass and loss.
+    fn loss(&mut self, layers: &[LayerShape], params: &[f64], loss: Loss) -> f64 {
         network::forward(layers, params, &self.x, &mut self.ws);
-        let out = self.ws.output();
-        let acc = self.classes.then(|| accuracy(out, &self.y, self.ws.rows));
-        (loss.value(out, &self.y), acc)
+        loss.value(self.ws.output(), &self.y)
+    }
+
+    /// Accuracy of the last forward pass, when the targets are classes.
+    fn accuracy(&self) -> Option<f64> {
+        self.classes
+            .then(|| accuracy(self.ws.output(), &self.y, self.ws.rows))
     }
 }
 
-/// Trains `arch` from `params` on `data`, calling `on_epoch` for epochs `0, every, 2·every, …`
-/// and the last one.
+/// Trains `arch` from `params` on `data`. `on_epoch` is called after every epoch's forward
+/// pass, with the row to log for epochs `0, every, 2·every, …` and the last one; it may stop
+/// training by returning `Break`.
 pub fn train(
     arch: &Architecture,
     mut params: Vec<f64>,
@@ -94,7 +95,7 @@ pub fn train(
     data: &Loaded,
     every: usize,
     predict: Option<&[Vec<f64>]>,
-    mut on_epoch: impl FnMut(&EpochRow) -> ControlFlow<()>,
+    mut on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
 ) -> Outcome {
     let layers = arch.layers();
     let mut train = Eval::new(&data.train, &layers);
@@ -109,35 +110,34 @@ pub fn train(
     let mut last = None;
     let mut epoch = 0;
     while epoch < spec.epochs {
-        let (value, acc) = train.evaluate(&layers, &params, loss);
+        let value = train.loss(&layers, &params, loss);
         min_loss = min_loss.min(value);
         if reached_target.is_none() && spec.target_loss.is_some_and(|t| value <= t) {
             reached_target = Some(epoch);
         }
         let diverged = !value.is_finite();
         let is_last = epoch + 1 == spec.epochs || diverged;
-        if epoch % every == 0 || is_last {
+        let row = (epoch % every == 0 || is_last).then(|| {
             let (test_loss, test_accuracy) = match test.as_mut() {
-                Some(t) => {
-                    let (l, a) = t.evaluate(&layers, &params, loss);
-                    (Some(l), a)
-                }
+                Some(t) => (Some(t.loss(&layers, &params, loss)), t.accuracy()),
                 None => (None, None),
             };
-            let row = EpochRow {
+            EpochRow {
                 epoch,
                 loss: value,
-                accuracy: acc,
+                accuracy: train.accuracy(),
                 test_loss,
                 test_accuracy,
-            };
-            let flow = on_epoch(&row);
-            last = Some(row);
-            if flow.is_break() && !is_last {
-                status = Status::Stopped;
-                epoch += 1;
-                break;
             }
+        });
+        let flow = on_epoch(epoch, row.as_ref());
+        if row.is_some() {
+            last = row;
+        }
+        if flow.is_break() && !is_last {
+            status = Status::Stopped;
+            epoch += 1;
+            break;
         }
         epoch += 1;
         if diverged {
@@ -173,7 +173,13 @@ pub fn train(
     Outcome {
         status,
         epochs: epoch,
-        last: last.expect("at least one epoch runs"),
+        last: last.unwrap_or(EpochRow {
+            epoch: 0,
+            loss: f64::NAN,
+            accuracy: None,
+            test_loss: None,
+            test_accuracy: None,
+        }),
         min_loss,
         reached_target,
         predictions,

@@ -155,7 +155,12 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
     if !raw.variants.is_empty() {
         columns.push("variant".into());
     }
-    columns.extend(axes.iter().map(|(k, _)| k.clone()));
+    // `init.seed` has a column of its own, `seed`, in every file.
+    columns.extend(
+        axes.iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| k != "init.seed"),
+    );
     Ok(Expanded { points, columns })
 }
 

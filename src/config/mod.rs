@@ -7,7 +7,7 @@ mod validate;
 
 pub use expand::{parse_set, SetArg};
 pub use raw::RawExperiment;
-pub use validate::{check_data, ModelSpec, RunSpec};
+pub use validate::{check_data, is_seed, ModelSpec, RunSpec};
 
 use crate::suggest::did_you_mean;
 use std::fmt;
@@ -20,7 +20,8 @@ pub struct Experiment {
     pub description: Option<String>,
     pub path: PathBuf,
     pub runs: Vec<RunSpec>,
-    /// Keys whose values tell runs apart (variant first, then swept or overridden keys).
+    /// Keys whose values tell runs apart: `variant` (when there are variants), then the swept
+    /// keys but `init.seed` (which every file shows as `seed`).
     pub columns: Vec<String>,
 }
 

@@ -43,6 +43,11 @@ pub struct RunSpec {
     pub variant: Option<String>,
     /// Swept keys and this run's values, as written in CSV columns.
     pub swept: Vec<(String, String)>,
+    /// The seed of the generator that draws the initial weights (none for explicit weights).
+    pub seed: Option<u32>,
+    /// The configuration this run belongs to: its label without seeds. Runs that differ only
+    /// in swept seeds are summarised together.
+    pub config: String,
     pub data: DataSpec,
     pub model: ModelSpec,
     pub init: InitSpec,
@@ -53,6 +58,11 @@ pub struct RunSpec {
     pub every: usize,
     /// The run's sections with every default filled in.
     pub resolved: toml::Table,
+}
+
+/// Whether a swept key is a seed: runs differing only in seeds form one configuration.
+pub fn is_seed(key: &str) -> bool {
+    key.rsplit('.').next().is_some_and(|k| k.ends_with("seed"))
 }
 
 /// Checks one point; `base_dir` anchors relative data paths.
@@ -112,9 +122,25 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         digest[..8].iter().map(|b| format!("{b:02x}")).collect()
     };
     let mut label: Vec<String> = point.variant.iter().cloned().collect();
+    let mut config = label.clone();
     if !point.swept.is_empty() {
         label.push(label_of(&point.swept));
+        let unseeded: Vec<_> = point
+            .swept
+            .iter()
+            .filter(|(k, _)| !is_seed(k))
+            .cloned()
+            .collect();
+        if !unseeded.is_empty() {
+            config.push(label_of(&unseeded));
+        }
     }
+    let (data, init) = (data.expect("checked"), init.expect("checked"));
+    let seed = match (&init.kind, init.seed) {
+        (InitKind::Explicit { .. }, _) => None,
+        (_, InitSeed::Seed(s)) => Some(s),
+        (_, InitSeed::Data) => Some(data.seed),
+    };
     Ok(RunSpec {
         label: if label.is_empty() {
             "run".into()
@@ -128,9 +154,15 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
             .iter()
             .map(|(k, v)| (k.clone(), show(v)))
             .collect(),
-        data: data.expect("checked"),
+        seed,
+        config: if config.is_empty() {
+            "all".into()
+        } else {
+            config.join(" ")
+        },
+        data,
         model: model.expect("checked"),
-        init: init.expect("checked"),
+        init,
         train: train.expect("checked"),
         predict,
         every: every.expect("checked"),

@@ -3,8 +3,11 @@
 //! never depend on which thread ran what, or when.
 
 mod store;
+pub mod summary;
 
-pub use store::{write_atomic, write_atomic_with, RunRecord, Store, StoreError, RESULT_FILES};
+pub use store::{
+    write_atomic, write_atomic_with, FolderState, RunRecord, Store, StoreError, RESULT_FILES,
+};
 
 use crate::config::{Experiment, RunSpec};
 use crate::train::EpochRow;
@@ -41,7 +44,7 @@ impl Columns {
         }
     }
 
-    fn metric_names(&self) -> Vec<&'static str> {
+    pub fn metric_names(&self) -> Vec<&'static str> {
         let mut m = vec!["loss"];
         if self.accuracy {
             m.push("accuracy");
@@ -57,9 +60,10 @@ impl Columns {
 
     /// `run`, then the parameter columns.
     pub fn head(&self) -> Vec<String> {
-        std::iter::once("run".to_string())
-            .chain(self.params.iter().cloned())
-            .collect()
+        let mut h = vec!["run".to_string()];
+        h.extend(self.params.iter().cloned());
+        h.push("seed".into());
+        h
     }
 
     /// A run's values for [`Columns::head`].
@@ -76,6 +80,7 @@ impl Columns {
             };
             v.push(value.unwrap_or_default());
         }
+        v.push(run.seed.map(|s| s.to_string()).unwrap_or_default());
         v
     }
 }
@@ -123,8 +128,8 @@ fn csv_io(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
-/// Writes `epochs.csv`, `runs.csv`, `predictions.csv` (when there is `[predict]`) and
-/// `experiment.toml` from the finished runs.
+/// Writes `epochs.csv`, `runs.csv`, `predictions.csv` (when there is `[predict]`),
+/// `summary.csv`, `curves.csv` and `experiment.toml` from the finished runs.
 pub fn assemble(
     store: &Store,
     exp: &Experiment,
@@ -156,6 +161,12 @@ pub fn assemble(
             write_predictions(w, exp, cols, records)
         })?;
     }
+    write_atomic_with(&store.dir.join("summary.csv"), |w| {
+        summary::write_summary(w, exp, cols, records)
+    })?;
+    write_atomic_with(&store.dir.join("curves.csv"), |w| {
+        summary::write_curves(w, exp, cols, store)
+    })?;
     write_atomic(
         &store.dir.join("experiment.toml"),
         resolved_toml(exp).as_bytes(),

@@ -37,6 +37,14 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     }
 }
 
+/// What a results folder holds, as `runner plan` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FolderState {
+    New,
+    Resumable { finished: usize },
+    Foreign,
+}
+
 /// A finished run's outcome as stored in `.runner/runs/<id>.toml`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -98,6 +106,24 @@ impl Store {
             dir: dir.to_owned(),
             runs,
         })
+    }
+
+    /// What `dir` holds for the experiment with `fingerprint` and run `ids`, without changing it.
+    pub fn inspect(dir: &Path, fingerprint: &str, ids: &[&str]) -> FolderState {
+        let state = dir.join(".runner");
+        match fs::read_to_string(state.join("fingerprint")) {
+            Ok(f) if f.trim() == fingerprint => FolderState::Resumable {
+                finished: ids
+                    .iter()
+                    .filter(|id| state.join("runs").join(format!("{id}.toml")).exists())
+                    .count(),
+            },
+            Ok(_) => FolderState::Foreign,
+            Err(_) if RESULT_FILES.iter().any(|f| dir.join(f).exists()) || state.exists() => {
+                FolderState::Foreign
+            }
+            Err(_) => FolderState::New,
+        }
     }
 
     /// The stored outcome of run `id`, if it finished before.

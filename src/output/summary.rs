@@ -1,0 +1,285 @@
+//! Summaries across seeds: runs that differ only in swept seeds form a configuration.
+//! `summary.csv` gives each configuration's statistics of its runs' results; `curves.csv` the
+//! mean and spread of its loss curves, merged epoch by epoch from the runs' files (streamed, so
+//! memory does not grow with epochs or runs).
+
+use super::{csv_io, csv_writer, num, Columns, RunRecord, Store};
+use crate::config::{is_seed, Experiment};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Lines, Write};
+
+/// Count, mean, sample standard deviation (n − 1), min and max of the finite values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stats {
+    pub n: usize,
+    pub mean: f64,
+    pub std: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Stats {
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Stats> {
+        let v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        let n = v.len();
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let std = if n > 1 {
+            (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            f64::NAN
+        };
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(Stats {
+            n,
+            mean,
+            std,
+            min,
+            max,
+        })
+    }
+
+    /// `mean, std, min, max` cells (std empty for a single value).
+    fn cells(s: Option<Stats>) -> [String; 4] {
+        match s {
+            Some(s) => [
+                num(s.mean),
+                if s.std.is_nan() {
+                    String::new()
+                } else {
+                    num(s.std)
+                },
+                num(s.min),
+                num(s.max),
+            ],
+            None => Default::default(),
+        }
+    }
+}
+
+/// A configuration and its runs (indices into the experiment's runs).
+pub struct Group {
+    pub label: String,
+    /// Values of the configuration columns ([`config_columns`]).
+    pub values: Vec<String>,
+    pub runs: Vec<usize>,
+}
+
+/// The columns that identify a configuration: the parameter columns that are not seeds.
+pub fn config_columns(cols: &Columns) -> Vec<String> {
+    cols.params
+        .iter()
+        .filter(|k| !is_seed(k))
+        .cloned()
+        .collect()
+}
+
+/// The configurations, in order of first appearance.
+pub fn groups(exp: &Experiment, cols: &Columns) -> Vec<Group> {
+    let keys = config_columns(cols);
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, run) in exp.runs.iter().enumerate() {
+        match groups.iter_mut().find(|g| g.label == run.config) {
+            Some(g) => g.runs.push(i),
+            None => {
+                let prefix = cols.prefix(run);
+                let values = keys
+                    .iter()
+                    .map(|k| {
+                        let j = cols
+                            .params
+                            .iter()
+                            .position(|p| p == k)
+                            .expect("a param column");
+                        prefix[j + 1].clone()
+                    })
+                    .collect();
+                groups.push(Group {
+                    label: run.config.clone(),
+                    values,
+                    runs: vec![i],
+                });
+            }
+        }
+    }
+    groups
+}
+
+/// The metrics summarised per configuration, and how to read each from a record.
+pub fn metrics(cols: &Columns) -> Vec<(&'static str, fn(&RunRecord) -> Option<f64>)> {
+    let mut m: Vec<(&'static str, fn(&RunRecord) -> Option<f64>)> = vec![
+        ("final_loss", |r| Some(r.final_loss)),
+        ("min_loss", |r| Some(r.min_loss)),
+    ];
+    if cols.accuracy {
+        m.push(("accuracy", |r| r.accuracy));
+    }
+    if cols.test {
+        m.push(("test_loss", |r| r.test_loss));
+        if cols.accuracy {
+            m.push(("test_accuracy", |r| r.test_accuracy));
+        }
+    }
+    m
+}
+
+/// Statistics of `metric` over a group's runs that did not diverge.
+pub fn group_stats(
+    g: &Group,
+    records: &[RunRecord],
+    metric: fn(&RunRecord) -> Option<f64>,
+) -> Option<Stats> {
+    Stats::of(
+        g.runs
+            .iter()
+            .map(|&i| &records[i])
+            .filter(|r| r.status == "ok")
+            .filter_map(metric),
+    )
+}
+
+pub fn write_summary<W: Write>(
+    w: W,
+    exp: &Experiment,
+    cols: &Columns,
+    records: &[RunRecord],
+) -> io::Result<()> {
+    let metrics = metrics(cols);
+    let mut head = config_columns(cols);
+    head.extend(["runs", "diverged"].map(String::from));
+    for (name, _) in &metrics {
+        head.extend(["mean", "std", "min", "max"].map(|s| format!("{name}_{s}")));
+    }
+    if cols.target {
+        head.push("reached_target".into());
+        head.extend(["mean", "std", "min", "max"].map(|s| format!("epochs_to_target_{s}")));
+    }
+    let mut csv = csv_writer(w);
+    csv.write_record(&head).map_err(csv_io)?;
+    for g in groups(exp, cols) {
+        let mut row = g.values.clone();
+        let diverged = g
+            .runs
+            .iter()
+            .filter(|&&i| records[i].status == "diverged")
+            .count();
+        row.extend([g.runs.len().to_string(), diverged.to_string()]);
+        for (_, metric) in &metrics {
+            row.extend(Stats::cells(group_stats(&g, records, *metric)));
+        }
+        if cols.target {
+            let reached: Vec<f64> = g
+                .runs
+                .iter()
+                .filter_map(|&i| records[i].epochs_to_target)
+                .map(|e| e as f64)
+                .collect();
+            row.push(reached.len().to_string());
+            row.extend(Stats::cells(Stats::of(reached)));
+        }
+        csv.write_record(&row).map_err(csv_io)?;
+    }
+    csv.flush()
+}
+
+/// One run's logged rows, read back as numbers (empty cells are NaN).
+struct Curve {
+    lines: Lines<BufReader<File>>,
+    head: Option<(usize, Vec<f64>)>,
+}
+
+impl Curve {
+    fn open(path: &std::path::Path) -> io::Result<Self> {
+        let mut c = Curve {
+            lines: BufReader::new(File::open(path)?).lines(),
+            head: None,
+        };
+        c.advance()?;
+        Ok(c)
+    }
+
+    fn advance(&mut self) -> io::Result<()> {
+        self.head = match self.lines.next().transpose()? {
+            None => None,
+            Some(line) => {
+                let mut cells = line.split(',');
+                let epoch = cells
+                    .next()
+                    .and_then(|e| e.parse().ok())
+                    .ok_or_else(|| io::Error::other(format!("bad epoch row `{line}`")))?;
+                Some((
+                    epoch,
+                    cells.map(|c| c.parse().unwrap_or(f64::NAN)).collect(),
+                ))
+            }
+        };
+        Ok(())
+    }
+}
+
+pub fn write_curves<W: Write>(
+    w: W,
+    exp: &Experiment,
+    cols: &Columns,
+    store: &Store,
+) -> io::Result<()> {
+    let names = cols.metric_names();
+    let mut head = config_columns(cols);
+    head.extend(["epoch", "n"].map(String::from));
+    for name in &names {
+        head.extend([format!("{name}_mean"), format!("{name}_std")]);
+    }
+    let mut csv = csv_writer(w);
+    csv.write_record(&head).map_err(csv_io)?;
+    for g in groups(exp, cols) {
+        let mut curves = g
+            .runs
+            .iter()
+            .map(|&i| Curve::open(&store.epochs(&exp.runs[i].id)))
+            .collect::<io::Result<Vec<_>>>()?;
+        // A k-way merge by epoch: every run of a configuration logs the same epochs, except
+        // that a diverged run stops early (at an epoch that may be off the grid).
+        while let Some(epoch) = curves
+            .iter()
+            .filter_map(|c| c.head.as_ref().map(|h| h.0))
+            .min()
+        {
+            let mut rows: Vec<Vec<f64>> = Vec::new();
+            for c in curves
+                .iter_mut()
+                .filter(|c| c.head.as_ref().is_some_and(|h| h.0 == epoch))
+            {
+                rows.push(c.head.take().expect("filtered").1);
+                c.advance()?;
+            }
+            let mut row = g.values.clone();
+            row.extend([epoch.to_string(), rows.len().to_string()]);
+            for j in 0..names.len() {
+                let cells = Stats::cells(Stats::of(
+                    rows.iter().map(|r| r.get(j).copied().unwrap_or(f64::NAN)),
+                ));
+                row.extend(cells.into_iter().take(2));
+            }
+            csv.write_record(&row).map_err(csv_io)?;
+        }
+    }
+    csv.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_match_numpy_sample_std() {
+        // numpy: np.mean([1, 2, 4, 8]) = 3.75, np.std([1, 2, 4, 8], ddof=1) = 3.095695936834452
+        let s = Stats::of([1.0, 2.0, 4.0, f64::NAN, 8.0]).unwrap();
+        assert_eq!((s.n, s.mean, s.min, s.max), (4, 3.75, 1.0, 8.0));
+        assert!((s.std - 3.095_695_936_834_452).abs() < 1e-12);
+        assert!(Stats::of([f64::NAN]).is_none());
+        assert!(Stats::of([2.0]).unwrap().std.is_nan());
+    }
+}
