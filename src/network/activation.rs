@@ -22,8 +22,8 @@ impl Activation {
     /// Replaces each pre-activation `z` with its activation.
     pub fn apply(self, z: &mut [f64]) {
         match self {
-            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
-            Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::Sigmoid => super::simd::sigmoid_in_place(z),
+            Activation::Tanh => super::simd::tanh_in_place(z),
             Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(0.0)),
             Activation::Identity => {}
         }

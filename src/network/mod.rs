@@ -7,6 +7,7 @@
 
 mod activation;
 mod loss;
+pub mod simd;
 
 pub use activation::Activation;
 pub use loss::Loss;

@@ -29,7 +29,15 @@ fn writes_documented_columns_with_a_split() {
     let cols: Vec<&str> = epochs[0].keys().map(String::as_str).collect();
     assert_eq!(
         cols,
-        ["accuracy", "epoch", "loss", "run", "seed", "test_accuracy", "test_loss"]
+        [
+            "accuracy",
+            "epoch",
+            "loss",
+            "run",
+            "seed",
+            "test_accuracy",
+            "test_loss"
+        ]
     );
     assert_eq!(epochs[0]["seed"], "0");
     let logged: Vec<&str> = epochs.iter().map(|r| r["epoch"].as_str()).collect();
