@@ -4,4 +4,5 @@
 mod common;
 mod errors;
 mod results;
+mod sweeps;
 mod tutorials;

@@ -1,0 +1,277 @@
+//! Sweeps: byte-identical files whatever the thread count, resuming after kill -9 or Ctrl-C,
+//! divergence as a result, the plan, and the summaries across seeds.
+
+use crate::common::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// 3 hidden sizes × 4 seeds on moons with a split; small enough for a test.
+const SWEEP: &str = "name = \"sweep\"
+[data]
+kind = \"moons\"
+samples = 60
+noise = 0.2
+test_fraction = 0.25
+[train]
+epochs = 400
+target_loss = 2.0
+[output]
+every = 7
+[sweep]
+\"model.hidden\" = [[], [3], [4, 2]]
+\"init.seed\" = { range = [0, 4] }
+";
+
+/// The files of a results folder, with runs.csv's wall-clock `seconds` column cut off.
+fn contents(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for name in [
+        "epochs.csv",
+        "runs.csv",
+        "summary.csv",
+        "curves.csv",
+        "experiment.toml",
+    ] {
+        let text =
+            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = if name == "runs.csv" {
+            text.lines()
+                .map(|l| l.rsplit_once(',').unwrap().0)
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            text
+        };
+        files.push((name.to_string(), text));
+    }
+    files
+}
+
+#[test]
+fn files_are_identical_for_1_2_and_4_threads_and_on_reruns() {
+    let s = Scratch::new();
+    s.file("sweep.toml", SWEEP);
+    for t in ["1", "2", "4"] {
+        ok(runner(
+            s.path(),
+            &["sweep.toml", "--threads", t, "--out", t, "-q"],
+        ));
+    }
+    let one = contents(&s.path().join("1"));
+    assert_eq!(one, contents(&s.path().join("2")));
+    assert_eq!(one, contents(&s.path().join("4")));
+    let runs = read_csv(&s.path().join("1/runs.csv"));
+    assert_eq!(runs.len(), 12);
+    assert_eq!(runs[5]["run"], "hidden=[3] seed=1");
+    assert_eq!(
+        (runs[5]["model.hidden"].as_str(), runs[5]["seed"].as_str()),
+        ("[3]", "1")
+    );
+    // Ids come from the configuration, not the position: the same run in a smaller sweep
+    // has the same id.
+    ok(runner(
+        s.path(),
+        &[
+            "sweep.toml",
+            "--set",
+            "model.hidden=[3]",
+            "--out",
+            "single",
+            "-q",
+        ],
+    ));
+    let single = read_csv(&s.path().join("single/runs.csv"));
+    assert_eq!(single[1]["id"], runs[5]["id"]);
+    assert_eq!(single[1]["final_loss"], runs[5]["final_loss"]);
+}
+
+#[test]
+fn summary_and_curves_aggregate_across_seeds() {
+    let s = Scratch::new();
+    s.file("sweep.toml", SWEEP);
+    let table = ok(runner(s.path(), &["sweep.toml", "-q", "--out", "o"]));
+    assert!(table.starts_with("configuration  runs"), "{table}");
+    assert!(table.contains("hidden=[4, 2]     4"), "{table}");
+    let runs = read_csv(&s.path().join("o/runs.csv"));
+    let summary = read_csv(&s.path().join("o/summary.csv"));
+    assert_eq!(summary.len(), 3);
+    assert_eq!(summary[1]["model.hidden"], "[3]");
+    assert_eq!(summary[1]["runs"], "4");
+    let finals: Vec<f64> = runs[4..8].iter().map(|r| num(r, "final_loss")).collect();
+    let mean = finals.iter().sum::<f64>() / 4.0;
+    assert_rel(
+        num(&summary[1], "final_loss_mean"),
+        mean,
+        1e-12,
+        "mean of final losses",
+    );
+    let max = finals.iter().cloned().fold(f64::MIN, f64::max);
+    assert_eq!(num(&summary[1], "final_loss_max"), max);
+    assert!(summary[1].contains_key("test_accuracy_std"));
+    assert!(summary[1].contains_key("epochs_to_target_mean"));
+    // curves.csv: per configuration per logged epoch (0, 7, …, 392, 399 = 57·7), mean across 4 seeds.
+    let curves = read_csv(&s.path().join("o/curves.csv"));
+    assert_eq!(curves.len(), 3 * 58);
+    let epochs = read_csv(&s.path().join("o/epochs.csv"));
+    let at7: Vec<f64> = epochs
+        .iter()
+        .filter(|r| r["model.hidden"] == "[]" && r["epoch"] == "7")
+        .map(|r| num(r, "loss"))
+        .collect();
+    assert_eq!(at7.len(), 4);
+    let c = curves
+        .iter()
+        .find(|r| r["model.hidden"] == "[]" && r["epoch"] == "7")
+        .unwrap();
+    assert_eq!(c["n"], "4");
+    assert_rel(
+        num(c, "loss_mean"),
+        at7.iter().sum::<f64>() / 4.0,
+        1e-12,
+        "curve mean",
+    );
+}
+
+#[test]
+fn divergence_is_recorded_and_the_sweep_goes_on() {
+    let s = Scratch::new();
+    s.file(
+        "div.toml",
+        "[data]\nkind = \"moons\"\n[model]\nhidden = [4]\noutput = \"identity\"\nactivation = \"identity\"\n[train]\nloss = \"mse\"\nepochs = 300\n[sweep]\n\"train.learning_rate\" = [0.01, 50.0]\n",
+    );
+    let out = ok(runner(s.path(), &["div.toml", "-q", "--out", "o"]));
+    assert!(out.contains("diverged at epoch"), "{out}");
+    let runs = read_csv(&s.path().join("o/runs.csv"));
+    assert_eq!(runs[0]["status"], "ok");
+    assert_eq!(runs[1]["status"], "diverged");
+    let at: usize = runs[1]["diverged_epoch"].parse().unwrap();
+    assert!(at > 0 && at < 300, "diverged at {at}");
+    let epochs = read_csv(&s.path().join("o/epochs.csv"));
+    let curve: Vec<_> = epochs
+        .iter()
+        .filter(|r| r["run"] == runs[1]["run"])
+        .collect();
+    assert_eq!(curve.len(), at + 1, "its curve up to the divergence");
+    assert!(!num(curve[at], "loss").is_finite());
+    assert!(num(curve[at - 1], "loss").is_finite());
+    let summary = read_csv(&s.path().join("o/summary.csv"));
+    assert_eq!(summary[1]["diverged"], "1");
+}
+
+#[test]
+fn plan_shows_the_runs_and_writes_nothing() {
+    let s = Scratch::new();
+    s.file("sweep.toml", SWEEP);
+    for args in [
+        &["plan", "sweep.toml"][..],
+        &["sweep.toml", "--dry-run"][..],
+    ] {
+        let out = ok(runner(s.path(), args));
+        assert!(out.starts_with("experiment `sweep` (sweep.toml): 12 runs\noutputs: results/sweep (new folder)\nwork: "), "{out}");
+        assert!(out.contains("hidden=[4, 2] seed=3"), "{out}");
+        assert_eq!(s.listing(), ["sweep.toml"]);
+    }
+    ok(runner(s.path(), &["sweep.toml", "-q"]));
+    let out = ok(runner(s.path(), &["plan", "sweep.toml"]));
+    assert!(
+        out.contains("12 of 12 runs already finished there; running resumes"),
+        "{out}"
+    );
+}
+
+/// A sweep long enough to interrupt: 16 runs, one thread.
+const LONG: &str = "[data]
+kind = \"moons\"
+samples = 200
+[model]
+hidden = [16]
+[train]
+epochs = 30000
+[output]
+every = 500
+[sweep]
+\"init.seed\" = { range = [0, 16] }
+";
+
+/// Starts the long sweep, waits until at least two runs are finished, then sends `signal`.
+fn interrupt(dir: &Path, signal: &str) -> std::process::ExitStatus {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args(["long.toml", "--threads", "1", "--out", "cut", "-q"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runs = dir.join("cut/.runner/runs");
+    let start = Instant::now();
+    loop {
+        let done = std::fs::read_dir(&runs).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "toml")
+            })
+            .count()
+        });
+        if done >= 2 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "sweep too slow to interrupt"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap()
+}
+
+#[test]
+fn resuming_after_kill_9_equals_an_uninterrupted_sweep() {
+    let s = Scratch::new();
+    s.file("long.toml", LONG);
+    let status = interrupt(s.path(), "-KILL");
+    assert!(!status.success());
+    let finished = std::fs::read_dir(s.path().join("cut/.runner/runs"))
+        .unwrap()
+        .count();
+    assert!(
+        finished < 33,
+        "the sweep finished before the kill; make it longer"
+    );
+    // Running the same command again resumes.
+    ok(runner(
+        s.path(),
+        &["long.toml", "--threads", "2", "--out", "cut", "-q"],
+    ));
+    ok(runner(s.path(), &["long.toml", "--out", "whole", "-q"]));
+    assert_eq!(
+        contents(&s.path().join("cut")),
+        contents(&s.path().join("whole"))
+    );
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_and_running_again_resumes() {
+    let s = Scratch::new();
+    s.file("long.toml", LONG);
+    let status = interrupt(s.path(), "-INT");
+    assert_eq!(status.code(), Some(130));
+    assert!(!s.path().join("cut/epochs.csv").exists());
+    let leftovers = std::fs::read_dir(s.path().join("cut/.runner/runs")).unwrap();
+    assert!(leftovers
+        .map(|e| e.unwrap().path())
+        .all(|p| !p.to_string_lossy().ends_with(".partial")));
+    ok(runner(s.path(), &["long.toml", "--out", "cut", "-q"]));
+    ok(runner(s.path(), &["long.toml", "--out", "whole", "-q"]));
+    assert_eq!(
+        contents(&s.path().join("cut")),
+        contents(&s.path().join("whole"))
+    );
+}
