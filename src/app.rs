@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     None => train_run(r, &store, &cols, &bar, &stop)?,
                 };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                bar.set_message(format!("{n}/{} runs", runs.len()));
+                progress::runs_done(&bar, n, runs.len());
                 Ok(record)
             })
             .collect::<Result<_>>()

@@ -11,14 +11,26 @@ pub fn bar(epochs: u64, runs: usize, quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new(epochs);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} {wide_bar} {msg} · {per_sec} epochs · ETA {eta}",
-        )
-        .expect("template is valid")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{elapsed_precise} {wide_bar} {msg} · ETA {eta}")
+            .expect("template is valid")
+            .progress_chars("=> "),
     );
     bar.set_message(format!("0/{runs} runs"));
     bar
+}
+
+/// Tells the bar that `done` of `runs` runs are finished, with the speed so far.
+pub fn runs_done(bar: &ProgressBar, done: usize, runs: usize) {
+    let secs = bar.elapsed().as_secs_f64().max(1e-9);
+    let rate = bar.position() as f64 / secs;
+    let rate = if rate >= 1e6 {
+        format!("{:.1}M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.0}k", rate / 1e3)
+    } else {
+        format!("{rate:.0}")
+    };
+    bar.set_message(format!("{done}/{runs} runs · {rate} epochs/s"));
 }
 
 /// Counts one run's epochs and hands them to the shared bar in batches, so the bar's atomic

@@ -13,8 +13,8 @@ use pulp::{Arch, Simd, WithSimd};
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 // ln 2 split in two so that n · LN2_HI is exact for |n| < 2^11 (fdlibm's constants).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 /// 1.5 · 2^52: adding it rounds to an integer, kept in the low mantissa bits.
 const SHIFT: f64 = 6_755_399_441_055_744.0;
 /// `2^52 + 1023`: adding an integer k stores `k + 1023` (a biased exponent) in the low bits.

@@ -108,9 +108,12 @@ pub fn groups(exp: &Experiment, cols: &Columns) -> Vec<Group> {
     groups
 }
 
+/// Reads one metric from a run's record.
+pub type Metric = fn(&RunRecord) -> Option<f64>;
+
 /// The metrics summarised per configuration, and how to read each from a record.
-pub fn metrics(cols: &Columns) -> Vec<(&'static str, fn(&RunRecord) -> Option<f64>)> {
-    let mut m: Vec<(&'static str, fn(&RunRecord) -> Option<f64>)> = vec![
+pub fn metrics(cols: &Columns) -> Vec<(&'static str, Metric)> {
+    let mut m: Vec<(&'static str, Metric)> = vec![
         ("final_loss", |r| Some(r.final_loss)),
         ("min_loss", |r| Some(r.min_loss)),
     ];
@@ -127,11 +130,7 @@ pub fn metrics(cols: &Columns) -> Vec<(&'static str, fn(&RunRecord) -> Option<f6
 }
 
 /// Statistics of `metric` over a group's runs that did not diverge.
-pub fn group_stats(
-    g: &Group,
-    records: &[RunRecord],
-    metric: fn(&RunRecord) -> Option<f64>,
-) -> Option<Stats> {
+pub fn group_stats(g: &Group, records: &[RunRecord], metric: Metric) -> Option<Stats> {
     Stats::of(
         g.runs
             .iter()
