@@ -99,15 +99,20 @@ impl EpochSink {
         })
     }
 
+    /// Writes one row, formatting straight into the buffer (no allocation).
     pub fn write(&mut self, row: &EpochRow) -> io::Result<()> {
-        write!(self.out, "{},{}", row.epoch, num(row.loss))?;
+        write!(self.out, "{},{:?}", row.epoch, row.loss)?;
+        let mut cell = |v: Option<f64>| match v {
+            Some(v) => write!(self.out, ",{v:?}"),
+            None => write!(self.out, ","),
+        };
         if self.columns.accuracy {
-            write!(self.out, ",{}", opt(row.accuracy))?;
+            cell(row.accuracy)?;
         }
         if self.columns.test {
-            write!(self.out, ",{}", opt(row.test_loss))?;
+            cell(row.test_loss)?;
             if self.columns.accuracy {
-                write!(self.out, ",{}", opt(row.test_accuracy))?;
+                cell(row.test_accuracy)?;
             }
         }
         writeln!(self.out)

@@ -1,0 +1,80 @@
+//! The epoch loop allocates nothing: a counting global allocator (this test binary's own)
+//! shows that training for more epochs makes no more heap allocations.
+
+use runner::config;
+use runner::output::{Columns, EpochSink};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Heap allocations made by training `toml` for `epochs` epochs, logging every epoch to a file.
+fn allocations(toml: &str, epochs: usize) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let text = toml.replace("EPOCHS", &epochs.to_string());
+    let exp = config::parse(&text, Path::new("alloc.toml"), &[]).unwrap();
+    let runs = runner::app::prepare(&exp).unwrap();
+    let run = &runs[0];
+    let cols = Columns::new(&exp, true);
+    let mut sink = EpochSink::create(&dir.path().join("rows.csv"), &cols).unwrap();
+    let params = run.spec.init.initialize(&run.arch.layers(), &run.data.rng);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let outcome = runner::train::train(
+        &run.arch,
+        params,
+        &run.spec.train,
+        &run.data,
+        run.spec.every,
+        run.spec.predict.as_deref(),
+        |_, row| {
+            if let Some(row) = row {
+                sink.write(row).unwrap();
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    let used = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(outcome.epochs, epochs);
+    used
+}
+
+#[test]
+fn training_longer_allocates_nothing_more() {
+    let shapes = [
+        // The tutorials' shape, a deep tanh/relu net with a split, a wide layer.
+        "[data]\nkind = \"moons\"\nnoise = 0.1\n[model]\nhidden = [4]\n[train]\nepochs = EPOCHS\n",
+        "[data]\nkind = \"moons\"\nsamples = 300\ntest_fraction = 0.2\n[model]\nhidden = [16, 8, 4]\nactivation = \"tanh\"\n[train]\nloss = \"bce\"\nepochs = EPOCHS\n[predict]\ninputs = [[0, 1]]\n",
+        "[data]\nkind = \"circles\"\nsamples = 2000\n[model]\nhidden = [256]\nactivation = \"relu\"\n[train]\nloss = \"mse\"\nlearning_rate = 0.1\nepochs = EPOCHS\n",
+    ];
+    for toml in shapes {
+        // The first call pays one-time lazy initialisations (thread-locals, CPU detection).
+        allocations(toml, 1);
+        let short = allocations(toml, 3);
+        let long = allocations(toml, 60);
+        assert_eq!(
+            short, long,
+            "3 epochs: {short} allocations, 60 epochs: {long}:\n{toml}"
+        );
+    }
+}
