@@ -71,6 +71,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let total: u64 = runs.iter().map(|r| r.spec.train.epochs as u64).sum();
     let bar = progress::bar(total, runs.len(), args.quiet);
     let done = AtomicUsize::new(0);
+    // Parallelism at one level: across runs when there are enough to fill the pool, else also
+    // across each run's blocks (the results are the same either way).
+    let todo = runs
+        .iter()
+        .filter(|r| store.finished(&r.spec.id).is_none())
+        .count();
+    let parallel = todo < pool.current_num_threads();
     let records: Vec<Option<RunRecord>> = pool.install(|| {
         runs.par_iter()
             .map(|r| {
@@ -79,7 +86,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         bar.inc(r.spec.train.epochs as u64);
                         Some(rec)
                     }
-                    None => train_run(r, &store, &cols, &bar, &stop)?,
+                    None => train_run(r, &store, &cols, &bar, &stop, parallel)?,
                 };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 progress::runs_done(&bar, n, runs.len());
@@ -170,6 +177,7 @@ fn train_run(
     cols: &Columns,
     bar: &ProgressBar,
     stop: &AtomicBool,
+    parallel: bool,
 ) -> Result<Option<RunRecord>> {
     let start = Instant::now();
     let spec = &r.spec;
@@ -184,7 +192,10 @@ fn train_run(
         params,
         &spec.train,
         &r.data,
-        spec.every,
+        train::Options {
+            every: spec.every,
+            parallel,
+        },
         spec.predict.as_deref(),
         |_, row| {
             ticker.tick();

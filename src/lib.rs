@@ -6,6 +6,7 @@
 //! benchmarks use it directly.
 
 pub mod app;
+pub mod blocks;
 pub mod cli;
 pub mod config;
 pub mod data;

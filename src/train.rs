@@ -1,8 +1,9 @@
 //! Training one run: full-batch gradient descent over preallocated buffers. Training prints
 //! nothing; it reports each logged epoch through a callback, which may stop it.
 
-use crate::data::{Dataset, Loaded};
-use crate::network::{self, accuracy, Architecture, LayerShape, Loss, Workspace};
+use crate::blocks::Blocked;
+use crate::data::Loaded;
+use crate::network::{self, Architecture, Loss, Workspace};
 use std::ops::ControlFlow;
 
 /// The validated `[train]` section.
@@ -54,35 +55,13 @@ pub struct Outcome {
     pub predictions: Vec<Vec<f64>>,
 }
 
-/// A held-out or prediction set, column-major, with its workspace.
-struct Eval {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    ws: Workspace,
-    classes: bool,
-}
-
-impl Eval {
-    fn new(d: &Dataset, layers: &[LayerShape]) -> Self {
-        Self {
-            x: network::transpose(&d.x, d.rows, d.inputs),
-            y: network::transpose(&d.y, d.rows, d.outputs),
-            ws: Workspace::new(layers, d.rows),
-            classes: d.is_classification(),
-        }
-    }
-
-    /// Forward pass and loss.
-    fn loss(&mut self, layers: &[LayerShape], params: &[f64], loss: Loss) -> f64 {
-        network::forward(layers, params, &self.x, &mut self.ws);
-        loss.value(self.ws.output(), &self.y)
-    }
-
-    /// Accuracy of the last forward pass, when the targets are classes.
-    fn accuracy(&self) -> Option<f64> {
-        self.classes
-            .then(|| accuracy(self.ws.output(), &self.y, self.ws.rows))
-    }
+/// How to run the epoch loop (not part of the results: they are the same either way).
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Log every Nth epoch (the first and last always).
+    pub every: usize,
+    /// Spread a run's blocks over the current rayon pool's threads.
+    pub parallel: bool,
 }
 
 /// Trains `arch` from `params` on `data`. `on_epoch` is called after every epoch's forward
@@ -93,16 +72,18 @@ pub fn train(
     mut params: Vec<f64>,
     spec: &TrainSpec,
     data: &Loaded,
-    every: usize,
+    opts: Options,
     predict: Option<&[Vec<f64>]>,
     mut on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
 ) -> Outcome {
     let layers = arch.layers();
-    let mut train = Eval::new(&data.train, &layers);
-    let xt = data.train.x.clone(); // row-major X is column-major Xᵀ
-    let mut test = data.test.as_ref().map(|t| Eval::new(t, &layers));
-    let mut grad = vec![0.0; params.len()];
-    let (loss, lr) = (spec.loss, spec.learning_rate);
+    let n_params = params.len();
+    let mut train = Blocked::new(&data.train, &layers, n_params, true);
+    let mut test = data
+        .test
+        .as_ref()
+        .map(|t| Blocked::new(t, &layers, 0, false));
+    let (loss, lr, every) = (spec.loss, spec.learning_rate, opts.every);
 
     let mut min_loss = f64::INFINITY;
     let mut reached_target = None;
@@ -110,64 +91,50 @@ pub fn train(
     let mut last = None;
     let mut epoch = 0;
     while epoch < spec.epochs {
-        let value = train.loss(&layers, &params, loss);
+        let logged = epoch % every == 0 || epoch + 1 == spec.epochs;
+        // The forward pass, the loss and the gradient, fused block by block.
+        let pass = train.pass(&layers, &params, loss, logged, true, opts.parallel);
+        let value = pass.loss;
         min_loss = min_loss.min(value);
         if reached_target.is_none() && spec.target_loss.is_some_and(|t| value <= t) {
             reached_target = Some(epoch);
         }
         let diverged = !value.is_finite();
         let is_last = epoch + 1 == spec.epochs || diverged;
-        let row = (epoch % every == 0 || is_last).then(|| {
-            let (test_loss, test_accuracy) = match test.as_mut() {
-                Some(t) => (Some(t.loss(&layers, &params, loss)), t.accuracy()),
-                None => (None, None),
-            };
+        let row = (logged || diverged).then(|| {
+            let tested = test
+                .as_mut()
+                .map(|t| t.pass(&layers, &params, loss, true, false, opts.parallel));
             EpochRow {
                 epoch,
                 loss: value,
-                accuracy: train.accuracy(),
-                test_loss,
-                test_accuracy,
+                accuracy: pass.accuracy,
+                test_loss: tested.map(|t| t.loss),
+                test_accuracy: tested.and_then(|t| t.accuracy),
             }
         });
         let flow = on_epoch(epoch, row.as_ref());
         if row.is_some() {
             last = row;
         }
-        if flow.is_break() && !is_last {
-            status = Status::Stopped;
-            epoch += 1;
-            break;
-        }
         epoch += 1;
         if diverged {
             status = Status::Diverged { epoch: epoch - 1 };
             break;
         }
-        network::backward(
-            &layers,
-            &params,
-            &xt,
-            &train.y,
-            loss,
-            &mut train.ws,
-            &mut grad,
-        );
-        for (p, g) in params.iter_mut().zip(&grad) {
+        if flow.is_break() && !is_last {
+            status = Status::Stopped;
+            break;
+        }
+        for (p, g) in params.iter_mut().zip(train.grad()) {
             *p -= lr * g;
         }
     }
     let predictions = predict.map_or_else(Vec::new, |rows| {
-        let d = Dataset::new(
-            rows.concat(),
-            vec![0.0; rows.len() * arch.outputs],
-            rows.len(),
-            arch.inputs,
-            arch.outputs,
-        );
-        let mut eval = Eval::new(&d, &layers);
-        network::forward(&layers, &params, &eval.x, &mut eval.ws);
-        let out = network::transpose(eval.ws.output(), arch.outputs, rows.len());
+        let x = network::transpose(&rows.concat(), rows.len(), arch.inputs);
+        let mut ws = Workspace::new(&layers, rows.len());
+        network::forward(&layers, &params, &x, rows.len(), &mut ws);
+        let out = network::transpose(ws.output(rows.len()), arch.outputs, rows.len());
         out.chunks(arch.outputs).map(<[f64]>::to_vec).collect()
     });
     Outcome {

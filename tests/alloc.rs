@@ -29,8 +29,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Heap allocations made by training `toml` for `epochs` epochs, logging every epoch to a file.
-fn allocations(toml: &str, epochs: usize) -> usize {
+/// Heap allocations made by training `toml` for `epochs` epochs, logging every epoch to a file,
+/// with the run's blocks in sequence or spread over rayon's pool.
+fn allocations(toml: &str, epochs: usize, parallel: bool) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let text = toml.replace("EPOCHS", &epochs.to_string());
     let exp = config::parse(&text, Path::new("alloc.toml"), &[]).unwrap();
@@ -45,7 +46,10 @@ fn allocations(toml: &str, epochs: usize) -> usize {
         params,
         &run.spec.train,
         &run.data,
-        run.spec.every,
+        runner::train::Options {
+            every: run.spec.every,
+            parallel,
+        },
         run.spec.predict.as_deref(),
         |_, row| {
             if let Some(row) = row {
@@ -65,13 +69,14 @@ fn training_longer_allocates_nothing_more() {
         // The tutorials' shape, a deep tanh/relu net with a split, a wide layer.
         "[data]\nkind = \"moons\"\nnoise = 0.1\n[model]\nhidden = [4]\n[train]\nepochs = EPOCHS\n",
         "[data]\nkind = \"moons\"\nsamples = 300\ntest_fraction = 0.2\n[model]\nhidden = [16, 8, 4]\nactivation = \"tanh\"\n[train]\nloss = \"bce\"\nepochs = EPOCHS\n[predict]\ninputs = [[0, 1]]\n",
+        // 2000 rows: four blocks in four groups.
         "[data]\nkind = \"circles\"\nsamples = 2000\n[model]\nhidden = [256]\nactivation = \"relu\"\n[train]\nloss = \"mse\"\nlearning_rate = 0.1\nepochs = EPOCHS\n",
     ];
-    for toml in shapes {
+    for (toml, parallel) in shapes.iter().flat_map(|t| [(t, false), (t, true)]) {
         // The first call pays one-time lazy initialisations (thread-locals, CPU detection).
-        allocations(toml, 1);
-        let short = allocations(toml, 3);
-        let long = allocations(toml, 60);
+        allocations(toml, 1, parallel);
+        let short = allocations(toml, 3, parallel);
+        let long = allocations(toml, 60, parallel);
         assert_eq!(
             short, long,
             "3 epochs: {short} allocations, 60 epochs: {long}:\n{toml}"

@@ -20,37 +20,56 @@ pub enum Loss {
 impl Loss {
     pub const NAMES: [&'static str; 3] = ["half_sse", "mse", "bce"];
 
-    /// The loss of predictions `a` against targets `y`.
+    /// The loss of predictions `a` against targets `y` (all of them).
     pub fn value(self, a: &[f64], y: &[f64]) -> f64 {
-        let count = a.len() as f64;
+        self.sum(a, y) / self.divisor(a.len())
+    }
+
+    /// The loss summed over some of the values (a block), before division by
+    /// [`Loss::divisor`]: blocks' sums add up to the whole sum.
+    pub fn sum(self, a: &[f64], y: &[f64]) -> f64 {
         let pairs = a.iter().zip(y);
         match self {
             Loss::HalfSse => 0.5 * pairs.map(|(a, y)| (a - y) * (a - y)).sum::<f64>(),
-            Loss::Mse => pairs.map(|(a, y)| (a - y) * (a - y)).sum::<f64>() / count,
+            Loss::Mse => pairs.map(|(a, y)| (a - y) * (a - y)).sum::<f64>(),
             Loss::Bce => {
                 let eps = f64::EPSILON;
-                let s: f64 = pairs
+                -pairs
                     .map(|(&a, &y)| {
                         let a = a.clamp(eps, 1.0 - eps);
                         y * a.ln() + (1.0 - y) * (1.0 - a).ln()
                     })
-                    .sum();
-                -s / count
+                    .sum::<f64>()
             }
         }
     }
 
-    /// Writes `∂loss/∂z` for the output layer into `delta`, given its activations `a`.
-    pub fn output_delta(self, output: Activation, a: &[f64], y: &[f64], delta: &mut [f64]) {
-        let count = a.len() as f64;
+    /// What the summed loss is divided by when there are `count` values in all.
+    pub fn divisor(self, count: usize) -> f64 {
+        match self {
+            Loss::HalfSse => 1.0,
+            Loss::Mse | Loss::Bce => count as f64,
+        }
+    }
+
+    /// Writes `∂loss/∂z` for the output layer into `delta`, given its activations `a` and the
+    /// [`Loss::divisor`] of the whole data set.
+    pub fn output_delta(
+        self,
+        output: Activation,
+        a: &[f64],
+        y: &[f64],
+        divisor: f64,
+        delta: &mut [f64],
+    ) {
         let it = delta.iter_mut().zip(a.iter().zip(y));
         match self {
             Loss::HalfSse => it.for_each(|(d, (a, y))| *d = a - y),
-            Loss::Mse => it.for_each(|(d, (a, y))| *d = 2.0 * (a - y) / count),
+            Loss::Mse => it.for_each(|(d, (a, y))| *d = 2.0 * (a - y) / divisor),
             // With a sigmoid output, ∂bce/∂z simplifies to (ŷ − y)/count: no division by
             // ŷ(1 − ŷ), which would blow up as the output saturates.
             Loss::Bce => {
-                it.for_each(|(d, (a, y))| *d = (a - y) / count);
+                it.for_each(|(d, (a, y))| *d = (a - y) / divisor);
                 return;
             }
         }

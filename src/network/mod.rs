@@ -90,39 +90,60 @@ impl Architecture {
     }
 }
 
-/// Per-layer activations and deltas for a fixed number of rows, allocated once per run.
+/// Per-layer activations and deltas for up to `capacity` rows, allocated once per run.
 pub struct Workspace {
-    pub rows: usize,
-    /// `acts[l]`: layer `l`'s output, `rows x fan_out` column-major.
+    pub capacity: usize,
+    /// `acts[l]`: layer `l`'s output, `rows x fan_out` column-major (first `rows` rows used).
     pub acts: Vec<Vec<f64>>,
     /// `deltas[l]`: ∂loss/∂z of layer `l`, same shape as `acts[l]`.
     pub deltas: Vec<Vec<f64>>,
 }
 
 impl Workspace {
-    pub fn new(layers: &[LayerShape], rows: usize) -> Self {
-        let bufs = || layers.iter().map(|l| vec![0.0; rows * l.fan_out]).collect();
+    pub fn new(layers: &[LayerShape], capacity: usize) -> Self {
+        let bufs = || {
+            layers
+                .iter()
+                .map(|l| vec![0.0; capacity * l.fan_out])
+                .collect()
+        };
         Self {
-            rows,
+            capacity,
             acts: bufs(),
             deltas: bufs(),
         }
     }
 
-    /// The network's output, `rows x outputs` column-major.
-    pub fn output(&self) -> &[f64] {
-        self.acts.last().expect("a network has an output layer")
+    /// The network's output for the last `rows` rows passed forward, column-major.
+    pub fn output(&self, rows: usize) -> &[f64] {
+        let out = self.acts.last().expect("a network has an output layer");
+        &out[..rows * (out.len() / self.capacity.max(1))]
     }
 }
 
-/// Forward pass of `x` (`rows x inputs`, column-major) into `ws.acts`.
-pub fn forward(layers: &[LayerShape], params: &[f64], x: &[f64], ws: &mut Workspace) {
-    let n = ws.rows;
+/// One block of samples: inputs `x` (`rows x inputs`), their transpose `xt`
+/// (`inputs x rows`, kept as a copy because a product with a transposed left operand is several
+/// times slower at these shapes) and targets `y` (`rows x outputs`), all column-major.
+#[derive(Clone, Copy)]
+pub struct Block<'a> {
+    pub x: &'a [f64],
+    pub xt: &'a [f64],
+    pub y: &'a [f64],
+    pub rows: usize,
+}
+
+/// Forward pass of `rows` rows of `x` (`rows x inputs`, column-major) into `ws.acts`.
+pub fn forward(layers: &[LayerShape], params: &[f64], x: &[f64], rows: usize, ws: &mut Workspace) {
+    let n = rows;
     for (l, layer) in layers.iter().enumerate() {
         let (before, rest) = ws.acts.split_at_mut(l);
-        let input = if l == 0 { x } else { &before[l - 1] };
+        let input = if l == 0 {
+            x
+        } else {
+            &before[l - 1][..n * layer.fan_in]
+        };
         let input = MatRef::from_column_major_slice(input, n, layer.fan_in);
-        let out = &mut rest[0];
+        let out = &mut rest[0][..n * layer.fan_out];
         matmul(
             MatMut::from_column_major_slice_mut(out, n, layer.fan_out),
             Accum::Replace,
@@ -140,57 +161,59 @@ pub fn forward(layers: &[LayerShape], params: &[f64], x: &[f64], ws: &mut Worksp
     }
 }
 
-/// Backward pass after [`forward`]: writes ∂loss/∂params into `grad`.
-///
-/// `xt` is the transposed input (`inputs x rows`, column-major), kept as a copy because a
-/// product with a transposed left operand is several times slower at these shapes.
+/// Backward pass after [`forward`] of `block`: writes (`accum = Replace`) or adds
+/// (`accum = Add`) ∂loss/∂params into `grad`. `divisor` is the loss's divisor for the whole
+/// data set ([`Loss::divisor`]), so that blocks' gradients add up to the whole gradient.
 pub fn backward(
     layers: &[LayerShape],
     params: &[f64],
-    xt: &[f64],
-    y: &[f64],
-    loss: Loss,
+    block: Block<'_>,
+    (loss, divisor): (Loss, f64),
     ws: &mut Workspace,
     grad: &mut [f64],
+    accum: Accum,
 ) {
-    let n = ws.rows;
+    let n = block.rows;
     let last = layers.len() - 1;
+    let width = |l: usize| n * layers[l].fan_out;
     loss.output_delta(
         layers[last].activation,
-        &ws.acts[last],
-        y,
-        &mut ws.deltas[last],
+        &ws.acts[last][..width(last)],
+        block.y,
+        divisor,
+        &mut ws.deltas[last][..width(last)],
     );
     for l in (0..=last).rev() {
         let layer = &layers[l];
-        let delta = MatRef::from_column_major_slice(&ws.deltas[l], n, layer.fan_out);
+        let delta = MatRef::from_column_major_slice(&ws.deltas[l][..width(l)], n, layer.fan_out);
         let input_t = if l == 0 {
-            MatRef::from_column_major_slice(xt, layer.fan_in, n)
+            MatRef::from_column_major_slice(block.xt, layer.fan_in, n)
         } else {
-            MatRef::from_column_major_slice(&ws.acts[l - 1], n, layer.fan_in).transpose()
+            MatRef::from_column_major_slice(&ws.acts[l - 1][..width(l - 1)], n, layer.fan_in)
+                .transpose()
         };
         let gw = &mut grad[layer.w..layer.w + layer.fan_in * layer.fan_out];
         matmul(
             MatMut::from_column_major_slice_mut(gw, layer.fan_in, layer.fan_out),
-            Accum::Replace,
+            accum,
             input_t,
             delta,
             1.0,
             Par::Seq,
         );
         if let Some(b) = layer.b {
-            for (g, col) in grad[b..b + layer.fan_out]
-                .iter_mut()
-                .zip(ws.deltas[l].chunks_exact(n))
-            {
-                *g = col.iter().sum();
+            let cols = ws.deltas[l][..width(l)].chunks_exact(n);
+            for (g, col) in grad[b..b + layer.fan_out].iter_mut().zip(cols) {
+                let s: f64 = col.iter().sum();
+                *g = if accum == Accum::Add { *g + s } else { s };
             }
         }
         if l > 0 {
             let (below, above) = ws.deltas.split_at_mut(l);
-            let upstream = MatRef::from_column_major_slice(&above[0], n, layer.fan_out);
+            let upstream = MatRef::from_column_major_slice(&above[0][..width(l)], n, layer.fan_out);
+            let down = &mut below[l - 1][..width(l - 1)];
             matmul(
-                MatMut::from_column_major_slice_mut(&mut below[l - 1], n, layer.fan_in),
+                MatMut::from_column_major_slice_mut(down, n, layer.fan_in),
                 Accum::Replace,
                 upstream,
                 layer.weights(params).transpose(),
@@ -199,14 +222,14 @@ pub fn backward(
             );
             layers[l - 1]
                 .activation
-                .scale_by_derivative(&ws.acts[l - 1], &mut below[l - 1]);
+                .scale_by_derivative(&ws.acts[l - 1][..width(l - 1)], down);
         }
     }
 }
 
-/// Fraction of rows classified correctly: a single output is read as 1 when ≥ 0.5, several
-/// outputs by their largest value. `a` and `y` are `rows x outputs` column-major.
-pub fn accuracy(a: &[f64], y: &[f64], rows: usize) -> f64 {
+/// Rows classified correctly: a single output is read as 1 when ≥ 0.5, several outputs by
+/// their largest value. `a` and `y` are `rows x outputs` column-major.
+pub fn correct(a: &[f64], y: &[f64], rows: usize) -> usize {
     let outputs = a.len() / rows;
     let correct = (0..rows)
         .filter(|&i| {
@@ -222,7 +245,7 @@ pub fn accuracy(a: &[f64], y: &[f64], rows: usize) -> f64 {
             }
         })
         .count();
-    correct as f64 / rows as f64
+    correct
 }
 
 /// Transposes a row-major `rows x cols` matrix into column-major order (and back).

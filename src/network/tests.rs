@@ -52,16 +52,16 @@ fn forward_and_losses_match_numpy() {
             let x = transpose(fx.get("x"), rows, 3);
             let y = transpose(fx.get("y"), rows, 2);
             let mut ws = Workspace::new(&layers, rows);
-            forward(&layers, &params, &x, &mut ws);
+            forward(&layers, &params, &x, rows, &mut ws);
             let name = format!("{}_{}", act_name(hidden), act_name(output));
-            let out = transpose(ws.output(), 2, rows);
+            let out = transpose(ws.output(rows), 2, rows);
             fx.assert_close(&format!("out_{name}"), &out, 1e-13);
-            let half = Loss::HalfSse.value(ws.output(), &y);
+            let half = Loss::HalfSse.value(ws.output(rows), &y);
             fx.assert_close(&format!("half_sse_{name}"), &[half], 1e-13);
-            let mse = Loss::Mse.value(ws.output(), &y);
+            let mse = Loss::Mse.value(ws.output(rows), &y);
             fx.assert_close(&format!("mse_{name}"), &[mse], 1e-13);
             if output == Activation::Sigmoid {
-                let bce = Loss::Bce.value(ws.output(), &y);
+                let bce = Loss::Bce.value(ws.output(rows), &y);
                 fx.assert_close(&format!("bce_{name}"), &[bce], 1e-13);
             }
         }
@@ -72,8 +72,8 @@ fn forward_and_losses_match_numpy() {
 fn loss_at(a: &Architecture, loss: Loss, params: &[f64], x: &[f64], y: &[f64], rows: usize) -> f64 {
     let layers = a.layers();
     let mut ws = Workspace::new(&layers, rows);
-    forward(&layers, params, x, &mut ws);
-    loss.value(ws.output(), y)
+    forward(&layers, params, x, rows, &mut ws);
+    loss.value(ws.output(rows), y)
 }
 
 #[test]
@@ -108,8 +108,23 @@ fn gradients_match_finite_differences() {
                 let layers = a.layers();
                 let mut ws = Workspace::new(&layers, rows);
                 let mut grad = vec![0.0; params.len()];
-                forward(&layers, &params, &x, &mut ws);
-                backward(&layers, &params, &xt, &y, loss, &mut ws, &mut grad);
+                forward(&layers, &params, &x, rows, &mut ws);
+                let block = Block {
+                    x: &x,
+                    xt: &xt,
+                    y: &y,
+                    rows,
+                };
+                let divisor = loss.divisor(rows * outputs);
+                backward(
+                    &layers,
+                    &params,
+                    block,
+                    (loss, divisor),
+                    &mut ws,
+                    &mut grad,
+                    faer::Accum::Replace,
+                );
 
                 for i in 0..params.len() {
                     let h = 1e-6;
@@ -145,13 +160,7 @@ fn layout_places_bias_after_weights() {
 
 #[test]
 fn accuracy_thresholds_single_outputs_and_argmaxes_several() {
-    assert_eq!(
-        accuracy(&[0.2, 0.7, 0.5, 0.4], &[0.0, 1.0, 0.0, 1.0], 4),
-        0.5
-    );
+    assert_eq!(correct(&[0.2, 0.7, 0.5, 0.4], &[0.0, 1.0, 0.0, 1.0], 4), 2);
     // Two rows, two outputs, column-major: row 0 = (0.9, 0.1), row 1 = (0.3, 0.6).
-    assert_eq!(
-        accuracy(&[0.9, 0.3, 0.1, 0.6], &[1.0, 1.0, 0.0, 0.0], 2),
-        0.5
-    );
+    assert_eq!(correct(&[0.9, 0.3, 0.1, 0.6], &[1.0, 1.0, 0.0, 0.0], 2), 1);
 }

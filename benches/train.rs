@@ -1,0 +1,87 @@
+//! Epochs per second on the three reference workloads (f64, sigmoid, ½SSE, full-batch GD),
+//! and the throughput of a sweep on 1 and 2 threads.
+//!
+//!     cargo bench --bench train
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rayon::prelude::*;
+use runner::app::{prepare, Prepared};
+use runner::config;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::Duration;
+
+/// The workloads of `benches/compare/`: name, rows, hidden widths.
+pub const WORKLOADS: [(&str, usize, &str); 3] = [
+    ("tiny_100x2-4-1", 100, "[4]"),
+    ("mid_10kx2-64-64-1", 10_000, "[64, 64]"),
+    ("large_100kx2-256-1", 100_000, "[256]"),
+];
+
+fn workload(rows: usize, hidden: &str, seeds: usize) -> Vec<Prepared> {
+    let toml = format!(
+        "[data]\nkind = \"moons\"\nsamples = {rows}\nnoise = 0.1\n[model]\nhidden = {hidden}\n\
+         [init]\nkind = \"uniform\"\nseed = 0\n[train]\nlearning_rate = 0.001\nepochs = 1\n\
+         [sweep]\n\"init.seed\" = {{ range = [0, {seeds}] }}\n"
+    );
+    prepare(&config::parse(&toml, Path::new("bench.toml"), &[]).unwrap()).unwrap()
+}
+
+fn train(run: &Prepared, epochs: usize, parallel: bool) -> f64 {
+    let mut spec = run.spec.train.clone();
+    spec.epochs = epochs;
+    let params = run.spec.init.initialize(&run.arch.layers(), &run.data.rng);
+    let opts = runner::train::Options {
+        every: epochs,
+        parallel,
+    };
+    let out = runner::train::train(&run.arch, params, &spec, &run.data, opts, None, |_, _| {
+        ControlFlow::Continue(())
+    });
+    out.last.loss
+}
+
+fn epochs(c: &mut Criterion) {
+    let mut g = c.benchmark_group("epochs");
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(4));
+    g.sample_size(10);
+    for (name, rows, hidden) in WORKLOADS {
+        let runs = workload(rows, hidden, 1);
+        let n = (2_000_000 / (rows * 8)).clamp(1, 2000);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(BenchmarkId::new(name, format!("{n} epochs")), |b| {
+            b.iter(|| train(&runs[0], n, true))
+        });
+    }
+    g.finish();
+}
+
+fn sweep(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sweep_16_tiny_runs");
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(4));
+    g.sample_size(10);
+    let runs = workload(100, "[4]", 16);
+    let epochs = 2000;
+    g.throughput(Throughput::Elements((epochs * runs.len()) as u64));
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_function(BenchmarkId::new("threads", threads), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    runs.par_iter()
+                        .map(|r| train(r, epochs, false))
+                        .sum::<f64>()
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, epochs, sweep);
+criterion_main!(benches);

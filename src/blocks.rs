@@ -1,0 +1,274 @@
+//! Samples in cache-sized blocks, processed by a fixed set of groups.
+//!
+//! A data set is cut into blocks of [`BLOCK_ROWS`] rows, each laid out contiguously (inputs,
+//! their transpose, targets). Per block, the forward pass, the loss and the backward pass run
+//! back to back, so a block's activations stay in cache instead of streaming a
+//! `rows x width` matrix through memory several times per epoch.
+//!
+//! The blocks are dealt, in order, to at most [`MAX_GROUPS`] groups; each group owns a workspace
+//! and a gradient buffer (allocated once) and processes its blocks one after another. Groups
+//! run in parallel or in sequence, and their sums are added in group order — so the result
+//! depends only on the data's size, never on the number of threads. A data set of at most
+//! [`BLOCK_ROWS`] rows is one block: exactly the plain, unblocked computation.
+
+use crate::data::Dataset;
+use crate::network::{self, correct, Block, LayerShape, Loss, Workspace};
+use faer::Accum;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// Rows per block: a 512 x 256 block of activations and its deltas take 2 MiB, within L2.
+pub const BLOCK_ROWS: usize = 512;
+/// Groups a data set is dealt to: the most threads one run can use.
+pub const MAX_GROUPS: usize = 8;
+
+/// One block's samples, column-major.
+struct BlockData {
+    x: Vec<f64>,
+    xt: Vec<f64>,
+    y: Vec<f64>,
+    rows: usize,
+}
+
+impl BlockData {
+    fn view(&self) -> Block<'_> {
+        Block {
+            x: &self.x,
+            xt: &self.xt,
+            y: &self.y,
+            rows: self.rows,
+        }
+    }
+}
+
+/// A group's working memory and partial sums.
+struct Group {
+    blocks: Range<usize>,
+    ws: Workspace,
+    grad: Vec<f64>,
+    loss: f64,
+    correct: usize,
+}
+
+/// What one pass over the data yields.
+#[derive(Clone, Copy, Debug)]
+pub struct PassResult {
+    /// The loss over all rows (summed, then divided by [`Loss::divisor`]).
+    pub loss: f64,
+    /// Fraction of rows classified correctly, when asked for and the targets are classes.
+    pub accuracy: Option<f64>,
+}
+
+/// A data set in blocks, with its groups' preallocated memory.
+pub struct Blocked {
+    blocks: Vec<BlockData>,
+    groups: Vec<Group>,
+    rows: usize,
+    outputs: usize,
+    classes: bool,
+}
+
+impl Blocked {
+    /// Lays `d` out in blocks; `with_grad` allocates gradient buffers (training data).
+    pub fn new(d: &Dataset, layers: &[LayerShape], params: usize, with_grad: bool) -> Self {
+        let blocks: Vec<BlockData> = (0..d.rows)
+            .step_by(BLOCK_ROWS)
+            .map(|start| {
+                let end = (start + BLOCK_ROWS).min(d.rows);
+                let idx: Vec<usize> = (start..end).collect();
+                let part = d.select(&idx);
+                BlockData {
+                    x: network::transpose(&part.x, part.rows, part.inputs),
+                    xt: part.x,
+                    y: network::transpose(&part.y, part.rows, part.outputs),
+                    rows: part.rows,
+                }
+            })
+            .collect();
+        let n_groups = blocks.len().clamp(1, MAX_GROUPS);
+        let capacity = blocks.iter().map(|b| b.rows).max().unwrap_or(0);
+        let groups = (0..n_groups)
+            .map(|g| Group {
+                blocks: g * blocks.len() / n_groups..(g + 1) * blocks.len() / n_groups,
+                ws: Workspace::new(layers, capacity),
+                grad: vec![0.0; if with_grad { params } else { 0 }],
+                loss: 0.0,
+                correct: 0,
+            })
+            .collect();
+        Self {
+            blocks,
+            groups,
+            rows: d.rows,
+            outputs: d.outputs,
+            classes: d.is_classification(),
+        }
+    }
+
+    /// One pass: forward (and, with `grad`, backward) over every block. With `parallel`, the
+    /// groups run on the current rayon pool; the result is the same either way.
+    pub fn pass(
+        &mut self,
+        layers: &[LayerShape],
+        params: &[f64],
+        loss: Loss,
+        want_accuracy: bool,
+        backward: bool,
+        parallel: bool,
+    ) -> PassResult {
+        let divisor = loss.divisor(self.rows * self.outputs);
+        let want_accuracy = want_accuracy && self.classes;
+        let blocks = &self.blocks;
+        let work = |g: &mut Group| {
+            g.loss = 0.0;
+            g.correct = 0;
+            for (i, b) in blocks[g.blocks.clone()].iter().enumerate() {
+                network::forward(layers, params, &b.x, b.rows, &mut g.ws);
+                let out = g.ws.output(b.rows);
+                g.loss += loss.sum(out, &b.y);
+                if want_accuracy {
+                    g.correct += correct(out, &b.y, b.rows);
+                }
+                if backward {
+                    let accum = if i == 0 { Accum::Replace } else { Accum::Add };
+                    network::backward(
+                        layers,
+                        params,
+                        b.view(),
+                        (loss, divisor),
+                        &mut g.ws,
+                        &mut g.grad,
+                        accum,
+                    );
+                }
+            }
+        };
+        if parallel && self.groups.len() > 1 {
+            self.groups.par_iter_mut().for_each(work);
+        } else {
+            self.groups.iter_mut().for_each(work);
+        }
+        // Fixed order: group 0, then 1, 2, …
+        let total: f64 = self.groups.iter().map(|g| g.loss).sum();
+        let right: usize = self.groups.iter().map(|g| g.correct).sum();
+        if backward {
+            let (first, rest) = self.groups.split_at_mut(1);
+            for g in rest {
+                first[0]
+                    .grad
+                    .iter_mut()
+                    .zip(&g.grad)
+                    .for_each(|(a, b)| *a += b);
+            }
+        }
+        PassResult {
+            loss: total / divisor,
+            accuracy: want_accuracy.then(|| right as f64 / self.rows as f64),
+        }
+    }
+
+    /// The gradient of the last pass with `backward`.
+    pub fn grad(&self) -> &[f64] {
+        &self.groups[0].grad
+    }
+
+    /// Blocks in this data set (for tests).
+    pub fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{Activation, Architecture};
+    use crate::rng::RandomState;
+
+    fn setup(rows: usize) -> (Architecture, Dataset, Vec<f64>) {
+        let arch = Architecture {
+            inputs: 3,
+            hidden: vec![7, 5],
+            outputs: 2,
+            activation: Activation::Tanh,
+            output: Activation::Sigmoid,
+            bias: true,
+        };
+        let mut rng = RandomState::new(4);
+        let x = (0..rows * 3).map(|_| rng.uniform(-2.0, 2.0)).collect();
+        let y = (0..rows * 2)
+            .map(|_| (rng.random_sample() > 0.5) as u8 as f64)
+            .collect();
+        let params = (0..arch.param_count())
+            .map(|_| rng.normal(0.0, 0.5))
+            .collect();
+        (arch, Dataset::new(x, y, rows, 3, 2), params)
+    }
+
+    #[test]
+    fn parallel_and_sequential_groups_agree_bit_for_bit() {
+        let (arch, d, params) = setup(5 * BLOCK_ROWS + 17);
+        let layers = arch.layers();
+        let mut a = Blocked::new(&d, &layers, params.len(), true);
+        let mut b = Blocked::new(&d, &layers, params.len(), true);
+        assert_eq!(a.block_count(), 6);
+        let pa = a.pass(&layers, &params, Loss::Mse, true, true, false);
+        let pb = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap()
+            .install(|| b.pass(&layers, &params, Loss::Mse, true, true, true));
+        assert_eq!(pa.loss.to_bits(), pb.loss.to_bits());
+        assert_eq!(pa.accuracy, pb.accuracy);
+        assert!(a
+            .grad()
+            .iter()
+            .zip(b.grad())
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+
+    #[test]
+    fn blocks_add_up_to_the_whole() {
+        for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
+            let (arch, d, params) = setup(3 * BLOCK_ROWS + 5);
+            let layers = arch.layers();
+            let mut blocked = Blocked::new(&d, &layers, params.len(), true);
+            let p = blocked.pass(&layers, &params, loss, true, true, false);
+            // The same computation on all rows at once.
+            let x = network::transpose(&d.x, d.rows, 3);
+            let y = network::transpose(&d.y, d.rows, 2);
+            let mut ws = Workspace::new(&layers, d.rows);
+            let mut grad = vec![0.0; params.len()];
+            network::forward(&layers, &params, &x, d.rows, &mut ws);
+            let whole = loss.value(ws.output(d.rows), &y);
+            let right = correct(ws.output(d.rows), &y, d.rows) as f64 / d.rows as f64;
+            let block = Block {
+                x: &x,
+                xt: &d.x,
+                y: &y,
+                rows: d.rows,
+            };
+            let divisor = loss.divisor(d.rows * 2);
+            network::backward(
+                &layers,
+                &params,
+                block,
+                (loss, divisor),
+                &mut ws,
+                &mut grad,
+                Accum::Replace,
+            );
+            assert!(
+                (p.loss - whole).abs() <= 1e-13 * whole.abs(),
+                "{loss:?}: {} vs {whole}",
+                p.loss
+            );
+            assert_eq!(p.accuracy, Some(right));
+            for (g, w) in blocked.grad().iter().zip(&grad) {
+                assert!(
+                    (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                    "{loss:?}: gradient {g} vs {w}"
+                );
+            }
+        }
+    }
+}
