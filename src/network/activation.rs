@@ -1,6 +1,7 @@
 //! Activation functions, applied in place, and their derivatives taken from the stored
 //! activations (σ' = a(1−a), tanh' = 1−a²), so the backward pass never recomputes an exp.
 
+use super::simd;
 use serde::{Deserialize, Serialize};
 
 /// An elementwise activation.
@@ -19,24 +20,26 @@ pub enum Activation {
 impl Activation {
     pub const NAMES: [&'static str; 4] = ["sigmoid", "tanh", "relu", "identity"];
 
-    /// Replaces each pre-activation `z` with its activation.
-    pub fn apply(self, z: &mut [f64]) {
+    /// Replaces each pre-activation `z + bias` with its activation.
+    pub fn apply(self, z: &mut [f64], bias: f64) {
         match self {
-            Activation::Sigmoid => super::simd::sigmoid_in_place(z),
-            Activation::Tanh => super::simd::tanh_in_place(z),
-            Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Activation::Identity => {}
+            Activation::Sigmoid => simd::sigmoid_in_place(z, bias),
+            Activation::Tanh => simd::tanh_in_place(z, bias),
+            Activation::Relu => z.iter_mut().for_each(|v| *v = (*v + bias).max(0.0)),
+            Activation::Identity => z.iter_mut().for_each(|v| *v += bias),
         }
     }
 
     /// Multiplies each upstream gradient `d` by the derivative at the activation `a`.
     pub fn scale_by_derivative(self, a: &[f64], d: &mut [f64]) {
         debug_assert_eq!(a.len(), d.len());
-        let pairs = d.iter_mut().zip(a);
         match self {
-            Activation::Sigmoid => pairs.for_each(|(d, &a)| *d *= a * (1.0 - a)),
-            Activation::Tanh => pairs.for_each(|(d, &a)| *d *= 1.0 - a * a),
-            Activation::Relu => pairs.for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
+            Activation::Sigmoid => simd::sigmoid_grad_in_place(d, a),
+            Activation::Tanh => simd::tanh_grad_in_place(d, a),
+            Activation::Relu => d
+                .iter_mut()
+                .zip(a)
+                .for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
             Activation::Identity => {}
         }
     }

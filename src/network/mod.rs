@@ -152,12 +152,11 @@ pub fn forward(layers: &[LayerShape], params: &[f64], x: &[f64], rows: usize, ws
             1.0,
             Par::Seq,
         );
-        if let Some(b) = layer.b {
-            for (col, &bias) in out.chunks_exact_mut(n).zip(&params[b..b + layer.fan_out]) {
-                col.iter_mut().for_each(|v| *v += bias);
-            }
+        // The bias is added inside the activation kernel: one pass over the block.
+        for (j, col) in out.chunks_exact_mut(n).enumerate() {
+            let bias = layer.b.map_or(0.0, |b| params[b + j]);
+            layer.activation.apply(col, bias);
         }
-        layer.activation.apply(out);
     }
 }
 

@@ -118,46 +118,100 @@ fn tanh<S: Simd>(s: S, z: S::f64s) -> S::f64s {
     s.select_f64s(s.equal_f64s(z, z), y, z)
 }
 
-/// Applies a register kernel to a slice in place, the tail through a partial register.
-macro_rules! slice_kernel {
+#[inline(always)]
+fn exp_plain<S: Simd>(s: S, x: S::f64s) -> S::f64s {
+    exp(s, x)
+}
+
+/// `d · a(1 − a)`: the sigmoid's derivative from its output.
+#[inline(always)]
+fn sigmoid_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
+    s.mul_f64s(d, s.mul_f64s(a, s.sub_f64s(s.splat_f64s(1.0), a)))
+}
+
+/// `d · (1 − a²)`: tanh's derivative from its output.
+#[inline(always)]
+fn tanh_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
+    s.mul_f64s(d, s.sub_f64s(s.splat_f64s(1.0), s.mul_f64s(a, a)))
+}
+
+/// Applies a register kernel in place to `z + bias`, the tail through a partial register.
+macro_rules! unary_kernel {
     ($name:ident, $kernel:ident) => {
-        struct $name<'a>(&'a mut [f64]);
+        struct $name<'a>(&'a mut [f64], f64);
 
         impl WithSimd for $name<'_> {
             type Output = ();
 
             #[inline(always)]
             fn with_simd<S: Simd>(self, s: S) {
+                let bias = s.splat_f64s(self.1);
                 let (body, tail) = S::as_mut_simd_f64s(self.0);
                 for v in body {
-                    *v = $kernel(s, *v);
+                    *v = $kernel(s, s.add_f64s(*v, bias));
                 }
                 if !tail.is_empty() {
-                    let v = $kernel(s, s.partial_load_f64s(tail));
-                    s.partial_store_f64s(tail, v);
+                    let v = s.add_f64s(s.partial_load_f64s(tail), bias);
+                    s.partial_store_f64s(tail, $kernel(s, v));
                 }
             }
         }
     };
 }
 
-slice_kernel!(SigmoidSlice, sigmoid);
-slice_kernel!(TanhSlice, tanh);
-slice_kernel!(ExpSlice, exp);
+/// Applies a register kernel `d ← f(d, a)` over two slices.
+macro_rules! binary_kernel {
+    ($name:ident, $kernel:ident) => {
+        struct $name<'a>(&'a mut [f64], &'a [f64]);
 
-/// `z ← 1 / (1 + e^{−z})` in place.
-pub fn sigmoid_in_place(z: &mut [f64]) {
-    Arch::new().dispatch(SigmoidSlice(z));
+        impl WithSimd for $name<'_> {
+            type Output = ();
+
+            #[inline(always)]
+            fn with_simd<S: Simd>(self, s: S) {
+                let (d_body, d_tail) = S::as_mut_simd_f64s(self.0);
+                let (a_body, a_tail) = S::as_simd_f64s(self.1);
+                for (d, a) in d_body.iter_mut().zip(a_body) {
+                    *d = $kernel(s, *d, *a);
+                }
+                if !d_tail.is_empty() {
+                    let v = $kernel(s, s.partial_load_f64s(d_tail), s.partial_load_f64s(a_tail));
+                    s.partial_store_f64s(d_tail, v);
+                }
+            }
+        }
+    };
 }
 
-/// `z ← tanh z` in place.
-pub fn tanh_in_place(z: &mut [f64]) {
-    Arch::new().dispatch(TanhSlice(z));
+unary_kernel!(SigmoidSlice, sigmoid);
+unary_kernel!(TanhSlice, tanh);
+unary_kernel!(ExpSlice, exp_plain);
+binary_kernel!(SigmoidGrad, sigmoid_grad);
+binary_kernel!(TanhGrad, tanh_grad);
+
+/// `z ← 1 / (1 + e^{−(z + bias)})` in place.
+pub fn sigmoid_in_place(z: &mut [f64], bias: f64) {
+    Arch::new().dispatch(SigmoidSlice(z, bias));
+}
+
+/// `z ← tanh(z + bias)` in place.
+pub fn tanh_in_place(z: &mut [f64], bias: f64) {
+    Arch::new().dispatch(TanhSlice(z, bias));
 }
 
 /// `x ← e^x` in place.
 pub fn exp_in_place(x: &mut [f64]) {
-    Arch::new().dispatch(ExpSlice(x));
+    Arch::new().dispatch(ExpSlice(x, 0.0));
+}
+
+/// `d ← d · a(1 − a)`.
+pub fn sigmoid_grad_in_place(d: &mut [f64], a: &[f64]) {
+    Arch::new().dispatch(SigmoidGrad(d, a));
+}
+
+/// `d ← d · (1 − a²)`.
+pub fn tanh_grad_in_place(d: &mut [f64], a: &[f64]) {
+    Arch::new().dispatch(TanhGrad(d, a));
 }
 
 #[cfg(test)]
@@ -228,11 +282,16 @@ mod tests {
 
     #[test]
     fn sigmoid_is_within_a_few_ulps_of_std() {
-        agrees("sigmoid", sigmoid_in_place, |z| 1.0 / (1.0 + (-z).exp()), 3);
+        agrees(
+            "sigmoid",
+            |z| sigmoid_in_place(z, 0.0),
+            |z| 1.0 / (1.0 + (-z).exp()),
+            3,
+        );
     }
 
     #[test]
     fn tanh_is_within_a_few_ulps_of_std() {
-        agrees("tanh", tanh_in_place, f64::tanh, 4);
+        agrees("tanh", |z| tanh_in_place(z, 0.0), f64::tanh, 4);
     }
 }
