@@ -62,5 +62,44 @@ fn products(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, products);
+criterion_group!(benches, products, activations);
 criterion_main!(benches);
+
+/// The activation kernels per element: runner's SIMD sigmoid and tanh against std's.
+fn activations(c: &mut Criterion) {
+    let mut g = c.benchmark_group("activation");
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    g.sample_size(20);
+    let n = 4096;
+    let x: Vec<f64> = (0..n).map(|i| (i as f64 / n as f64 - 0.5) * 20.0).collect();
+    let mut y = x.clone();
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("sigmoid/runner_simd", |b| {
+        b.iter(|| {
+            y.copy_from_slice(&x);
+            runner::network::simd::sigmoid_in_place(&mut y, 0.0)
+        })
+    });
+    g.bench_function("sigmoid/std_exp", |b| {
+        b.iter(|| {
+            for (o, &v) in y.iter_mut().zip(&x) {
+                *o = 1.0 / (1.0 + (-v).exp());
+            }
+        })
+    });
+    g.bench_function("tanh/runner_simd", |b| {
+        b.iter(|| {
+            y.copy_from_slice(&x);
+            runner::network::simd::tanh_in_place(&mut y, 0.0)
+        })
+    });
+    g.bench_function("tanh/std", |b| {
+        b.iter(|| {
+            for (o, &v) in y.iter_mut().zip(&x) {
+                *o = v.tanh();
+            }
+        })
+    });
+    g.finish();
+}

@@ -12,16 +12,36 @@ struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// Allocations by this thread alone: other threads (rayon's workers winding down from an
+    /// earlier parallel case) must not count against a sequential run.
+    static MINE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn count() {
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    MINE.with(|m| m.set(m.get() + 1));
+}
+
+/// Allocations so far: this thread's for a sequential run, every thread's for a parallel one.
+fn allocated(parallel: bool) -> usize {
+    if parallel {
+        ALLOCATIONS.load(Ordering::Relaxed)
+    } else {
+        MINE.with(|m| m.get())
+    }
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -40,7 +60,7 @@ fn allocations(toml: &str, epochs: usize, parallel: bool) -> usize {
     let cols = Columns::new(&exp, true);
     let mut sink = EpochSink::create(&dir.path().join("rows.csv"), &cols).unwrap();
     let params = run.spec.init.initialize(&run.arch.layers(), &run.data.rng);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocated(parallel);
     let outcome = runner::train::train(
         &run.arch,
         params,
@@ -58,7 +78,7 @@ fn allocations(toml: &str, epochs: usize, parallel: bool) -> usize {
             ControlFlow::Continue(())
         },
     );
-    let used = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let used = allocated(parallel) - before;
     assert_eq!(outcome.epochs, epochs);
     used
 }
@@ -72,14 +92,29 @@ fn training_longer_allocates_nothing_more() {
         // 2000 rows: four blocks in four groups.
         "[data]\nkind = \"circles\"\nsamples = 2000\n[model]\nhidden = [256]\nactivation = \"relu\"\n[train]\nloss = \"mse\"\nlearning_rate = 0.1\nepochs = EPOCHS\n",
     ];
-    for (toml, parallel) in shapes.iter().flat_map(|t| [(t, false), (t, true)]) {
+    // Sequential runs first, before any rayon worker exists.
+    let cases = [false, true]
+        .into_iter()
+        .flat_map(|p| shapes.iter().map(move |t| (t, p)));
+    for (toml, parallel) in cases {
         // The first call pays one-time lazy initialisations (thread-locals, CPU detection).
         allocations(toml, 1, parallel);
         let short = allocations(toml, 3, parallel);
-        let long = allocations(toml, 60, parallel);
-        assert_eq!(
-            short, long,
-            "3 epochs: {short} allocations, 60 epochs: {long}:\n{toml}"
-        );
+        let long = allocations(toml, 300, parallel);
+        if parallel {
+            // Spread over threads, a run's groups go through rayon's work-stealing deques,
+            // which resize now and then, and faer makes a scratch buffer per worker thread
+            // the first time it runs there. That is a handful in 297 epochs; an allocation
+            // per epoch would add at least 297.
+            assert!(
+                long < short + 297 / 10,
+                "3 epochs: {short} allocations, 300 epochs: {long}:\n{toml}"
+            );
+        } else {
+            assert_eq!(
+                short, long,
+                "3 epochs: {short} allocations, 300 epochs: {long}:\n{toml}"
+            );
+        }
     }
 }
