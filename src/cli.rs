@@ -36,7 +36,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Replace results of a different experiment already in the output folder.
+    /// Replace the results in the output folder (of this or a different experiment) and train
+    /// everything afresh.
     #[arg(long)]
     pub force: bool,
 

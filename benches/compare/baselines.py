@@ -17,22 +17,27 @@ def weights(widths, seed=1):
     return [rng.uniform(-0.5, 0.5, (a, b)) for a, b in zip(widths[:-1], widths[1:])]
 
 
-def numpy_epochs(rows, hidden, epochs, lr=0.001):
-    x, y = data(rows)
-    ws = weights([2, *hidden, 1])
+def train(x, y, ws, epochs, lr, sigmoid, total):
+    """The training loop, for NumPy arrays or PyTorch tensors alike."""
     for _ in range(epochs):
         acts = [x]
         for w in ws:
-            acts.append(1.0 / (1.0 + np.exp(-(acts[-1] @ w))))
+            acts.append(sigmoid(acts[-1] @ w))
         out = acts[-1]
-        loss = 0.5 * np.sum((out - y) ** 2)
+        loss = 0.5 * total((out - y) ** 2)
         delta = (out - y) * out * (1.0 - out)
         for l in reversed(range(len(ws))):
             grad = acts[l].T @ delta
             if l > 0:
                 delta = (delta @ ws[l].T) * acts[l] * (1.0 - acts[l])
             ws[l] -= lr * grad
-    return loss
+    return float(loss)
+
+
+def numpy_epochs(rows, hidden, epochs, lr=0.001):
+    x, y = data(rows)
+    ws = weights([2, *hidden, 1])
+    return train(x, y, ws, epochs, lr, lambda z: 1.0 / (1.0 + np.exp(-z)), np.sum)
 
 
 def torch_epochs(rows, hidden, epochs, lr=0.001, threads=2):
@@ -42,19 +47,7 @@ def torch_epochs(rows, hidden, epochs, lr=0.001, threads=2):
     x, y = (torch.from_numpy(a) for a in data(rows))
     ws = [torch.from_numpy(w) for w in weights([2, *hidden, 1])]
     with torch.no_grad():
-        for _ in range(epochs):
-            acts = [x]
-            for w in ws:
-                acts.append(torch.sigmoid(acts[-1] @ w))
-            out = acts[-1]
-            loss = 0.5 * torch.sum((out - y) ** 2)
-            delta = (out - y) * out * (1.0 - out)
-            for l in reversed(range(len(ws))):
-                grad = acts[l].T @ delta
-                if l > 0:
-                    delta = (delta @ ws[l].T) * acts[l] * (1.0 - acts[l])
-                ws[l] -= lr * grad
-    return float(loss)
+        return train(x, y, ws, epochs, lr, torch.sigmoid, torch.sum)
 
 
 def seconds_per_epoch(fn, rows, hidden, epochs, repeats=3):

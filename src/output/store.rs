@@ -71,7 +71,8 @@ pub struct Store {
 
 impl Store {
     /// Opens `dir` for the experiment with `fingerprint`: creates it, resumes it (same
-    /// fingerprint), or refuses it (other results) unless `force` clears them first.
+    /// fingerprint), or refuses it (other results). `force` clears runner's files first, so
+    /// everything is trained afresh.
     pub fn open(dir: &Path, fingerprint: &str, force: bool) -> Result<Store, StoreError> {
         let state = dir.join(".runner");
         let runs = state.join("runs");
@@ -82,12 +83,12 @@ impl Store {
             Some(f) => f.trim() != fingerprint,
             None => has_results || state.exists(),
         };
-        if foreign {
-            if !force {
-                return Err(StoreError::Foreign {
-                    dir: dir.to_owned(),
-                });
-            }
+        if foreign && !force {
+            return Err(StoreError::Foreign {
+                dir: dir.to_owned(),
+            });
+        }
+        if force {
             for f in RESULT_FILES {
                 let p = dir.join(f);
                 if p.exists() {
@@ -99,7 +100,7 @@ impl Store {
             }
         }
         fs::create_dir_all(&runs).map_err(io_err(&runs))?;
-        if foreign || ours.is_none() {
+        if force || ours.is_none() {
             write_atomic(&stamp, fingerprint.as_bytes())?;
         }
         Ok(Store {

@@ -125,6 +125,19 @@ fn running_again_reuses_finished_runs() {
     let epochs = std::fs::read(s.path().join("results/small/epochs.csv")).unwrap();
     let second = ok(runner(s.path(), &["small.toml", "--quiet"]));
     assert_eq!(first, second);
+    // --force trains afresh: same results, newly written.
+    let record = s.path().join("results/small/.runner/runs");
+    let stamp = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let before = stamp(&s.path().join("results/small/epochs.csv"));
+    let marker = record.join("stale.toml");
+    std::fs::write(&marker, "").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(
+        ok(runner(s.path(), &["small.toml", "--quiet", "--force"])),
+        first
+    );
+    assert!(!marker.exists(), "--force clears the old state");
+    assert!(stamp(&s.path().join("results/small/epochs.csv")) > before);
     assert_eq!(
         std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(),
         epochs
