@@ -35,9 +35,15 @@ fn train(run: &Prepared, epochs: usize, parallel: bool) -> f64 {
         every: epochs,
         parallel,
     };
-    let out = runner::train::train(&run.arch, params, &spec, &run.data, opts, None, |_, _| {
-        ControlFlow::Continue(())
-    });
+    let out = runner::train::train_in_precision(
+        &run.arch,
+        params,
+        &spec,
+        &run.data,
+        opts,
+        None,
+        |_, _| ControlFlow::Continue(()),
+    );
     out.last.loss
 }
 

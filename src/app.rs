@@ -187,7 +187,7 @@ fn train_run(
     let mut sink = EpochSink::create(&partial, cols).with_context(cannot_write)?;
     let mut failed = None;
     let mut ticker = Ticker::new(bar);
-    let outcome = train::train(
+    let outcome = train::train_in_precision(
         &r.arch,
         params,
         &spec.train,

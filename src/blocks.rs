@@ -12,7 +12,7 @@
 //! [`BLOCK_ROWS`] rows is one block: exactly the plain, unblocked computation.
 
 use crate::data::Dataset;
-use crate::network::{self, correct, Block, LayerShape, Loss, Workspace};
+use crate::network::{self, correct, Block, LayerShape, Loss, Real, Workspace};
 use faer::Accum;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -23,15 +23,15 @@ pub const BLOCK_ROWS: usize = 512;
 pub const MAX_GROUPS: usize = 8;
 
 /// One block's samples, column-major.
-struct BlockData {
-    x: Vec<f64>,
-    xt: Vec<f64>,
-    y: Vec<f64>,
+struct BlockData<T> {
+    x: Vec<T>,
+    xt: Vec<T>,
+    y: Vec<T>,
     rows: usize,
 }
 
-impl BlockData {
-    fn view(&self) -> Block<'_> {
+impl<T: Real> BlockData<T> {
+    fn view(&self) -> Block<'_, T> {
         Block {
             x: &self.x,
             xt: &self.xt,
@@ -42,10 +42,10 @@ impl BlockData {
 }
 
 /// A group's working memory and partial sums.
-struct Group {
+struct Group<T> {
     blocks: Range<usize>,
-    ws: Workspace,
-    grad: Vec<f64>,
+    ws: Workspace<T>,
+    grad: Vec<T>,
     loss: f64,
     correct: usize,
 }
@@ -60,27 +60,28 @@ pub struct PassResult {
 }
 
 /// A data set in blocks, with its groups' preallocated memory.
-pub struct Blocked {
-    blocks: Vec<BlockData>,
-    groups: Vec<Group>,
+pub struct Blocked<T = f64> {
+    blocks: Vec<BlockData<T>>,
+    groups: Vec<Group<T>>,
     rows: usize,
     outputs: usize,
     classes: bool,
 }
 
-impl Blocked {
+impl<T: Real> Blocked<T> {
     /// Lays `d` out in blocks; `with_grad` allocates gradient buffers (training data).
     pub fn new(d: &Dataset, layers: &[LayerShape], params: usize, with_grad: bool) -> Self {
-        let blocks: Vec<BlockData> = (0..d.rows)
+        let blocks: Vec<BlockData<T>> = (0..d.rows)
             .step_by(BLOCK_ROWS)
             .map(|start| {
                 let end = (start + BLOCK_ROWS).min(d.rows);
                 let idx: Vec<usize> = (start..end).collect();
                 let part = d.select(&idx);
+                let cast = |v: Vec<f64>| v.into_iter().map(T::from_f64).collect::<Vec<T>>();
                 BlockData {
-                    x: network::transpose(&part.x, part.rows, part.inputs),
-                    xt: part.x,
-                    y: network::transpose(&part.y, part.rows, part.outputs),
+                    x: cast(network::transpose(&part.x, part.rows, part.inputs)),
+                    y: cast(network::transpose(&part.y, part.rows, part.outputs)),
+                    xt: cast(part.x),
                     rows: part.rows,
                 }
             })
@@ -91,7 +92,7 @@ impl Blocked {
             .map(|g| Group {
                 blocks: g * blocks.len() / n_groups..(g + 1) * blocks.len() / n_groups,
                 ws: Workspace::new(layers, capacity),
-                grad: vec![0.0; if with_grad { params } else { 0 }],
+                grad: vec![T::default(); if with_grad { params } else { 0 }],
                 loss: 0.0,
                 correct: 0,
             })
@@ -110,7 +111,7 @@ impl Blocked {
     pub fn pass(
         &mut self,
         layers: &[LayerShape],
-        params: &[f64],
+        params: &[T],
         loss: Loss,
         want_accuracy: bool,
         backward: bool,
@@ -119,7 +120,7 @@ impl Blocked {
         let divisor = loss.divisor(self.rows * self.outputs);
         let want_accuracy = want_accuracy && self.classes;
         let blocks = &self.blocks;
-        let work = |g: &mut Group| {
+        let work = |g: &mut Group<T>| {
             g.loss = 0.0;
             g.correct = 0;
             for (i, b) in blocks[g.blocks.clone()].iter().enumerate() {
@@ -158,7 +159,7 @@ impl Blocked {
                     .grad
                     .iter_mut()
                     .zip(&g.grad)
-                    .for_each(|(a, b)| *a += b);
+                    .for_each(|(a, &b)| *a += b);
             }
         }
         PassResult {
@@ -168,7 +169,7 @@ impl Blocked {
     }
 
     /// The gradient of the last pass with `backward`.
-    pub fn grad(&self) -> &[f64] {
+    pub fn grad(&self) -> &[T] {
         &self.groups[0].grad
     }
 

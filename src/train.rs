@@ -3,7 +3,8 @@
 
 use crate::blocks::Blocked;
 use crate::data::Loaded;
-use crate::network::{self, Architecture, Loss, Workspace};
+use crate::network::{self, Architecture, Loss, Real, Workspace};
+use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
 
 /// The validated `[train]` section.
@@ -14,6 +15,32 @@ pub struct TrainSpec {
     pub epochs: usize,
     /// A loss to report reaching (the first epoch at or below it).
     pub target_loss: Option<f64>,
+    pub precision: Precision,
+}
+
+/// The float type of parameters, activations and gradients. Losses are summed in f64 either
+/// way, and results are written as f64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    F64,
+    F32,
+}
+
+/// [`train`] in the precision `spec` asks for.
+pub fn train_in_precision(
+    arch: &Architecture,
+    params: Vec<f64>,
+    spec: &TrainSpec,
+    data: &Loaded,
+    opts: Options,
+    predict: Option<&[Vec<f64>]>,
+    on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
+) -> Outcome {
+    match spec.precision {
+        Precision::F64 => train::<f64>(arch, params, spec, data, opts, predict, on_epoch),
+        Precision::F32 => train::<f32>(arch, params, spec, data, opts, predict, on_epoch),
+    }
 }
 
 /// One logged epoch. Its loss is that of the forward pass whose gradients the epoch applies,
@@ -67,9 +94,9 @@ pub struct Options {
 /// Trains `arch` from `params` on `data`. `on_epoch` is called after every epoch's forward
 /// pass, with the row to log for epochs `0, every, 2·every, …` and the last one; it may stop
 /// training by returning `Break`.
-pub fn train(
+pub fn train<T: Real>(
     arch: &Architecture,
-    mut params: Vec<f64>,
+    params: Vec<f64>,
     spec: &TrainSpec,
     data: &Loaded,
     opts: Options,
@@ -77,13 +104,15 @@ pub fn train(
     mut on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
 ) -> Outcome {
     let layers = arch.layers();
+    let mut params: Vec<T> = params.into_iter().map(T::from_f64).collect();
     let n_params = params.len();
-    let mut train = Blocked::new(&data.train, &layers, n_params, true);
+    let mut train = Blocked::<T>::new(&data.train, &layers, n_params, true);
     let mut test = data
         .test
         .as_ref()
-        .map(|t| Blocked::new(t, &layers, 0, false));
-    let (loss, lr, every) = (spec.loss, spec.learning_rate, opts.every);
+        .map(|t| Blocked::<T>::new(t, &layers, 0, false));
+    let (loss, every) = (spec.loss, opts.every);
+    let lr = T::from_f64(spec.learning_rate);
 
     let mut min_loss = f64::INFINITY;
     let mut reached_target = None;
@@ -126,16 +155,19 @@ pub fn train(
             status = Status::Stopped;
             break;
         }
-        for (p, g) in params.iter_mut().zip(train.grad()) {
+        for (p, &g) in params.iter_mut().zip(train.grad()) {
             *p -= lr * g;
         }
     }
     let predictions = predict.map_or_else(Vec::new, |rows| {
-        let x = network::transpose(&rows.concat(), rows.len(), arch.inputs);
-        let mut ws = Workspace::new(&layers, rows.len());
+        let flat: Vec<T> = rows.concat().into_iter().map(T::from_f64).collect();
+        let x = network::transpose(&flat, rows.len(), arch.inputs);
+        let mut ws = Workspace::<T>::new(&layers, rows.len());
         network::forward(&layers, &params, &x, rows.len(), &mut ws);
         let out = network::transpose(ws.output(rows.len()), arch.outputs, rows.len());
-        out.chunks(arch.outputs).map(<[f64]>::to_vec).collect()
+        out.chunks(arch.outputs)
+            .map(|r| r.iter().map(|v| v.to_f64()).collect())
+            .collect()
     });
     Outcome {
         status,

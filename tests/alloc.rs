@@ -61,7 +61,7 @@ fn allocations(toml: &str, epochs: usize, parallel: bool) -> usize {
     let mut sink = EpochSink::create(&dir.path().join("rows.csv"), &cols).unwrap();
     let params = run.spec.init.initialize(&run.arch.layers(), &run.data.rng);
     let before = allocated(parallel);
-    let outcome = runner::train::train(
+    let outcome = runner::train::train_in_precision(
         &run.arch,
         params,
         &run.spec.train,

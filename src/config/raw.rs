@@ -6,6 +6,7 @@
 
 use crate::data::Gate;
 use crate::network::{Activation, Loss};
+use crate::train::Precision;
 use serde::{Deserialize, Serialize};
 
 /// The whole file. With its variants and sweep removed and overrides applied, the same type
@@ -183,6 +184,7 @@ section!(
         epochs: i64,
         optimizer: Optimizer,
         target_loss: f64,
+        precision: Precision,
     }
 );
 

@@ -7,7 +7,7 @@ use super::{explain_serde, Problem};
 use crate::data::{CsvTarget, DataSpec, Source};
 use crate::init::{InitKind, InitSeed, InitSpec};
 use crate::network::{Activation, Architecture, Loss};
-use crate::train::TrainSpec;
+use crate::train::{Precision, TrainSpec};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -223,6 +223,7 @@ fn fill_defaults(raw: &mut RawExperiment, problems: &mut Vec<Problem>) {
     t.learning_rate.get_or_insert(0.5);
     t.epochs.get_or_insert(1000);
     t.optimizer.get_or_insert(Optimizer::Gd);
+    t.precision.get_or_insert(Precision::F64);
     raw.output.every.get_or_insert(1);
 }
 
@@ -548,6 +549,7 @@ impl Checker {
             learning_rate: lr,
             epochs: epochs?,
             target_loss: t.target_loss,
+            precision: t.precision?,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Activation functions, applied in place, and their derivatives taken from the stored
 //! activations (σ' = a(1−a), tanh' = 1−a²), so the backward pass never recomputes an exp.
 
-use super::simd;
+use super::Real;
 use serde::{Deserialize, Serialize};
 
 /// An elementwise activation.
@@ -21,25 +21,30 @@ impl Activation {
     pub const NAMES: [&'static str; 4] = ["sigmoid", "tanh", "relu", "identity"];
 
     /// Replaces each pre-activation `z + bias` with its activation.
-    pub fn apply(self, z: &mut [f64], bias: f64) {
+    pub fn apply<T: Real>(self, z: &mut [T], bias: T) {
+        let zero = T::from_f64(0.0);
         match self {
-            Activation::Sigmoid => simd::sigmoid_in_place(z, bias),
-            Activation::Tanh => simd::tanh_in_place(z, bias),
-            Activation::Relu => z.iter_mut().for_each(|v| *v = (*v + bias).max(0.0)),
+            Activation::Sigmoid => T::sigmoid(z, bias),
+            Activation::Tanh => T::tanh(z, bias),
+            Activation::Relu => z.iter_mut().for_each(|v| {
+                let s = *v + bias;
+                *v = if s > zero { s } else { zero };
+            }),
             Activation::Identity => z.iter_mut().for_each(|v| *v += bias),
         }
     }
 
     /// Multiplies each upstream gradient `d` by the derivative at the activation `a`.
-    pub fn scale_by_derivative(self, a: &[f64], d: &mut [f64]) {
+    pub fn scale_by_derivative<T: Real>(self, a: &[T], d: &mut [T]) {
         debug_assert_eq!(a.len(), d.len());
+        let zero = T::from_f64(0.0);
         match self {
-            Activation::Sigmoid => simd::sigmoid_grad_in_place(d, a),
-            Activation::Tanh => simd::tanh_grad_in_place(d, a),
+            Activation::Sigmoid => T::sigmoid_grad(d, a),
+            Activation::Tanh => T::tanh_grad(d, a),
             Activation::Relu => d
                 .iter_mut()
                 .zip(a)
-                .for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
+                .for_each(|(d, &a)| *d = if a > zero { *d } else { zero }),
             Activation::Identity => {}
         }
     }

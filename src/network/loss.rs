@@ -1,7 +1,7 @@
 //! Loss functions: their value and their gradient with respect to the output layer's
 //! pre-activation (the output delta).
 
-use super::Activation;
+use super::{Activation, Real};
 use serde::{Deserialize, Serialize};
 
 /// A training loss over all samples and outputs.
@@ -21,21 +21,22 @@ impl Loss {
     pub const NAMES: [&'static str; 3] = ["half_sse", "mse", "bce"];
 
     /// The loss of predictions `a` against targets `y` (all of them).
-    pub fn value(self, a: &[f64], y: &[f64]) -> f64 {
+    pub fn value<T: Real>(self, a: &[T], y: &[T]) -> f64 {
         self.sum(a, y) / self.divisor(a.len())
     }
 
     /// The loss summed over some of the values (a block), before division by
     /// [`Loss::divisor`]: blocks' sums add up to the whole sum.
-    pub fn sum(self, a: &[f64], y: &[f64]) -> f64 {
-        let pairs = a.iter().zip(y);
+    pub fn sum<T: Real>(self, a: &[T], y: &[T]) -> f64 {
+        // Accumulated in f64 whatever T is.
+        let pairs = a.iter().zip(y).map(|(a, y)| (a.to_f64(), y.to_f64()));
         match self {
             Loss::HalfSse => 0.5 * pairs.map(|(a, y)| (a - y) * (a - y)).sum::<f64>(),
             Loss::Mse => pairs.map(|(a, y)| (a - y) * (a - y)).sum::<f64>(),
             Loss::Bce => {
                 let eps = f64::EPSILON;
                 -pairs
-                    .map(|(&a, &y)| {
+                    .map(|(a, y)| {
                         let a = a.clamp(eps, 1.0 - eps);
                         y * a.ln() + (1.0 - y) * (1.0 - a).ln()
                     })
@@ -54,22 +55,23 @@ impl Loss {
 
     /// Writes `∂loss/∂z` for the output layer into `delta`, given its activations `a` and the
     /// [`Loss::divisor`] of the whole data set.
-    pub fn output_delta(
+    pub fn output_delta<T: Real>(
         self,
         output: Activation,
-        a: &[f64],
-        y: &[f64],
+        a: &[T],
+        y: &[T],
         divisor: f64,
-        delta: &mut [f64],
+        delta: &mut [T],
     ) {
         let it = delta.iter_mut().zip(a.iter().zip(y));
+        let (two, divisor) = (T::from_f64(2.0), T::from_f64(divisor));
         match self {
-            Loss::HalfSse => it.for_each(|(d, (a, y))| *d = a - y),
-            Loss::Mse => it.for_each(|(d, (a, y))| *d = 2.0 * (a - y) / divisor),
+            Loss::HalfSse => it.for_each(|(d, (&a, &y))| *d = a - y),
+            Loss::Mse => it.for_each(|(d, (&a, &y))| *d = two * (a - y) / divisor),
             // With a sigmoid output, ∂bce/∂z simplifies to (ŷ − y)/count: no division by
             // ŷ(1 − ŷ), which would blow up as the output saturates.
             Loss::Bce => {
-                it.for_each(|(d, (a, y))| *d = (a - y) / divisor);
+                it.for_each(|(d, (&a, &y))| *d = (a - y) / divisor);
                 return;
             }
         }

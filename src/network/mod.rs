@@ -7,10 +7,12 @@
 
 mod activation;
 mod loss;
+mod real;
 pub mod simd;
 
 pub use activation::Activation;
 pub use loss::Loss;
+pub use real::Real;
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -42,7 +44,7 @@ pub struct LayerShape {
 }
 
 impl LayerShape {
-    pub fn weights<'a>(&self, params: &'a [f64]) -> MatRef<'a, f64> {
+    pub fn weights<'a, T: Real>(&self, params: &'a [T]) -> MatRef<'a, T> {
         let len = self.fan_in * self.fan_out;
         MatRef::from_column_major_slice(&params[self.w..self.w + len], self.fan_in, self.fan_out)
     }
@@ -91,20 +93,20 @@ impl Architecture {
 }
 
 /// Per-layer activations and deltas for up to `capacity` rows, allocated once per run.
-pub struct Workspace {
+pub struct Workspace<T = f64> {
     pub capacity: usize,
     /// `acts[l]`: layer `l`'s output, `rows x fan_out` column-major (first `rows` rows used).
-    pub acts: Vec<Vec<f64>>,
+    pub acts: Vec<Vec<T>>,
     /// `deltas[l]`: ∂loss/∂z of layer `l`, same shape as `acts[l]`.
-    pub deltas: Vec<Vec<f64>>,
+    pub deltas: Vec<Vec<T>>,
 }
 
-impl Workspace {
+impl<T: Real> Workspace<T> {
     pub fn new(layers: &[LayerShape], capacity: usize) -> Self {
         let bufs = || {
             layers
                 .iter()
-                .map(|l| vec![0.0; capacity * l.fan_out])
+                .map(|l| vec![T::default(); capacity * l.fan_out])
                 .collect()
         };
         Self {
@@ -115,7 +117,7 @@ impl Workspace {
     }
 
     /// The network's output for the last `rows` rows passed forward, column-major.
-    pub fn output(&self, rows: usize) -> &[f64] {
+    pub fn output(&self, rows: usize) -> &[T] {
         let out = self.acts.last().expect("a network has an output layer");
         &out[..rows * (out.len() / self.capacity.max(1))]
     }
@@ -125,15 +127,21 @@ impl Workspace {
 /// (`inputs x rows`, kept as a copy because a product with a transposed left operand is several
 /// times slower at these shapes) and targets `y` (`rows x outputs`), all column-major.
 #[derive(Clone, Copy)]
-pub struct Block<'a> {
-    pub x: &'a [f64],
-    pub xt: &'a [f64],
-    pub y: &'a [f64],
+pub struct Block<'a, T = f64> {
+    pub x: &'a [T],
+    pub xt: &'a [T],
+    pub y: &'a [T],
     pub rows: usize,
 }
 
 /// Forward pass of `rows` rows of `x` (`rows x inputs`, column-major) into `ws.acts`.
-pub fn forward(layers: &[LayerShape], params: &[f64], x: &[f64], rows: usize, ws: &mut Workspace) {
+pub fn forward<T: Real>(
+    layers: &[LayerShape],
+    params: &[T],
+    x: &[T],
+    rows: usize,
+    ws: &mut Workspace<T>,
+) {
     let n = rows;
     for (l, layer) in layers.iter().enumerate() {
         let (before, rest) = ws.acts.split_at_mut(l);
@@ -149,12 +157,12 @@ pub fn forward(layers: &[LayerShape], params: &[f64], x: &[f64], rows: usize, ws
             Accum::Replace,
             input,
             layer.weights(params),
-            1.0,
+            T::from_f64(1.0),
             Par::Seq,
         );
         // The bias is added inside the activation kernel: one pass over the block.
         for (j, col) in out.chunks_exact_mut(n).enumerate() {
-            let bias = layer.b.map_or(0.0, |b| params[b + j]);
+            let bias = layer.b.map_or(T::default(), |b| params[b + j]);
             layer.activation.apply(col, bias);
         }
     }
@@ -163,13 +171,13 @@ pub fn forward(layers: &[LayerShape], params: &[f64], x: &[f64], rows: usize, ws
 /// Backward pass after [`forward`] of `block`: writes (`accum = Replace`) or adds
 /// (`accum = Add`) ∂loss/∂params into `grad`. `divisor` is the loss's divisor for the whole
 /// data set ([`Loss::divisor`]), so that blocks' gradients add up to the whole gradient.
-pub fn backward(
+pub fn backward<T: Real>(
     layers: &[LayerShape],
-    params: &[f64],
-    block: Block<'_>,
+    params: &[T],
+    block: Block<'_, T>,
     (loss, divisor): (Loss, f64),
-    ws: &mut Workspace,
-    grad: &mut [f64],
+    ws: &mut Workspace<T>,
+    grad: &mut [T],
     accum: Accum,
 ) {
     let n = block.rows;
@@ -197,13 +205,13 @@ pub fn backward(
             accum,
             input_t,
             delta,
-            1.0,
+            T::from_f64(1.0),
             Par::Seq,
         );
         if let Some(b) = layer.b {
             let cols = ws.deltas[l][..width(l)].chunks_exact(n);
             for (g, col) in grad[b..b + layer.fan_out].iter_mut().zip(cols) {
-                let s: f64 = col.iter().sum();
+                let s = col.iter().fold(T::default(), |acc, &v| acc + v);
                 *g = if accum == Accum::Add { *g + s } else { s };
             }
         }
@@ -216,7 +224,7 @@ pub fn backward(
                 Accum::Replace,
                 upstream,
                 layer.weights(params).transpose(),
-                1.0,
+                T::from_f64(1.0),
                 Par::Seq,
             );
             layers[l - 1]
@@ -228,16 +236,21 @@ pub fn backward(
 
 /// Rows classified correctly: a single output is read as 1 when ≥ 0.5, several outputs by
 /// their largest value. `a` and `y` are `rows x outputs` column-major.
-pub fn correct(a: &[f64], y: &[f64], rows: usize) -> usize {
+pub fn correct<T: Real>(a: &[T], y: &[T], rows: usize) -> usize {
     let outputs = a.len() / rows;
     let correct = (0..rows)
         .filter(|&i| {
+            let half = T::from_f64(0.5);
             if outputs == 1 {
-                (a[i] >= 0.5) == (y[i] >= 0.5)
+                (a[i] >= half) == (y[i] >= half)
             } else {
-                let argmax = |m: &[f64]| {
+                let argmax = |m: &[T]| {
                     (0..outputs)
-                        .max_by(|&p, &q| m[p * rows + i].total_cmp(&m[q * rows + i]))
+                        .max_by(|&p, &q| {
+                            m[p * rows + i]
+                                .to_f64()
+                                .total_cmp(&m[q * rows + i].to_f64())
+                        })
                         .unwrap_or(0)
                 };
                 argmax(a) == argmax(y)
@@ -248,8 +261,8 @@ pub fn correct(a: &[f64], y: &[f64], rows: usize) -> usize {
 }
 
 /// Transposes a row-major `rows x cols` matrix into column-major order (and back).
-pub fn transpose(m: &[f64], rows: usize, cols: usize) -> Vec<f64> {
-    let mut out = vec![0.0; m.len()];
+pub fn transpose<T: Copy + Default>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
+    let mut out = vec![T::default(); m.len()];
     for i in 0..rows {
         for j in 0..cols {
             out[j * rows + i] = m[i * cols + j];

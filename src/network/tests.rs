@@ -164,3 +164,69 @@ fn accuracy_thresholds_single_outputs_and_argmaxes_several() {
     // Two rows, two outputs, column-major: row 0 = (0.9, 0.1), row 1 = (0.3, 0.6).
     assert_eq!(correct(&[0.9, 0.3, 0.1, 0.6], &[1.0, 1.0, 0.0, 0.0], 2), 1);
 }
+
+#[test]
+fn f32_gradients_agree_with_f64() {
+    let mut rng = RandomState::new(77);
+    let a = arch(3, &[6, 4], 2, Activation::Tanh, Activation::Sigmoid, true);
+    let layers = a.layers();
+    let rows = 9;
+    let x: Vec<f64> = (0..rows * 3).map(|_| rng.uniform(-2.0, 2.0)).collect();
+    let xt = transpose(&x, 3, rows);
+    let y: Vec<f64> = (0..rows * 2)
+        .map(|_| (rng.random_sample() > 0.5) as u8 as f64)
+        .collect();
+    let p: Vec<f64> = (0..a.param_count()).map(|_| rng.normal(0.0, 0.7)).collect();
+    let grad = |loss: Loss| {
+        let mut ws = Workspace::new(&layers, rows);
+        let mut g = vec![0.0; p.len()];
+        forward(&layers, &p, &x, rows, &mut ws);
+        let block = Block {
+            x: &x,
+            xt: &xt,
+            y: &y,
+            rows,
+        };
+        backward(
+            &layers,
+            &p,
+            block,
+            (loss, loss.divisor(rows * 2)),
+            &mut ws,
+            &mut g,
+            faer::Accum::Replace,
+        );
+        g
+    };
+    let grad32 = |loss: Loss| {
+        let c = |v: &[f64]| v.iter().map(|&v| v as f32).collect::<Vec<f32>>();
+        let (x, xt, y, p) = (c(&x), c(&xt), c(&y), c(&p));
+        let mut ws = Workspace::<f32>::new(&layers, rows);
+        let mut g = vec![0.0f32; p.len()];
+        forward(&layers, &p, &x, rows, &mut ws);
+        let block = Block {
+            x: &x,
+            xt: &xt,
+            y: &y,
+            rows,
+        };
+        backward(
+            &layers,
+            &p,
+            block,
+            (loss, loss.divisor(rows * 2)),
+            &mut ws,
+            &mut g,
+            faer::Accum::Replace,
+        );
+        g
+    };
+    for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
+        for (g64, g32) in grad(loss).iter().zip(grad32(loss)) {
+            assert!(
+                (g64 - g32 as f64).abs() <= 1e-5 * (1.0 + g64.abs()),
+                "{loss:?}: f32 {g32} vs f64 {g64}"
+            );
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The float types runner trains in: f64 (the default) and f32 (`train.precision = "f32"`).
+
+use super::simd;
+use faer::traits::{ComplexField, Conjugate};
+use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// A float a network can be trained in: what faer's products and runner's kernels need.
+pub trait Real:
+    ComplexField
+    + Conjugate<Canonical = Self>
+    + Copy
+    + Send
+    + Sync
+    + PartialOrd
+    + Default
+    + std::fmt::Debug
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + 'static
+{
+    fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
+    /// `z ← σ(z + bias)` in place.
+    fn sigmoid(z: &mut [Self], bias: Self);
+    /// `z ← tanh(z + bias)` in place.
+    fn tanh(z: &mut [Self], bias: Self);
+    /// `d ← d · a(1 − a)`.
+    fn sigmoid_grad(d: &mut [Self], a: &[Self]);
+    /// `d ← d · (1 − a²)`.
+    fn tanh_grad(d: &mut [Self], a: &[Self]);
+}
+
+impl Real for f64 {
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn sigmoid(z: &mut [Self], bias: Self) {
+        simd::sigmoid_in_place(z, bias);
+    }
+    fn tanh(z: &mut [Self], bias: Self) {
+        simd::tanh_in_place(z, bias);
+    }
+    fn sigmoid_grad(d: &mut [Self], a: &[Self]) {
+        simd::sigmoid_grad_in_place(d, a);
+    }
+    fn tanh_grad(d: &mut [Self], a: &[Self]) {
+        simd::tanh_grad_in_place(d, a);
+    }
+}
+
+/// f32 activations go through the f64 kernels in chunks on the stack: each value is the f64
+/// result rounded once to f32 (so within half an f32 ulp plus the f64 kernel's few ulps),
+/// without a second exp polynomial to maintain. The derivatives are plain f32 arithmetic.
+fn via_f64(z: &mut [f32], bias: f32, kernel: fn(&mut [f64], f64)) {
+    let mut buf = [0.0f64; 256];
+    for chunk in z.chunks_mut(buf.len()) {
+        let b = &mut buf[..chunk.len()];
+        b.iter_mut()
+            .zip(chunk.iter())
+            .for_each(|(o, &v)| *o = v as f64);
+        kernel(b, bias as f64);
+        chunk
+            .iter_mut()
+            .zip(b.iter())
+            .for_each(|(o, &v)| *o = v as f32);
+    }
+}
+
+impl Real for f32 {
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn sigmoid(z: &mut [Self], bias: Self) {
+        via_f64(z, bias, simd::sigmoid_in_place);
+    }
+    fn tanh(z: &mut [Self], bias: Self) {
+        via_f64(z, bias, simd::tanh_in_place);
+    }
+    fn sigmoid_grad(d: &mut [Self], a: &[Self]) {
+        d.iter_mut().zip(a).for_each(|(d, &a)| *d *= a * (1.0 - a));
+    }
+    fn tanh_grad(d: &mut [Self], a: &[Self]) {
+        d.iter_mut().zip(a).for_each(|(d, &a)| *d *= 1.0 - a * a);
+    }
+}
