@@ -238,9 +238,9 @@ pub fn backward<T: Real>(
 /// their largest value. `a` and `y` are `rows x outputs` column-major.
 pub fn correct<T: Real>(a: &[T], y: &[T], rows: usize) -> usize {
     let outputs = a.len() / rows;
-    let correct = (0..rows)
+    let half = T::from_f64(0.5);
+    (0..rows)
         .filter(|&i| {
-            let half = T::from_f64(0.5);
             if outputs == 1 {
                 (a[i] >= half) == (y[i] >= half)
             } else {
@@ -256,8 +256,7 @@ pub fn correct<T: Real>(a: &[T], y: &[T], rows: usize) -> usize {
                 argmax(a) == argmax(y)
             }
         })
-        .count();
-    correct
+        .count()
 }
 
 /// Transposes a row-major `rows x cols` matrix into column-major order (and back).
