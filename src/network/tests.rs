@@ -105,26 +105,7 @@ fn gradients_match_finite_differences() {
                     .collect();
                 let params: Vec<f64> = (0..a.param_count()).map(|_| rng.normal(0.0, 0.7)).collect();
 
-                let layers = a.layers();
-                let mut ws = Workspace::new(&layers, rows);
-                let mut grad = vec![0.0; params.len()];
-                forward(&layers, &params, &x, rows, &mut ws);
-                let block = Block {
-                    x: &x,
-                    xt: &xt,
-                    y: &y,
-                    rows,
-                };
-                let divisor = loss.divisor(rows * outputs);
-                backward(
-                    &layers,
-                    &params,
-                    block,
-                    (loss, divisor),
-                    &mut ws,
-                    &mut grad,
-                    faer::Accum::Replace,
-                );
+                let grad = gradient::<f64>(&a.layers(), loss, &params, &x, &xt, &y, rows);
 
                 for i in 0..params.len() {
                     let h = 1e-6;
@@ -165,6 +146,41 @@ fn accuracy_thresholds_single_outputs_and_argmaxes_several() {
     assert_eq!(correct(&[0.9, 0.3, 0.1, 0.6], &[1.0, 1.0, 0.0, 0.0], 2), 1);
 }
 
+/// The gradient in precision `T` of data and parameters given in f64.
+fn gradient<T: Real>(
+    layers: &[LayerShape],
+    loss: Loss,
+    p: &[f64],
+    x: &[f64],
+    xt: &[f64],
+    y: &[f64],
+    rows: usize,
+) -> Vec<f64> {
+    let c = |v: &[f64]| v.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>();
+    let (x, xt, y, p) = (c(x), c(xt), c(y), c(p));
+    let mut ws = Workspace::<T>::new(layers, rows);
+    let mut g = vec![T::default(); p.len()];
+    forward(layers, &p, &x, rows, &mut ws);
+    let block = Block {
+        x: &x,
+        xt: &xt,
+        y: &y,
+        rows,
+    };
+    let outputs = y.len() / rows;
+    let objective = (loss, loss.divisor(rows * outputs));
+    backward(
+        layers,
+        &p,
+        block,
+        objective,
+        &mut ws,
+        &mut g,
+        faer::Accum::Replace,
+    );
+    g.iter().map(|v| v.to_f64()).collect()
+}
+
 #[test]
 fn f32_gradients_agree_with_f64() {
     let mut rng = RandomState::new(77);
@@ -177,52 +193,10 @@ fn f32_gradients_agree_with_f64() {
         .map(|_| (rng.random_sample() > 0.5) as u8 as f64)
         .collect();
     let p: Vec<f64> = (0..a.param_count()).map(|_| rng.normal(0.0, 0.7)).collect();
-    let grad = |loss: Loss| {
-        let mut ws = Workspace::new(&layers, rows);
-        let mut g = vec![0.0; p.len()];
-        forward(&layers, &p, &x, rows, &mut ws);
-        let block = Block {
-            x: &x,
-            xt: &xt,
-            y: &y,
-            rows,
-        };
-        backward(
-            &layers,
-            &p,
-            block,
-            (loss, loss.divisor(rows * 2)),
-            &mut ws,
-            &mut g,
-            faer::Accum::Replace,
-        );
-        g
-    };
-    let grad32 = |loss: Loss| {
-        let c = |v: &[f64]| v.iter().map(|&v| v as f32).collect::<Vec<f32>>();
-        let (x, xt, y, p) = (c(&x), c(&xt), c(&y), c(&p));
-        let mut ws = Workspace::<f32>::new(&layers, rows);
-        let mut g = vec![0.0f32; p.len()];
-        forward(&layers, &p, &x, rows, &mut ws);
-        let block = Block {
-            x: &x,
-            xt: &xt,
-            y: &y,
-            rows,
-        };
-        backward(
-            &layers,
-            &p,
-            block,
-            (loss, loss.divisor(rows * 2)),
-            &mut ws,
-            &mut g,
-            faer::Accum::Replace,
-        );
-        g
-    };
     for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
-        for (g64, g32) in grad(loss).iter().zip(grad32(loss)) {
+        let g64 = gradient::<f64>(&layers, loss, &p, &x, &xt, &y, rows);
+        let g32 = gradient::<f32>(&layers, loss, &p, &x, &xt, &y, rows);
+        for (g64, g32) in g64.iter().zip(g32) {
             assert!(
                 (g64 - g32 as f64).abs() <= 1e-5 * (1.0 + g64.abs()),
                 "{loss:?}: f32 {g32} vs f64 {g64}"
