@@ -198,7 +198,7 @@ fn f32_gradients_agree_with_f64() {
         let g32 = gradient::<f32>(&layers, loss, &p, &x, &xt, &y, rows);
         for (g64, g32) in g64.iter().zip(g32) {
             assert!(
-                (g64 - g32 as f64).abs() <= 1e-5 * (1.0 + g64.abs()),
+                (g64 - g32).abs() <= 1e-5 * (1.0 + g64.abs()),
                 "{loss:?}: f32 {g32} vs f64 {g64}"
             );
         }
