@@ -1,7 +1,7 @@
 //! The runner, start to finish: read the experiment, load its data, check everything, open the
 //! results folder, train the runs on a rayon pool, assemble the files and print the table.
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{self, ConfigError, Experiment, Problem, RunSpec};
 use crate::data::Loaded;
 use crate::network::Architecture;
@@ -57,45 +57,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
     let store = Store::open(&out, &fingerprint(&exp), args.force)?;
     let cols = Columns::new(&exp, runs.iter().any(|r| r.data.train.is_classification()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .context("cannot start the thread pool")?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // Ctrl-C finishes nothing new: runs in flight stop at their next epoch, finished ones
-        // stay on disk. A second Ctrl-C is not caught again by the time it matters.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
-    }
-    let total: u64 = runs.iter().map(|r| r.spec.train.epochs as u64).sum();
-    let bar = progress::bar(total, runs.len(), args.quiet);
-    let done = AtomicUsize::new(0);
-    // Parallelism at one level: across runs when there are enough to fill the pool, else also
-    // across each run's blocks (the results are the same either way).
-    let todo = runs
-        .iter()
-        .filter(|r| store.finished(&r.spec.id).is_none())
-        .count();
-    let parallel = todo < pool.current_num_threads();
-    let records: Vec<Option<RunRecord>> = pool.install(|| {
-        runs.par_iter()
-            .map(|r| {
-                let record = match store.finished(&r.spec.id) {
-                    Some(rec) => {
-                        bar.inc(r.spec.train.epochs as u64);
-                        Some(rec)
-                    }
-                    None => train_run(r, &store, &cols, &bar, &stop, parallel)?,
-                };
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress::runs_done(&bar, n, runs.len());
-                Ok(record)
-            })
-            .collect::<Result<_>>()
-    })?;
-    bar.finish_and_clear();
-    let finished: Vec<RunRecord> = records.iter().flatten().cloned().collect();
+    let records = train_all(&runs, &store, &cols, &args)?;
+    let finished: Vec<RunRecord> = records.into_iter().flatten().collect();
     if finished.len() < runs.len() {
         eprintln!(
             "interrupted: {} of {} runs finished and are kept in `{}`; run the same command again to resume",
@@ -109,6 +72,54 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     print!("{}", report::table(&exp, &cols, &finished));
     println!("results in {}", store.dir.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Trains the runs not finished before on a rayon pool, with a progress bar; `None` for runs
+/// stopped by Ctrl-C.
+fn train_all(
+    runs: &[Prepared],
+    store: &Store,
+    cols: &Columns,
+    args: &RunArgs,
+) -> Result<Vec<Option<RunRecord>>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the thread pool")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        // Ctrl-C starts nothing new: runs in flight stop at their next epoch and are dropped,
+        // finished ones stay on disk.
+        let stop = stop.clone();
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
+    }
+    let before: Vec<Option<RunRecord>> = runs.iter().map(|r| store.finished(&r.spec.id)).collect();
+    let total: u64 = runs.iter().map(|r| r.spec.train.epochs as u64).sum();
+    let bar = progress::bar(total, runs.len(), args.quiet);
+    let done = AtomicUsize::new(0);
+    // Parallelism at one level: across runs when there are enough to fill the pool, else also
+    // across each run's blocks (the results are the same either way).
+    let todo = before.iter().filter(|r| r.is_none()).count();
+    let parallel = todo < pool.current_num_threads();
+    let records = pool.install(|| {
+        runs.par_iter()
+            .zip(before)
+            .map(|(r, earlier)| {
+                let record = match earlier {
+                    Some(rec) => {
+                        bar.inc(r.spec.train.epochs as u64);
+                        Some(rec)
+                    }
+                    None => train_run(r, store, cols, &bar, &stop, parallel)?,
+                };
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress::runs_done(&bar, n, runs.len());
+                Ok(record)
+            })
+            .collect::<Result<_>>()
+    });
+    bar.finish_and_clear();
+    records
 }
 
 /// Loads each distinct data set once and checks what only the data can tell.
