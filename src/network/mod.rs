@@ -160,10 +160,15 @@ pub fn forward<T: Real>(
             T::from_f64(1.0),
             Par::Seq,
         );
-        // The bias is added inside the activation kernel: one pass over the block.
-        for (j, col) in out.chunks_exact_mut(n).enumerate() {
-            let bias = layer.b.map_or(T::default(), |b| params[b + j]);
-            layer.activation.apply(col, bias);
+        // The bias is added inside the activation kernel: one pass over the block (one call
+        // for the whole layer when there is no bias).
+        match layer.b {
+            Some(b) => {
+                for (col, &bias) in out.chunks_exact_mut(n).zip(&params[b..b + layer.fan_out]) {
+                    layer.activation.apply(col, bias);
+                }
+            }
+            None => layer.activation.apply(out, T::default()),
         }
     }
 }
