@@ -22,14 +22,10 @@ impl Activation {
 
     /// Replaces each pre-activation `z + bias` with its activation.
     pub fn apply<T: Real>(self, z: &mut [T], bias: T) {
-        let zero = T::from_f64(0.0);
         match self {
             Activation::Sigmoid => T::sigmoid(z, bias),
             Activation::Tanh => T::tanh(z, bias),
-            Activation::Relu => z.iter_mut().for_each(|v| {
-                let s = *v + bias;
-                *v = if s > zero { s } else { zero };
-            }),
+            Activation::Relu => T::relu(z, bias),
             Activation::Identity => z.iter_mut().for_each(|v| *v += bias),
         }
     }
@@ -37,14 +33,10 @@ impl Activation {
     /// Multiplies each upstream gradient `d` by the derivative at the activation `a`.
     pub fn scale_by_derivative<T: Real>(self, a: &[T], d: &mut [T]) {
         debug_assert_eq!(a.len(), d.len());
-        let zero = T::from_f64(0.0);
         match self {
             Activation::Sigmoid => T::sigmoid_grad(d, a),
             Activation::Tanh => T::tanh_grad(d, a),
-            Activation::Relu => d
-                .iter_mut()
-                .zip(a)
-                .for_each(|(d, &a)| *d = if a > zero { *d } else { zero }),
+            Activation::Relu => T::relu_grad(d, a),
             Activation::Identity => {}
         }
     }

@@ -34,6 +34,10 @@ pub trait Real:
     fn sigmoid_grad(d: &mut [Self], a: &[Self]);
     /// `d ← d · (1 − a²)`.
     fn tanh_grad(d: &mut [Self], a: &[Self]);
+    /// `z ← max(z + bias, 0)`, NaN kept.
+    fn relu(z: &mut [Self], bias: Self);
+    /// `d ← d` where `a > 0`, else 0.
+    fn relu_grad(d: &mut [Self], a: &[Self]);
 }
 
 impl Real for f64 {
@@ -54,6 +58,12 @@ impl Real for f64 {
     }
     fn tanh_grad(d: &mut [Self], a: &[Self]) {
         simd::tanh_grad_in_place(d, a);
+    }
+    fn relu(z: &mut [Self], bias: Self) {
+        simd::relu_in_place(z, bias);
+    }
+    fn relu_grad(d: &mut [Self], a: &[Self]) {
+        simd::relu_grad_in_place(d, a);
     }
 }
 
@@ -93,5 +103,16 @@ impl Real for f32 {
     }
     fn tanh_grad(d: &mut [Self], a: &[Self]) {
         d.iter_mut().zip(a).for_each(|(d, &a)| *d *= 1.0 - a * a);
+    }
+    fn relu(z: &mut [Self], bias: Self) {
+        z.iter_mut().for_each(|v| {
+            let s = *v + bias;
+            *v = if s > 0.0 || s.is_nan() { s } else { 0.0 };
+        });
+    }
+    fn relu_grad(d: &mut [Self], a: &[Self]) {
+        d.iter_mut()
+            .zip(a)
+            .for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 });
     }
 }

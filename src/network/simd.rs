@@ -164,6 +164,21 @@ fn tanh<S: Simd>(s: S, z: S::f64s) -> S::f64s {
     s.select_f64s(s.equal_f64s(z, z), y, z)
 }
 
+/// `max(z, 0)`, keeping NaN (so a diverged run shows as NaN, not as a dead unit).
+#[inline(always)]
+fn relu<S: Simd>(s: S, z: S::f64s) -> S::f64s {
+    let zero = s.splat_f64s(0.0);
+    let y = s.select_f64s(s.greater_than_f64s(z, zero), z, zero);
+    s.select_f64s(s.equal_f64s(z, z), y, z)
+}
+
+/// `d` where the unit was active (`a > 0`), else 0.
+#[inline(always)]
+fn relu_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
+    let zero = s.splat_f64s(0.0);
+    s.select_f64s(s.greater_than_f64s(a, zero), d, zero)
+}
+
 #[inline(always)]
 fn exp_plain<S: Simd>(s: S, x: S::f64s) -> S::f64s {
     exp(s, x)
@@ -232,6 +247,8 @@ macro_rules! binary_kernel {
 unary_kernel!(SigmoidSlice, sigmoid);
 unary_kernel!(TanhSlice, tanh);
 unary_kernel!(ExpSlice, exp_plain);
+unary_kernel!(ReluSlice, relu);
+binary_kernel!(ReluGrad, relu_grad);
 binary_kernel!(SigmoidGrad, sigmoid_grad);
 binary_kernel!(TanhGrad, tanh_grad);
 
@@ -243,6 +260,16 @@ pub fn sigmoid_in_place(z: &mut [f64], bias: f64) {
 /// `z ← tanh(z + bias)` in place.
 pub fn tanh_in_place(z: &mut [f64], bias: f64) {
     Arch::new().dispatch(TanhSlice(z, bias));
+}
+
+/// `z ← max(z + bias, 0)` in place (NaN stays NaN).
+pub fn relu_in_place(z: &mut [f64], bias: f64) {
+    Arch::new().dispatch(ReluSlice(z, bias));
+}
+
+/// `d ← d` where `a > 0`, else 0.
+pub fn relu_grad_in_place(d: &mut [f64], a: &[f64]) {
+    Arch::new().dispatch(ReluGrad(d, a));
 }
 
 /// `x ← e^x` in place.
@@ -338,6 +365,24 @@ mod tests {
             }
         };
         agrees("sigmoid", |z| sigmoid_in_place(z, 0.0), reference, 3);
+    }
+
+    #[test]
+    fn relu_and_its_gradient_match_the_definition() {
+        let x = inputs();
+        let mut y = x.clone();
+        relu_in_place(&mut y, 0.25);
+        for (xi, yi) in x.iter().zip(&y) {
+            let s = xi + 0.25;
+            let want = if s.is_nan() { s } else { s.max(0.0) };
+            assert_eq!(ulps(*yi, want), 0, "relu({xi:e} + 0.25) = {yi:e}");
+        }
+        let mut d: Vec<f64> = (0..x.len()).map(|i| i as f64 + 1.0).collect();
+        relu_grad_in_place(&mut d, &x);
+        for (i, (di, xi)) in d.iter().zip(&x).enumerate() {
+            let want = if *xi > 0.0 { i as f64 + 1.0 } else { 0.0 };
+            assert_eq!(*di, want, "relu′ at {xi:e}");
+        }
     }
 
     #[test]
