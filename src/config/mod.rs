@@ -49,10 +49,10 @@ impl fmt::Display for Problem {
 /// Why an experiment file cannot run.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read experiment `{}`: {source}", path.display())]
+    #[error("cannot read experiment `{}`: {cause}; check the path (the shipped experiments are in `experiments/`)", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// TOML syntax, unknown keys and wrong types, with the toml crate's line, column and caret.
     #[error("`{}`: {message}", path.display())]
@@ -79,9 +79,9 @@ fn list(problems: &[Problem]) -> String {
 
 /// Reads, expands and validates an experiment file, with `--set` overrides applied.
 pub fn load(path: &Path, sets: &[SetArg]) -> Result<Experiment, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     parse(&text, path, sets)
 }

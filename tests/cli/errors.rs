@@ -193,3 +193,15 @@ fn bad_sweeps_and_overrides_fail_before_training() {
     );
     assert_eq!(s.listing(), ["ok.toml"]);
 }
+
+#[test]
+fn missing_experiment_file() {
+    let s = Scratch::new();
+    let o = runner(s.path(), &["nope.toml"]);
+    assert!(!o.status.success());
+    assert_eq!(
+        stderr(&o),
+        "error: cannot read experiment `nope.toml`: No such file or directory (os error 2); check the path (the shipped experiments are in `experiments/`)\n"
+    );
+    assert!(s.listing().is_empty());
+}
