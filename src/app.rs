@@ -146,10 +146,7 @@ pub fn prepare(exp: &Experiment) -> Result<Vec<Prepared>> {
         );
         let mut found = config::check_data(spec, train.inputs, train.outputs, rows);
         for p in &mut found {
-            p.origin = p
-                .origin
-                .take()
-                .or_else(|| (exp.runs.len() > 1).then(|| format!("run `{}`", spec.label)));
+            p.origin = spec.provenance.of(&p.key);
         }
         problems.extend(found);
         prepared.push(Prepared {
@@ -158,11 +155,10 @@ pub fn prepare(exp: &Experiment) -> Result<Vec<Prepared>> {
             data,
         });
     }
-    problems.dedup_by(|a, b| a.key == b.key && a.message == b.message);
     if !problems.is_empty() {
         return Err(ConfigError::Invalid {
             path: exp.path.clone(),
-            problems,
+            problems: config::merge(problems),
         }
         .into());
     }

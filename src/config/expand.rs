@@ -48,20 +48,52 @@ pub struct Point {
     pub variant: Option<String>,
     /// The swept keys and this point's values, in axis order.
     pub swept: Vec<(String, Value)>,
+    /// Which keys this point sets itself, for attributing problems.
+    pub provenance: Provenance,
 }
 
-impl Point {
-    /// Where this point's values come from, for messages.
-    pub fn origin(&self) -> Option<String> {
-        let mut parts: Vec<String> = self
-            .variant
+/// The keys a run's variant and sweep point set. A problem with one of these keys belongs to
+/// what set it; a problem with any other key comes from the base sections, the same in every run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Provenance {
+    variant: Option<String>,
+    /// Dotted keys the variant sets, e.g. `model.hidden`.
+    variant_keys: Vec<String>,
+    /// Swept keys and this point's values, as written.
+    swept: Vec<(String, String)>,
+}
+
+impl Provenance {
+    fn new(variant: Option<&str>, overlay: &Table, swept: &[(String, Value)]) -> Self {
+        let variant_keys = overlay
             .iter()
-            .map(|v| format!("variant `{v}`"))
+            .flat_map(|(section, v)| match v {
+                Value::Table(t) => t.keys().map(|k| format!("{section}.{k}")).collect(),
+                _ => vec![section.clone()],
+            })
             .collect();
-        if !self.swept.is_empty() {
-            parts.push(format!("sweep point {}", label_of(&self.swept)));
+        Self {
+            variant: variant.map(str::to_string),
+            variant_keys,
+            swept: swept
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
         }
-        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
+    /// What set `key` in this run (`init.weights[0]` counts as `init.weights`): the sweep
+    /// (applied last), the variant, or nothing but the file's base sections.
+    pub fn of(&self, key: &str) -> Option<String> {
+        let base = key.split('[').next().unwrap_or(key);
+        if let Some((_, v)) = self.swept.iter().find(|(k, _)| k == base) {
+            return Some(format!("sweep value `{v}`"));
+        }
+        let variant = self.variant.as_ref()?;
+        self.variant_keys
+            .iter()
+            .any(|k| k == base)
+            .then(|| format!("variant `{variant}`"))
     }
 }
 
@@ -144,10 +176,12 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
             for (k, v) in &combo {
                 set_dotted(&mut table, k, v.clone());
             }
+            let provenance = Provenance::new(variant.as_deref(), overlay, &combo);
             points.push(Point {
                 table,
                 variant: variant.clone(),
                 swept: combo,
+                provenance,
             });
         }
     }

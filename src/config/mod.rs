@@ -109,9 +109,8 @@ pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Experiment, Con
             Err(mut p) => problems.append(&mut p),
         }
     }
-    problems.dedup();
     if !problems.is_empty() {
-        return Err(invalid(problems));
+        return Err(invalid(merge(problems)));
     }
     Ok(Experiment {
         name: raw.name.clone().unwrap_or(default_name),
@@ -120,6 +119,36 @@ pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Experiment, Con
         runs,
         columns: expanded.columns,
     })
+}
+
+/// One problem per key and message, in order of first appearance: a problem found in several
+/// runs names all their origins, and one that is also found without an origin (it comes from
+/// the base sections) names none.
+pub fn merge(problems: Vec<Problem>) -> Vec<Problem> {
+    let mut out: Vec<(Problem, Vec<String>, bool)> = Vec::new();
+    for p in problems {
+        let i = match out
+            .iter()
+            .position(|(q, ..)| q.key == p.key && q.message == p.message)
+        {
+            Some(i) => i,
+            None => {
+                out.push((p.clone(), Vec::new(), false));
+                out.len() - 1
+            }
+        };
+        match p.origin {
+            Some(o) if !out[i].1.contains(&o) => out[i].1.push(o),
+            Some(_) => {}
+            None => out[i].2 = true,
+        }
+    }
+    out.into_iter()
+        .map(|(mut p, origins, base)| {
+            p.origin = (!base && !origins.is_empty()).then(|| origins.join("; "));
+            p
+        })
+        .collect()
 }
 
 /// Adds a "did you mean" hint to serde's "unknown field/variant `x`, expected one of …".

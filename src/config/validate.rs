@@ -1,7 +1,7 @@
 //! Defaults and checks: a run point's raw table becomes a [`RunSpec`], or the list of every
 //! problem found in it. Every default lives in [`fill_defaults`].
 
-use super::expand::{label_of, show, Point};
+use super::expand::{label_of, show, Point, Provenance};
 use super::raw::*;
 use super::{explain_serde, Problem};
 use crate::data::{CsvTarget, DataSpec, Source};
@@ -58,6 +58,8 @@ pub struct RunSpec {
     pub every: usize,
     /// The run's sections with every default filled in.
     pub resolved: toml::Table,
+    /// The keys its variant and sweep point set, to attribute data-dependent problems.
+    pub provenance: Provenance,
 }
 
 /// Whether a swept key is a seed: runs differing only in seeds form one configuration.
@@ -67,10 +69,9 @@ pub fn is_seed(key: &str) -> bool {
 
 /// Checks one point; `base_dir` anchors relative data paths.
 pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> {
-    let origin = point.origin();
     let with_origin = |mut problems: Vec<Problem>| {
         for p in &mut problems {
-            p.origin = p.origin.take().or_else(|| origin.clone());
+            p.origin = p.origin.take().or_else(|| point.provenance.of(&p.key));
         }
         problems
     };
@@ -84,15 +85,17 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
                     .map(|(k, _)| k.as_str())
                     .collect::<Vec<_>>()
                     .join(", ");
-                with_origin(vec![Problem {
+                // Only overrides can fail here: the file itself was parsed strictly before.
+                let origin = point.provenance.of(&key);
+                vec![Problem {
+                    origin,
                     key: if key.is_empty() {
                         "(overrides)".into()
                     } else {
                         key
                     },
                     message: explain_serde(e.message().trim().to_string()),
-                    origin: None,
-                }])
+                }]
             })?;
     let mut problems = Vec::new();
     fill_defaults(&mut raw, &mut problems);
@@ -167,6 +170,7 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         predict,
         every: every.expect("checked"),
         resolved: sections,
+        provenance: point.provenance,
     })
 }
 

@@ -181,7 +181,12 @@ fn bad_sweeps_and_overrides_fail_before_training() {
         &format!("{MOONS}[sweep]\n\"train.learning_rate\" = [0.5, -1.0]\n"),
         &[],
     );
-    assert!(err.contains("key `train.learning_rate` (sweep point learning_rate=-1.0): `-1` must be a finite number > 0"), "{err}");
+    assert!(
+        err.contains(
+            "key `train.learning_rate` (sweep value `-1.0`): `-1` must be a finite number > 0"
+        ),
+        "{err}"
+    );
     let s = Scratch::new();
     s.file("ok.toml", MOONS);
     let o = runner(s.path(), &["ok.toml", "--set", "train.epoch=5"]);
@@ -204,4 +209,38 @@ fn missing_experiment_file() {
         "error: cannot read experiment `nope.toml`: No such file or directory (os error 2); check the path (the shipped experiments are in `experiments/`)\n"
     );
     assert!(s.listing().is_empty());
+}
+
+#[test]
+fn each_problem_is_reported_once_and_attributed_to_what_set_it() {
+    // A base-section error is the same in every run of a sweep: reported once, no origin.
+    let err = fails(
+        &format!("{MOONS}[train]\nlearning_rate = -1.0\n[predict]\ninputs = [[1, 2, 3]]\n[sweep]\n\"init.seed\" = {{ range = [0, 4] }}\n"),
+        &[],
+    );
+    assert_eq!(
+        err,
+        "error: `bad.toml`: key `train.learning_rate`: `-1` must be a finite number > 0, e.g. `learning_rate = 0.5`\n"
+    );
+    // A data-dependent base error likewise, once the config itself is fine.
+    let err = fails(
+        &format!("{MOONS}[predict]\ninputs = [[1, 2, 3]]\n[sweep]\n\"init.seed\" = [0, 1]\n"),
+        &[],
+    );
+    assert_eq!(
+        err,
+        "error: `bad.toml`: key `predict.inputs`: rows have 3 values but the data has 2 inputs; give 2 values per row\n"
+    );
+    // Problems a variant or a sweep value brings name it, once however many runs share it.
+    let err = fails(
+        &format!("{MOONS}[[variant]]\nname = \"a\"\ntrain = {{ learning_rate = -1.0 }}\n[[variant]]\nname = \"b\"\nmodel = {{ hidden = [0] }}\n[sweep]\n\"init.seed\" = [0, 1]\n"),
+        &[],
+    );
+    assert_eq!(
+        err,
+        "error: `bad.toml`: 2 problems:
+  - key `train.learning_rate` (variant `a`): `-1` must be a finite number > 0, e.g. `learning_rate = 0.5`
+  - key `model.hidden` (variant `b`): layer 1 has width `0`; widths must be at least 1 (use `hidden = []` for no hidden layer)
+"
+    );
 }
