@@ -172,13 +172,7 @@ pub fn train<T: Real>(
     Outcome {
         status,
         epochs: epoch,
-        last: last.unwrap_or(EpochRow {
-            epoch: 0,
-            loss: f64::NAN,
-            accuracy: None,
-            test_loss: None,
-            test_accuracy: None,
-        }),
+        last: last.expect("epoch 0 is always logged"),
         min_loss,
         reached_target,
         predictions,

@@ -310,7 +310,7 @@ impl Checker {
     fn data(&mut self, d: &RawData, base_dir: &Path) -> Option<DataSpec> {
         let kind = d.kind?;
         let generated = matches!(kind, DataKind::Moons | DataKind::Circles);
-        let why = format!("to `data.kind = \"{}\"`", kind_name(kind));
+        let why = format!("to `data.kind = \"{}\"`", name_of(kind));
         self.unused("data.samples", !generated && d.samples.is_some(), &why);
         self.unused("data.noise", !generated && d.noise.is_some(), &why);
         self.unused("data.shuffle", !generated && d.shuffle.is_some(), &why);
@@ -468,7 +468,7 @@ impl Checker {
 
     fn init(&mut self, i: &RawInit) -> Option<InitSpec> {
         let kind = i.kind?;
-        let why = format!("to `init.kind = \"{}\"`", init_name(kind));
+        let why = format!("to `init.kind = \"{}\"`", name_of(kind));
         self.unused(
             "init.low",
             kind != InitKindName::Uniform && i.low.is_some(),
@@ -558,12 +558,9 @@ impl Checker {
     }
 }
 
-fn kind_name(kind: DataKind) -> String {
-    show(&toml::Value::try_from(kind).expect("enums serialize"))
-}
-
-fn init_name(kind: InitKindName) -> String {
-    show(&toml::Value::try_from(kind).expect("enums serialize"))
+/// A config enum's name as the file writes it (`moons`, `half_sse`, …).
+pub fn name_of(value: impl serde::Serialize) -> String {
+    show(&toml::Value::try_from(value).expect("enums serialize"))
 }
 
 /// Checks that need the loaded data: input widths, explicit weight shapes, the split.

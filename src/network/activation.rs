@@ -18,8 +18,6 @@ pub enum Activation {
 }
 
 impl Activation {
-    pub const NAMES: [&'static str; 4] = ["sigmoid", "tanh", "relu", "identity"];
-
     /// Replaces each pre-activation `z + bias` with its activation.
     pub fn apply<T: Real>(self, z: &mut [T], bias: T) {
         match self {

@@ -18,8 +18,6 @@ pub enum Loss {
 }
 
 impl Loss {
-    pub const NAMES: [&'static str; 3] = ["half_sse", "mse", "bce"];
-
     /// The loss of predictions `a` against targets `y` (all of them).
     pub fn value<T: Real>(self, a: &[T], y: &[T]) -> f64 {
         self.sum(a, y) / self.divisor(a.len())

@@ -23,7 +23,12 @@ fn arch(
 }
 
 fn act_name(a: Activation) -> &'static str {
-    Activation::NAMES[a as usize]
+    match a {
+        Activation::Sigmoid => "sigmoid",
+        Activation::Tanh => "tanh",
+        Activation::Relu => "relu",
+        Activation::Identity => "identity",
+    }
 }
 
 const ALL: [Activation; 4] = [

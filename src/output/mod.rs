@@ -58,7 +58,7 @@ impl Columns {
         m
     }
 
-    /// `run`, then the parameter columns.
+    /// `run`, the parameter columns, then `seed`.
     pub fn head(&self) -> Vec<String> {
         let mut h = vec!["run".to_string()];
         h.extend(self.params.iter().cloned());
@@ -184,27 +184,10 @@ fn write_runs<W: Write>(
     cols: &Columns,
     records: &[RunRecord],
 ) -> io::Result<()> {
+    let metrics = summary::metrics(cols);
     let mut head = cols.head();
-    head.extend(
-        [
-            "id",
-            "status",
-            "diverged_epoch",
-            "epochs",
-            "final_loss",
-            "min_loss",
-        ]
-        .map(String::from),
-    );
-    if cols.accuracy {
-        head.push("accuracy".into());
-    }
-    if cols.test {
-        head.push("test_loss".into());
-        if cols.accuracy {
-            head.push("test_accuracy".into());
-        }
-    }
+    head.extend(["id", "status", "diverged_epoch", "epochs"].map(String::from));
+    head.extend(metrics.iter().map(|(name, _)| name.to_string()));
     if cols.target {
         head.push("epochs_to_target".into());
     }
@@ -218,18 +201,8 @@ fn write_runs<W: Write>(
             r.status.clone(),
             r.diverged_epoch.map(|e| e.to_string()).unwrap_or_default(),
             r.epochs.to_string(),
-            num(r.final_loss),
-            num(r.min_loss),
         ]);
-        if cols.accuracy {
-            row.push(opt(r.accuracy));
-        }
-        if cols.test {
-            row.push(opt(r.test_loss));
-            if cols.accuracy {
-                row.push(opt(r.test_accuracy));
-            }
-        }
+        row.extend(metrics.iter().map(|(_, metric)| opt(metric(r))));
         if cols.target {
             row.push(
                 r.epochs_to_target

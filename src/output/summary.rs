@@ -111,7 +111,8 @@ pub fn groups(exp: &Experiment, cols: &Columns) -> Vec<Group> {
 /// Reads one metric from a run's record.
 pub type Metric = fn(&RunRecord) -> Option<f64>;
 
-/// The metrics summarised per configuration, and how to read each from a record.
+/// A run's result metrics, in `runs.csv` order, and how to read each from its record;
+/// `summary.csv` summarises the same ones per configuration.
 pub fn metrics(cols: &Columns) -> Vec<(&'static str, Metric)> {
     let mut m: Vec<(&'static str, Metric)> = vec![
         ("final_loss", |r| Some(r.final_loss)),
