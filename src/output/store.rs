@@ -26,14 +26,14 @@ pub const RESULT_FILES: [&str; 6] = [
 pub enum StoreError {
     #[error("`{}` already holds results of a different experiment; add `--force` to replace them, or write elsewhere with `--out DIR`", dir.display())]
     Foreign { dir: PathBuf },
-    #[error("`{}`: {source}", path.display())]
-    Io { path: PathBuf, source: io::Error },
+    #[error("cannot write results at `{}`: {cause}; check that the folder can be written, or choose another with `--out DIR`", path.display())]
+    Io { path: PathBuf, cause: io::Error },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
+    move |cause| StoreError::Io {
         path: path.to_owned(),
-        source,
+        cause,
     }
 }
 
@@ -192,7 +192,7 @@ pub fn write_atomic_with(
     tmp.as_file().sync_all().map_err(io_err(path))?;
     tmp.persist(path).map_err(|e| StoreError::Io {
         path: path.to_owned(),
-        source: e.error,
+        cause: e.error,
     })?;
     Ok(())
 }

@@ -244,3 +244,16 @@ fn each_problem_is_reported_once_and_attributed_to_what_set_it() {
 "
     );
 }
+
+#[test]
+fn an_output_folder_that_cannot_be_written() {
+    let s = Scratch::new();
+    s.file("ok.toml", MOONS);
+    s.file("afile", "");
+    let o = runner(s.path(), &["ok.toml", "--out", "afile/res", "-q"]);
+    assert!(!o.status.success());
+    assert_eq!(
+        stderr(&o),
+        "error: cannot write results at `afile/res/.runner/runs`: Not a directory (os error 20); check that the folder can be written, or choose another with `--out DIR`\n"
+    );
+}
