@@ -8,8 +8,15 @@
 //!
 //! Each kernel is a standalone `#[inline(always)]` function over registers, called inside the
 //! dispatch, so every `mul_add` compiles to an FMA instruction rather than a library call.
+//!
+//! The kernels are methods of [`Lanes`], with portable bodies written once over pulp's
+//! [`Simd`]. AVX-512 overrides the sigmoid and exp with two instructions pulp's portable
+//! interface lacks: `vscalefpd` (× 2ⁿ, subnormals included, in one step) and `vrcp14pd` (a
+//! 14-bit reciprocal that saves two Newton steps). pulp's own dispatch can only call the
+//! portable bodies, so [`dispatch`] is written here: it picks the widest [`Lanes`] once.
 
-use pulp::{Arch, Simd, WithSimd};
+use pulp::{NullaryFnOnce, Simd};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 // ln 2 split in two so that n · LN2_HI is exact for |n| < 2^11 (fdlibm's constants).
@@ -179,11 +186,6 @@ fn relu_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
     s.select_f64s(s.greater_than_f64s(a, zero), d, zero)
 }
 
-#[inline(always)]
-fn exp_plain<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-    exp(s, x)
-}
-
 /// `d · a(1 − a)`: the sigmoid's derivative from its output.
 #[inline(always)]
 fn sigmoid_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
@@ -196,24 +198,156 @@ fn tanh_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
     s.mul_f64s(d, s.sub_f64s(s.splat_f64s(1.0), s.mul_f64s(a, a)))
 }
 
+/// A SIMD instruction set with runner's register kernels. The default bodies are portable;
+/// an instruction set overrides what it can do faster.
+pub trait Lanes: Simd {
+    #[inline(always)]
+    fn sigmoid(self, z: Self::f64s) -> Self::f64s {
+        sigmoid(self, z)
+    }
+    #[inline(always)]
+    fn tanh(self, z: Self::f64s) -> Self::f64s {
+        tanh(self, z)
+    }
+    #[inline(always)]
+    fn exp(self, x: Self::f64s) -> Self::f64s {
+        exp(self, x)
+    }
+    #[inline(always)]
+    fn relu(self, z: Self::f64s) -> Self::f64s {
+        relu(self, z)
+    }
+    #[inline(always)]
+    fn sigmoid_grad(self, d: Self::f64s, a: Self::f64s) -> Self::f64s {
+        sigmoid_grad(self, d, a)
+    }
+    #[inline(always)]
+    fn tanh_grad(self, d: Self::f64s, a: Self::f64s) -> Self::f64s {
+        tanh_grad(self, d, a)
+    }
+    #[inline(always)]
+    fn relu_grad(self, d: Self::f64s, a: Self::f64s) -> Self::f64s {
+        relu_grad(self, d, a)
+    }
+}
+
+impl Lanes for pulp::Scalar {}
+
+#[cfg(target_arch = "x86_64")]
+impl Lanes for pulp::x86::V3 {}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::*;
+    use core::arch::x86_64::{__m512d, _CMP_LT_OQ};
+    use pulp::{cast, f64x8, x86::V4};
+
+    /// `e^x` for x ≤ 0 (or NaN): the portable reduction, then `vscalefpd` multiplies by 2ⁿ
+    /// with a single rounding, down to subnormals and to 0.
+    #[inline(always)]
+    fn exp_neg(s: V4, x: __m512d) -> __m512d {
+        let f = s.avx512f;
+        // vmaxpd returns its second operand when either is NaN: NaN goes through.
+        let xc = f._mm512_max_pd(f._mm512_set1_pd(-746.0), x);
+        let (n, p) = reduce(s, cast(xc));
+        f._mm512_scalef_pd(cast(p), cast(n))
+    }
+
+    /// `1/d` for d in [1, 2]: a 14-bit estimate and two Newton steps in the FMA form
+    /// r + r(1 − dr), which ends within an ulp.
+    #[inline(always)]
+    fn recip_1_2(s: V4, d: __m512d) -> __m512d {
+        let f = s.avx512f;
+        let one = f._mm512_set1_pd(1.0);
+        let mut r = f._mm512_rcp14_pd(d);
+        for _ in 0..2 {
+            let e = f._mm512_fnmadd_pd(d, r, one);
+            r = f._mm512_fmadd_pd(r, e, r);
+        }
+        r
+    }
+
+    impl Lanes for V4 {
+        /// As the portable sigmoid: u = e^{−|z|}, σ = 1/(1 + u) or u/(1 + u).
+        #[inline(always)]
+        fn sigmoid(self, z: f64x8) -> f64x8 {
+            let f = self.avx512f;
+            let z: __m512d = cast(z);
+            let u = exp_neg(self, cast(self.neg_f64s(self.abs_f64s(cast(z)))));
+            let r = recip_1_2(self, f._mm512_add_pd(f._mm512_set1_pd(1.0), u));
+            // NaN fails z < 0 and keeps r, which is NaN.
+            let negative = f._mm512_cmp_pd_mask::<_CMP_LT_OQ>(z, f._mm512_setzero_pd());
+            cast(f._mm512_mask_mul_pd(r, negative, u, r))
+        }
+    }
+}
+
+/// The widest instruction set, detected once: 0 unknown, 1 scalar, 3 AVX2+FMA, 4 AVX-512.
+static LEVEL: AtomicU8 = AtomicU8::new(0);
+
+/// An operation to run on the widest [`Lanes`] the CPU has.
+pub trait LanesOp {
+    type Output;
+    fn run<S: Lanes>(self, s: S) -> Self::Output;
+}
+
+struct Call<Op, S>(Op, S);
+
+impl<Op: LanesOp, S: Lanes> NullaryFnOnce for Call<Op, S> {
+    type Output = Op::Output;
+    #[inline(always)]
+    fn call(self) -> Op::Output {
+        self.0.run(self.1)
+    }
+}
+
+/// Runs `op` with the widest instruction set this CPU has, compiled for it.
+#[inline(always)]
+pub fn dispatch<Op: LanesOp>(op: Op) -> Op::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use pulp::x86::{V3, V4};
+        let mut level = LEVEL.load(Ordering::Relaxed);
+        if level == 0 {
+            level = if V4::try_new().is_some() {
+                4
+            } else if V3::try_new().is_some() {
+                3
+            } else {
+                1
+            };
+            LEVEL.store(level, Ordering::Relaxed);
+        }
+        // SAFETY: the level was read off this CPU just above or by an earlier call.
+        unsafe {
+            match level {
+                4 => return V4::new_unchecked().vectorize(Call(op, V4::new_unchecked())),
+                3 => return V3::new_unchecked().vectorize(Call(op, V3::new_unchecked())),
+                _ => {}
+            }
+        }
+    }
+    op.run(pulp::Scalar::new())
+}
+
 /// Applies a register kernel in place to `z + bias`, the tail through a partial register.
 macro_rules! unary_kernel {
     ($name:ident, $kernel:ident) => {
         struct $name<'a>(&'a mut [f64], f64);
 
-        impl WithSimd for $name<'_> {
+        impl LanesOp for $name<'_> {
             type Output = ();
 
             #[inline(always)]
-            fn with_simd<S: Simd>(self, s: S) {
+            fn run<S: Lanes>(self, s: S) {
                 let bias = s.splat_f64s(self.1);
                 let (body, tail) = S::as_mut_simd_f64s(self.0);
                 for v in body {
-                    *v = $kernel(s, s.add_f64s(*v, bias));
+                    *v = s.$kernel(s.add_f64s(*v, bias));
                 }
                 if !tail.is_empty() {
                     let v = s.add_f64s(s.partial_load_f64s(tail), bias);
-                    s.partial_store_f64s(tail, $kernel(s, v));
+                    s.partial_store_f64s(tail, s.$kernel(v));
                 }
             }
         }
@@ -225,18 +359,18 @@ macro_rules! binary_kernel {
     ($name:ident, $kernel:ident) => {
         struct $name<'a>(&'a mut [f64], &'a [f64]);
 
-        impl WithSimd for $name<'_> {
+        impl LanesOp for $name<'_> {
             type Output = ();
 
             #[inline(always)]
-            fn with_simd<S: Simd>(self, s: S) {
+            fn run<S: Lanes>(self, s: S) {
                 let (d_body, d_tail) = S::as_mut_simd_f64s(self.0);
                 let (a_body, a_tail) = S::as_simd_f64s(self.1);
                 for (d, a) in d_body.iter_mut().zip(a_body) {
-                    *d = $kernel(s, *d, *a);
+                    *d = s.$kernel(*d, *a);
                 }
                 if !d_tail.is_empty() {
-                    let v = $kernel(s, s.partial_load_f64s(d_tail), s.partial_load_f64s(a_tail));
+                    let v = s.$kernel(s.partial_load_f64s(d_tail), s.partial_load_f64s(a_tail));
                     s.partial_store_f64s(d_tail, v);
                 }
             }
@@ -246,7 +380,7 @@ macro_rules! binary_kernel {
 
 unary_kernel!(SigmoidSlice, sigmoid);
 unary_kernel!(TanhSlice, tanh);
-unary_kernel!(ExpSlice, exp_plain);
+unary_kernel!(ExpSlice, exp);
 unary_kernel!(ReluSlice, relu);
 binary_kernel!(ReluGrad, relu_grad);
 binary_kernel!(SigmoidGrad, sigmoid_grad);
@@ -254,37 +388,37 @@ binary_kernel!(TanhGrad, tanh_grad);
 
 /// `z ← 1 / (1 + e^{−(z + bias)})` in place.
 pub fn sigmoid_in_place(z: &mut [f64], bias: f64) {
-    Arch::new().dispatch(SigmoidSlice(z, bias));
+    dispatch(SigmoidSlice(z, bias));
 }
 
 /// `z ← tanh(z + bias)` in place.
 pub fn tanh_in_place(z: &mut [f64], bias: f64) {
-    Arch::new().dispatch(TanhSlice(z, bias));
+    dispatch(TanhSlice(z, bias));
 }
 
 /// `z ← max(z + bias, 0)` in place (NaN stays NaN).
 pub fn relu_in_place(z: &mut [f64], bias: f64) {
-    Arch::new().dispatch(ReluSlice(z, bias));
+    dispatch(ReluSlice(z, bias));
 }
 
 /// `d ← d` where `a > 0`, else 0.
 pub fn relu_grad_in_place(d: &mut [f64], a: &[f64]) {
-    Arch::new().dispatch(ReluGrad(d, a));
+    dispatch(ReluGrad(d, a));
 }
 
 /// `x ← e^x` in place.
 pub fn exp_in_place(x: &mut [f64]) {
-    Arch::new().dispatch(ExpSlice(x, 0.0));
+    dispatch(ExpSlice(x, 0.0));
 }
 
 /// `d ← d · a(1 − a)`.
 pub fn sigmoid_grad_in_place(d: &mut [f64], a: &[f64]) {
-    Arch::new().dispatch(SigmoidGrad(d, a));
+    dispatch(SigmoidGrad(d, a));
 }
 
 /// `d ← d · (1 − a²)`.
 pub fn tanh_grad_in_place(d: &mut [f64], a: &[f64]) {
-    Arch::new().dispatch(TanhGrad(d, a));
+    dispatch(TanhGrad(d, a));
 }
 
 #[cfg(test)]
@@ -331,26 +465,54 @@ mod tests {
         v
     }
 
-    /// Checks `fast` against `reference` on all inputs, within `max_ulps`.
-    fn agrees(name: &str, fast: fn(&mut [f64]), reference: fn(f64) -> f64, max_ulps: u64) {
+    /// Runs `op` on instruction set `level` (1 scalar, 3 AVX2, 4 AVX-512), if the CPU has it.
+    fn run_at<Op: LanesOp>(level: u8, op: Op) -> bool {
+        match level {
+            #[cfg(target_arch = "x86_64")]
+            3 => pulp::x86::V3::try_new()
+                .map(|s| s.vectorize(Call(op, s)))
+                .is_some(),
+            #[cfg(target_arch = "x86_64")]
+            4 => pulp::x86::V4::try_new()
+                .map(|s| s.vectorize(Call(op, s)))
+                .is_some(),
+            _ => {
+                op.run(pulp::Scalar::new());
+                true
+            }
+        }
+    }
+
+    /// Checks `fast` against `reference` on all inputs, within `max_ulps`, on every
+    /// instruction set this CPU has (each has its own code).
+    fn agrees(
+        name: &str,
+        fast: fn(&mut [f64], u8) -> bool,
+        reference: fn(f64) -> f64,
+        max_ulps: u64,
+    ) {
         let x = inputs();
-        // Odd lengths exercise the partial-register tail.
-        for len in [x.len(), 1, 3, 7, 13] {
-            let mut y = x[..len].to_vec();
-            fast(&mut y);
-            for (xi, yi) in x.iter().zip(&y) {
-                let want = reference(*xi);
-                assert!(
-                    ulps(*yi, want) <= max_ulps,
-                    "{name}({xi:e}) = {yi:e}, std gives {want:e}"
-                );
+        for level in [1, 3, 4] {
+            // Odd lengths exercise the partial-register tail.
+            for len in [x.len(), 1, 3, 7, 13] {
+                let mut y = x[..len].to_vec();
+                if !fast(&mut y, level) {
+                    continue;
+                }
+                for (xi, yi) in x.iter().zip(&y) {
+                    let want = reference(*xi);
+                    assert!(
+                        ulps(*yi, want) <= max_ulps,
+                        "{name}({xi:e}) = {yi:e} on level {level}, std gives {want:e}"
+                    );
+                }
             }
         }
     }
 
     #[test]
     fn exp_is_within_a_few_ulps_of_std() {
-        agrees("exp", exp_in_place, f64::exp, 2);
+        agrees("exp", |y, l| run_at(l, ExpSlice(y, 0.0)), f64::exp, 2);
     }
 
     #[test]
@@ -364,7 +526,12 @@ mod tests {
                 z.exp() / (1.0 + z.exp())
             }
         };
-        agrees("sigmoid", |z| sigmoid_in_place(z, 0.0), reference, 3);
+        agrees(
+            "sigmoid",
+            |y, l| run_at(l, SigmoidSlice(y, 0.0)),
+            reference,
+            3,
+        );
     }
 
     #[test]
@@ -387,6 +554,6 @@ mod tests {
 
     #[test]
     fn tanh_is_within_a_few_ulps_of_std() {
-        agrees("tanh", |z| tanh_in_place(z, 0.0), f64::tanh, 4);
+        agrees("tanh", |y, l| run_at(l, TanhSlice(y, 0.0)), f64::tanh, 4);
     }
 }
