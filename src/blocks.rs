@@ -12,6 +12,7 @@
 //! [`BLOCK_ROWS`] rows is one block: exactly the plain, unblocked computation.
 
 use crate::data::Dataset;
+use crate::network::narrow::{self, Padded};
 use crate::network::{self, correct, Block, LayerShape, Loss, Real, Workspace};
 use faer::Accum;
 use rayon::prelude::*;
@@ -28,6 +29,8 @@ struct BlockData<T> {
     xt: Vec<T>,
     y: Vec<T>,
     rows: usize,
+    /// The block in whole-register columns, for the fused pass of narrow networks.
+    padded: Option<Padded<T>>,
 }
 
 impl<T: Real> BlockData<T> {
@@ -66,11 +69,14 @@ pub struct Blocked<T = f64> {
     rows: usize,
     outputs: usize,
     classes: bool,
+    /// Train through [`narrow::pass`] (every layer narrow).
+    narrow: bool,
 }
 
 impl<T: Real> Blocked<T> {
     /// Lays `d` out in blocks; `with_grad` allocates gradient buffers (training data).
     pub fn new(d: &Dataset, layers: &[LayerShape], params: usize, with_grad: bool) -> Self {
+        let narrow = with_grad && T::NARROW && narrow::fits(layers);
         let blocks: Vec<BlockData<T>> = (0..d.rows)
             .step_by(BLOCK_ROWS)
             .map(|start| {
@@ -78,16 +84,24 @@ impl<T: Real> Blocked<T> {
                 let idx: Vec<usize> = (start..end).collect();
                 let part = d.select(&idx);
                 let cast = |v: Vec<f64>| v.into_iter().map(T::from_f64).collect::<Vec<T>>();
-                BlockData {
+                let mut block = BlockData {
                     x: cast(network::transpose(&part.x, part.rows, part.inputs)),
                     y: cast(network::transpose(&part.y, part.rows, part.outputs)),
                     xt: cast(part.x),
                     rows: part.rows,
+                    padded: None,
+                };
+                if narrow {
+                    block.padded = Some(Padded::new(block.view()));
                 }
+                block
             })
             .collect();
         let n_groups = blocks.len().clamp(1, MAX_GROUPS);
-        let capacity = blocks.iter().map(|b| b.rows).max().unwrap_or(0);
+        let mut capacity = blocks.iter().map(|b| b.rows).max().unwrap_or(0);
+        if narrow {
+            capacity = narrow::padded_rows(capacity);
+        }
         let groups = (0..n_groups)
             .map(|g| Group {
                 blocks: g * blocks.len() / n_groups..(g + 1) * blocks.len() / n_groups,
@@ -103,6 +117,7 @@ impl<T: Real> Blocked<T> {
             rows: d.rows,
             outputs: d.outputs,
             classes: d.is_classification(),
+            narrow,
         }
     }
 
@@ -120,18 +135,32 @@ impl<T: Real> Blocked<T> {
         let divisor = loss.divisor(self.rows * self.outputs);
         let want_accuracy = want_accuracy && self.classes;
         let blocks = &self.blocks;
+        let fuse = backward && self.narrow;
         let work = |g: &mut Group<T>| {
             g.loss = 0.0;
             g.correct = 0;
             for (i, b) in blocks[g.blocks.clone()].iter().enumerate() {
-                network::forward(layers, params, &b.x, b.rows, &mut g.ws);
-                let out = g.ws.output(b.rows);
-                g.loss += loss.sum(out, &b.y);
+                let accum = if i == 0 { Accum::Replace } else { Accum::Add };
+                let fused = match &b.padded {
+                    Some(p) if fuse => T::narrow_pass(
+                        layers,
+                        params,
+                        p,
+                        (loss, divisor),
+                        &mut g.ws,
+                        &mut g.grad,
+                        accum,
+                    ),
+                    _ => None,
+                };
+                g.loss += fused.unwrap_or_else(|| {
+                    network::forward(layers, params, &b.x, b.rows, &mut g.ws);
+                    loss.sum(g.ws.output(b.rows), &b.y)
+                });
                 if want_accuracy {
-                    g.correct += correct(out, &b.y, b.rows);
+                    g.correct += correct(g.ws.output(b.rows), &b.y, b.rows);
                 }
-                if backward {
-                    let accum = if i == 0 { Accum::Replace } else { Accum::Add };
+                if backward && fused.is_none() {
                     network::backward(
                         layers,
                         params,

@@ -7,6 +7,7 @@
 
 mod activation;
 mod loss;
+pub mod narrow;
 mod real;
 pub mod simd;
 

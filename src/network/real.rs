@@ -1,7 +1,9 @@
 //! The float types runner trains in: f64 (the default) and f32 (`train.precision = "f32"`).
 
-use super::simd;
+use super::narrow::{self, Padded};
+use super::{simd, LayerShape, Loss, Workspace};
 use faer::traits::{ComplexField, Conjugate};
+use faer::Accum;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// A float a network can be trained in: what faer's products and runner's kernels need.
@@ -38,9 +40,25 @@ pub trait Real:
     fn relu(z: &mut [Self], bias: Self);
     /// `d ← d` where `a > 0`, else 0.
     fn relu_grad(d: &mut [Self], a: &[Self]);
+    /// Whether [`Real::narrow_pass`] is implemented.
+    const NARROW: bool = false;
+    /// The fused training pass of [`narrow`](super::narrow), where this type has one: its
+    /// loss sum, or `None` to take the plain path.
+    fn narrow_pass(
+        _layers: &[LayerShape],
+        _params: &[Self],
+        _block: &Padded<Self>,
+        _loss: (Loss, f64),
+        _ws: &mut Workspace<Self>,
+        _grad: &mut [Self],
+        _accum: Accum,
+    ) -> Option<f64> {
+        None
+    }
 }
 
 impl Real for f64 {
+    const NARROW: bool = true;
     fn from_f64(v: f64) -> Self {
         v
     }
@@ -64,6 +82,17 @@ impl Real for f64 {
     }
     fn relu_grad(d: &mut [Self], a: &[Self]) {
         simd::relu_grad_in_place(d, a);
+    }
+    fn narrow_pass(
+        layers: &[LayerShape],
+        params: &[Self],
+        block: &Padded<Self>,
+        loss: (Loss, f64),
+        ws: &mut Workspace<Self>,
+        grad: &mut [Self],
+        accum: Accum,
+    ) -> Option<f64> {
+        Some(narrow::pass(layers, params, block, loss, ws, grad, accum))
     }
 }
 

@@ -333,7 +333,7 @@ pub fn dispatch<Op: LanesOp>(op: Op) -> Op::Output {
 /// Applies a register kernel in place to `z + bias`, the tail through a partial register.
 macro_rules! unary_kernel {
     ($name:ident, $kernel:ident) => {
-        struct $name<'a>(&'a mut [f64], f64);
+        pub(super) struct $name<'a>(pub(super) &'a mut [f64], pub(super) f64);
 
         impl LanesOp for $name<'_> {
             type Output = ();
@@ -357,7 +357,7 @@ macro_rules! unary_kernel {
 /// Applies a register kernel `d ← f(d, a)` over two slices.
 macro_rules! binary_kernel {
     ($name:ident, $kernel:ident) => {
-        struct $name<'a>(&'a mut [f64], &'a [f64]);
+        pub(super) struct $name<'a>(pub(super) &'a mut [f64], pub(super) &'a [f64]);
 
         impl LanesOp for $name<'_> {
             type Output = ();

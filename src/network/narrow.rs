@@ -1,0 +1,442 @@
+//! One fused training pass for narrow networks — every layer at most [`MAX_WIDTH`] units wide,
+//! as in the tutorials (2 → 4 → 1).
+//!
+//! At such shapes a matrix product is a handful of multiply-adds, so the plain path's cost is
+//! its calls: a faer product, a kernel dispatch and a loop per layer and direction, each with
+//! its setup and its partial last register. Here the whole pass — forward through every layer,
+//! the loss, the output delta, back through every layer — is one dispatch with SIMD lanes
+//! across samples. Each block is copied once into columns padded to whole registers
+//! ([`Padded`]), so every loop runs over whole registers: a layer's pre-activation is one
+//! broadcast multiply-add per weight and register, a weight's gradient one dot product, kept
+//! in a register until it is summed across lanes.
+//!
+//! The result equals the plain [`forward`](super::forward) and [`backward`](super::backward) to
+//! rounding (the sums run in another order); the tests compare both.
+
+use super::simd::{self, dispatch, Lanes, LanesOp};
+use super::{Activation, Block, LayerShape, Loss, Real, Workspace};
+use faer::Accum;
+
+/// The widest layer (inputs and outputs included) the fused pass takes. Beyond it the
+/// products are large enough for faer to win.
+pub const MAX_WIDTH: usize = 16;
+/// Rows are padded to a multiple of this: the lanes of the widest register runner uses
+/// (AVX-512: 8 f64), and so a whole number of registers of any narrower one.
+pub const PAD: usize = 8;
+
+/// Whether the fused pass takes these layers.
+pub fn fits(layers: &[LayerShape]) -> bool {
+    layers
+        .iter()
+        .all(|l| l.fan_in <= MAX_WIDTH && l.fan_out <= MAX_WIDTH)
+}
+
+/// `rows` rounded up to whole registers: the column stride of [`Padded`] blocks and of the
+/// workspace the fused pass writes.
+pub fn padded_rows(rows: usize) -> usize {
+    rows.div_ceil(PAD) * PAD
+}
+
+/// A block's inputs and targets in columns of [`padded_rows`] rows. The padding rows hold
+/// zeros and are masked out of the loss and the gradient by `live`.
+pub struct Padded<T> {
+    pub x: Vec<T>,
+    pub y: Vec<T>,
+    /// 1 for rows holding samples, 0 for padding.
+    pub live: Vec<T>,
+    pub rows: usize,
+}
+
+impl<T: Real> Padded<T> {
+    pub fn new(b: Block<'_, T>) -> Self {
+        let ld = padded_rows(b.rows);
+        let pad = |m: &[T]| {
+            let mut out = vec![T::default(); ld * (m.len() / b.rows.max(1))];
+            for (o, c) in out.chunks_exact_mut(ld).zip(m.chunks_exact(b.rows)) {
+                o[..b.rows].copy_from_slice(c);
+            }
+            out
+        };
+        let live = (0..ld).map(|i| T::from_f64((i < b.rows) as u8 as f64));
+        Self {
+            x: pad(b.x),
+            y: pad(b.y),
+            live: live.collect(),
+            rows: b.rows,
+        }
+    }
+
+    /// The column stride.
+    pub fn ld(&self) -> usize {
+        self.live.len()
+    }
+}
+
+/// The forward pass, the loss and the backward pass of `block` in one dispatch. Writes or adds
+/// the gradient into `grad` as [`backward`](super::backward) does, leaves the network's output
+/// in `ws` as [`forward`](super::forward) does (`ws` must hold [`padded_rows`] rows), and
+/// returns the block's loss summed before division by [`Loss::divisor`], as [`Loss::sum`].
+pub fn pass(
+    layers: &[LayerShape],
+    params: &[f64],
+    block: &Padded<f64>,
+    (loss, divisor): (Loss, f64),
+    ws: &mut Workspace<f64>,
+    grad: &mut [f64],
+    accum: Accum,
+) -> f64 {
+    debug_assert!(fits(layers));
+    let squares = dispatch(Pass {
+        layers,
+        params,
+        block,
+        loss,
+        divisor,
+        ws: &mut *ws,
+        grad,
+        accum,
+    });
+    // The output columns, from the padded stride to the plain one.
+    let (n, ld) = (block.rows, block.ld());
+    let out = ws.acts.last_mut().expect("a network has an output layer");
+    for j in 1..layers[layers.len() - 1].fan_out {
+        out.copy_within(j * ld..j * ld + n, j * n);
+    }
+    match loss {
+        Loss::HalfSse => 0.5 * squares,
+        Loss::Mse => squares,
+        // The cross-entropy needs a log: summed by `Loss::sum`, a column at a time.
+        Loss::Bce => (ws.output(n).chunks_exact(n.max(1)))
+            .zip(block.y.chunks_exact(ld))
+            .map(|(a, y)| loss.sum(a, &y[..n]))
+            .sum(),
+    }
+}
+
+struct Pass<'a> {
+    layers: &'a [LayerShape],
+    params: &'a [f64],
+    block: &'a Padded<f64>,
+    loss: Loss,
+    divisor: f64,
+    ws: &'a mut Workspace<f64>,
+    grad: &'a mut [f64],
+    accum: Accum,
+}
+
+/// Column `j` of a matrix with `ld`-row columns, as registers.
+#[inline(always)]
+fn col<S: Lanes>(m: &[f64], ld: usize, j: usize) -> &[S::f64s] {
+    S::as_simd_f64s(&m[j * ld..(j + 1) * ld]).0
+}
+
+#[inline(always)]
+fn col_mut<S: Lanes>(m: &mut [f64], ld: usize, j: usize) -> &mut [S::f64s] {
+    S::as_mut_simd_f64s(&mut m[j * ld..(j + 1) * ld]).0
+}
+
+/// A layer's activation over all its values at once. The values are independent, so the CPU
+/// overlaps one exp's long chain of multiply-adds with the next ones.
+#[inline(always)]
+fn activate<S: Lanes>(s: S, f: Activation, z: &mut [f64]) {
+    // The slice kernels' bodies, run inside this dispatch (a closure here would not be
+    // inlined, and each multiply-add would become a call).
+    match f {
+        Activation::Sigmoid => simd::SigmoidSlice(z, 0.0).run(s),
+        Activation::Tanh => simd::TanhSlice(z, 0.0).run(s),
+        Activation::Relu => simd::ReluSlice(z, 0.0).run(s),
+        Activation::Identity => {}
+    }
+}
+
+/// `d ← d · f'(a)` over whole slices, from the activations `a`.
+#[inline(always)]
+fn derive_slice<S: Lanes>(s: S, f: Activation, d: &mut [f64], a: &[f64]) {
+    match f {
+        Activation::Sigmoid => simd::SigmoidGrad(d, a).run(s),
+        Activation::Tanh => simd::TanhGrad(d, a).run(s),
+        Activation::Relu => simd::ReluGrad(d, a).run(s),
+        Activation::Identity => {}
+    }
+}
+
+/// `out ← input · W + b`: per unit, one broadcast multiply-add per weight and register.
+#[inline(always)]
+fn pre_activation<S: Lanes>(
+    s: S,
+    (layer, params): (&LayerShape, &[f64]),
+    input: &[f64],
+    out: &mut [f64],
+    ld: usize,
+) {
+    for j in 0..layer.fan_out {
+        let o = col_mut::<S>(out, ld, j);
+        let b = s.splat_f64s(layer.b.map_or(0.0, |b| params[b + j]));
+        let w = &params[layer.w + j * layer.fan_in..][..layer.fan_in];
+        let w0 = s.splat_f64s(w[0]);
+        for (o, x) in o.iter_mut().zip(col::<S>(input, ld, 0)) {
+            *o = s.mul_add_f64s(w0, *x, b);
+        }
+        for (i, &w) in w.iter().enumerate().skip(1) {
+            let w = s.splat_f64s(w);
+            for (o, x) in o.iter_mut().zip(col::<S>(input, ld, i)) {
+                *o = s.mul_add_f64s(w, *x, *o);
+            }
+        }
+    }
+}
+
+// No closures in this file's kernels: a closure does not inherit the dispatch's target
+// features, so one that is not inlined turns each multiply-add into a call.
+
+/// Σ over registers of `a · b`, then across lanes.
+#[inline(always)]
+fn dot<S: Lanes>(s: S, a: &[S::f64s], b: &[S::f64s]) -> f64 {
+    let mut sum = s.splat_f64s(0.0);
+    for (a, b) in a.iter().zip(b) {
+        sum = s.mul_add_f64s(*a, *b, sum);
+    }
+    s.reduce_sum_f64s(sum)
+}
+
+/// Σ over registers, then across lanes.
+#[inline(always)]
+fn total<S: Lanes>(s: S, a: &[S::f64s]) -> f64 {
+    let mut sum = s.splat_f64s(0.0);
+    for a in a {
+        sum = s.add_f64s(sum, *a);
+    }
+    s.reduce_sum_f64s(sum)
+}
+
+/// Writes (`Replace`) or adds (`Add`) `v` into `g`.
+#[inline(always)]
+fn put(g: &mut f64, v: f64, accum: Accum) {
+    *g = if accum == Accum::Add { *g + v } else { v };
+}
+
+impl LanesOp for Pass<'_> {
+    /// The sum of squared errors.
+    type Output = f64;
+
+    #[inline(always)]
+    fn run<S: Lanes>(self, s: S) -> f64 {
+        let Pass {
+            layers,
+            params,
+            block,
+            loss,
+            divisor,
+            ws,
+            grad,
+            accum,
+        } = self;
+        let ld = block.ld();
+        let last = layers.len() - 1;
+        let zero = s.splat_f64s(0.0);
+
+        for (l, layer) in layers.iter().enumerate() {
+            let (before, rest) = ws.acts.split_at_mut(l);
+            let input: &[f64] = if l == 0 { &block.x } else { &before[l - 1] };
+            let out = &mut rest[0][..ld * layer.fan_out];
+            pre_activation(s, (layer, params), input, out, ld);
+            activate(s, layer.activation, out);
+        }
+
+        // The output delta: ∂loss/∂a is (a − y) for ½SSE and 2(a − y)/count for MSE; for
+        // BCE with its sigmoid the whole ∂loss/∂z is (a − y)/count.
+        let out = &layers[last];
+        let scale = s.splat_f64s(match loss {
+            Loss::HalfSse => 1.0,
+            Loss::Mse => 2.0 / divisor,
+            Loss::Bce => 1.0 / divisor,
+        });
+        let live = col::<S>(&block.live, ld, 0);
+        let mut squares = zero;
+        for j in 0..out.fan_out {
+            let a = col::<S>(&ws.acts[last], ld, j);
+            let y = col::<S>(&block.y, ld, j);
+            let d = col_mut::<S>(&mut ws.deltas[last], ld, j);
+            for (((d, a), y), live) in d.iter_mut().zip(a).zip(y).zip(live) {
+                // Padding rows: a select, not a product, so that an infinite output there
+                // cannot turn the sums into NaN.
+                let diff =
+                    s.select_f64s(s.greater_than_f64s(*live, zero), s.sub_f64s(*a, *y), zero);
+                squares = s.mul_add_f64s(diff, diff, squares);
+                *d = s.mul_f64s(diff, scale);
+            }
+        }
+        if loss != Loss::Bce {
+            let n = ld * out.fan_out;
+            derive_slice(
+                s,
+                out.activation,
+                &mut ws.deltas[last][..n],
+                &ws.acts[last][..n],
+            );
+        }
+
+        for l in (0..=last).rev() {
+            let layer = &layers[l];
+            let (below, above) = ws.deltas.split_at_mut(l);
+            let delta = &above[0];
+            let input: &[f64] = if l == 0 { &block.x } else { &ws.acts[l - 1] };
+            for j in 0..layer.fan_out {
+                let d = col::<S>(delta, ld, j);
+                if let Some(b) = layer.b {
+                    put(&mut grad[b + j], total(s, d), accum);
+                }
+                for i in 0..layer.fan_in {
+                    let v = dot(s, d, col::<S>(input, ld, i));
+                    put(&mut grad[layer.w + j * layer.fan_in + i], v, accum);
+                }
+            }
+            if l > 0 {
+                // δ_below = (δ · Wᵀ) ⊙ f'(a_below), a column of units at a time.
+                let down = &mut below[l - 1][..ld * layer.fan_in];
+                for i in 0..layer.fan_in {
+                    let o = col_mut::<S>(down, ld, i);
+                    let w0 = s.splat_f64s(params[layer.w + i]);
+                    for (o, d) in o.iter_mut().zip(col::<S>(delta, ld, 0)) {
+                        *o = s.mul_f64s(w0, *d);
+                    }
+                    for j in 1..layer.fan_out {
+                        let wj = s.splat_f64s(params[layer.w + j * layer.fan_in + i]);
+                        for (o, d) in o.iter_mut().zip(col::<S>(delta, ld, j)) {
+                            *o = s.mul_add_f64s(wj, *d, *o);
+                        }
+                    }
+                }
+                let a = &ws.acts[l - 1][..ld * layer.fan_in];
+                derive_slice(s, layers[l - 1].activation, down, a);
+            }
+        }
+        s.reduce_sum_f64s(squares)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{backward, forward, transpose, Architecture};
+    use crate::rng::RandomState;
+
+    /// The fused pass and the plain one on the same block: loss, gradient and activations.
+    fn compare(arch: &Architecture, rows: usize, loss: Loss, seed: u32) {
+        let layers = arch.layers();
+        assert!(fits(&layers));
+        let mut rng = RandomState::new(seed);
+        let x: Vec<f64> = (0..rows * arch.inputs)
+            .map(|_| rng.uniform(-2.0, 2.0))
+            .collect();
+        let y: Vec<f64> = (0..rows * arch.outputs)
+            .map(|_| (rng.random_sample() > 0.5) as u8 as f64)
+            .collect();
+        let params: Vec<f64> = (0..arch.param_count())
+            .map(|_| rng.normal(0.0, 0.8))
+            .collect();
+        let block = Block {
+            x: &transpose(&x, rows, arch.inputs),
+            xt: &x,
+            y: &transpose(&y, rows, arch.outputs),
+            rows,
+        };
+        let divisor = loss.divisor(rows * arch.outputs);
+
+        let mut plain_ws = Workspace::new(&layers, rows);
+        let mut plain = vec![0.5; params.len()];
+        forward(&layers, &params, block.x, rows, &mut plain_ws);
+        let plain_loss = loss.sum(plain_ws.output(rows), block.y);
+        backward(
+            &layers,
+            &params,
+            block,
+            (loss, divisor),
+            &mut plain_ws,
+            &mut plain,
+            Accum::Add,
+        );
+
+        let mut ws = Workspace::new(&layers, padded_rows(rows));
+        let mut fused = vec![0.5; params.len()];
+        let padded = Padded::new(block);
+        let fused_loss = pass(
+            &layers,
+            &params,
+            &padded,
+            (loss, divisor),
+            &mut ws,
+            &mut fused,
+            Accum::Add,
+        );
+
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-13 * (1.0 + b.abs());
+        let what = format!("{arch:?}, {rows} rows, {loss:?}");
+        assert!(
+            close(fused_loss, plain_loss),
+            "{what}: loss {fused_loss} vs {plain_loss}"
+        );
+        for (k, (f, p)) in fused.iter().zip(&plain).enumerate() {
+            assert!(close(*f, *p), "{what}: ∂/∂θ{k} {f} vs {p}");
+        }
+        for (f, p) in ws.output(rows).iter().zip(plain_ws.output(rows)) {
+            assert!(close(*f, *p), "{what}: output {f} vs {p}");
+        }
+    }
+
+    #[test]
+    fn fused_pass_equals_the_plain_one_to_rounding() {
+        let acts = [
+            Activation::Sigmoid,
+            Activation::Tanh,
+            Activation::Relu,
+            Activation::Identity,
+        ];
+        let mut seed = 0;
+        for (inputs, hidden, outputs) in [
+            (2, vec![4], 1),
+            (2, vec![], 1),
+            (3, vec![16, 5], 2),
+            (16, vec![3, 7, 2], 3),
+        ] {
+            for (h, &activation) in acts.iter().enumerate() {
+                for bias in [true, false] {
+                    // Rows: fewer than a register, a register's worth and a partial tail.
+                    for rows in [1, 5, 8, 100, 515] {
+                        for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
+                            let output = if loss == Loss::Bce {
+                                Activation::Sigmoid
+                            } else {
+                                acts[(h + rows) % acts.len()]
+                            };
+                            let arch = Architecture {
+                                inputs,
+                                hidden: hidden.clone(),
+                                outputs,
+                                activation,
+                                output,
+                                bias,
+                            };
+                            seed += 1;
+                            compare(&arch, rows, loss, seed);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wide_layers_take_the_plain_path() {
+        let arch = |hidden| Architecture {
+            inputs: 2,
+            hidden,
+            outputs: 1,
+            activation: Activation::Sigmoid,
+            output: Activation::Sigmoid,
+            bias: true,
+        };
+        assert!(fits(&arch(vec![MAX_WIDTH, 4]).layers()));
+        assert!(!fits(&arch(vec![MAX_WIDTH + 1]).layers()));
+    }
+}
