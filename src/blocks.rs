@@ -13,6 +13,7 @@
 
 use crate::data::Dataset;
 use crate::network::narrow::{self, Padded};
+use crate::network::Fused;
 use crate::network::{self, correct, Block, LayerShape, Loss, Real, Workspace};
 use faer::Accum;
 use rayon::prelude::*;
@@ -29,7 +30,7 @@ struct BlockData<T> {
     xt: Vec<T>,
     y: Vec<T>,
     rows: usize,
-    /// The block in whole-register columns, for the fused pass of narrow networks.
+    /// The block in whole-register columns, for a [`Fused`] pass.
     padded: Option<Padded<T>>,
 }
 
@@ -49,6 +50,8 @@ struct Group<T> {
     blocks: Range<usize>,
     ws: Workspace<T>,
     grad: Vec<T>,
+    /// The fused pass's scratch.
+    scratch: Vec<T>,
     loss: f64,
     correct: usize,
 }
@@ -69,14 +72,14 @@ pub struct Blocked<T = f64> {
     rows: usize,
     outputs: usize,
     classes: bool,
-    /// Train through [`narrow::pass`] (every layer narrow).
-    narrow: bool,
+    /// The fused pass training takes, if any.
+    fused: Option<Fused>,
 }
 
 impl<T: Real> Blocked<T> {
     /// Lays `d` out in blocks; `with_grad` allocates gradient buffers (training data).
     pub fn new(d: &Dataset, layers: &[LayerShape], params: usize, with_grad: bool) -> Self {
-        let narrow = with_grad && T::NARROW && narrow::fits(layers);
+        let fused = Fused::choose(layers).filter(|_| with_grad && T::FUSED);
         let blocks: Vec<BlockData<T>> = (0..d.rows)
             .step_by(BLOCK_ROWS)
             .map(|start| {
@@ -91,7 +94,7 @@ impl<T: Real> Blocked<T> {
                     rows: part.rows,
                     padded: None,
                 };
-                if narrow {
+                if fused.is_some() {
                     block.padded = Some(Padded::new(block.view()));
                 }
                 block
@@ -99,7 +102,7 @@ impl<T: Real> Blocked<T> {
             .collect();
         let n_groups = blocks.len().clamp(1, MAX_GROUPS);
         let mut capacity = blocks.iter().map(|b| b.rows).max().unwrap_or(0);
-        if narrow {
+        if fused.is_some() {
             capacity = narrow::padded_rows(capacity);
         }
         let groups = (0..n_groups)
@@ -107,6 +110,7 @@ impl<T: Real> Blocked<T> {
                 blocks: g * blocks.len() / n_groups..(g + 1) * blocks.len() / n_groups,
                 ws: Workspace::new(layers, capacity),
                 grad: vec![T::default(); if with_grad { params } else { 0 }],
+                scratch: vec![T::default(); fused.map_or(0, |f| f.scratch_len(layers, params))],
                 loss: 0.0,
                 correct: 0,
             })
@@ -117,7 +121,7 @@ impl<T: Real> Blocked<T> {
             rows: d.rows,
             outputs: d.outputs,
             classes: d.is_classification(),
-            narrow,
+            fused,
         }
     }
 
@@ -135,14 +139,15 @@ impl<T: Real> Blocked<T> {
         let divisor = loss.divisor(self.rows * self.outputs);
         let want_accuracy = want_accuracy && self.classes;
         let blocks = &self.blocks;
-        let fuse = backward && self.narrow;
+        let fused = self.fused.filter(|_| backward);
         let work = |g: &mut Group<T>| {
             g.loss = 0.0;
             g.correct = 0;
             for (i, b) in blocks[g.blocks.clone()].iter().enumerate() {
                 let accum = if i == 0 { Accum::Replace } else { Accum::Add };
-                let fused = match &b.padded {
-                    Some(p) if fuse => T::narrow_pass(
+                let fused = match (&b.padded, fused) {
+                    (Some(p), Some(kind)) => T::fused_pass(
+                        kind,
                         layers,
                         params,
                         p,
@@ -150,6 +155,7 @@ impl<T: Real> Blocked<T> {
                         &mut g.ws,
                         &mut g.grad,
                         accum,
+                        &mut g.scratch,
                     ),
                     _ => None,
                 };

@@ -10,6 +10,7 @@ mod loss;
 pub mod narrow;
 mod real;
 pub mod simd;
+pub mod wide;
 
 pub use activation::Activation;
 pub use loss::Loss;
@@ -236,6 +237,57 @@ pub fn backward<T: Real>(
             layers[l - 1]
                 .activation
                 .scale_by_derivative(&ws.acts[l - 1][..width(l - 1)], down);
+        }
+    }
+}
+
+/// A fused training pass — forward, loss and backward in one dispatch — that takes a network
+/// of this shape, where one does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fused {
+    /// Every layer narrow: [`narrow`].
+    Narrow,
+    /// One hidden layer of any width between narrow inputs and outputs: [`wide`].
+    Wide,
+}
+
+impl Fused {
+    pub fn choose(layers: &[LayerShape]) -> Option<Self> {
+        if narrow::fits(layers) {
+            Some(Fused::Narrow)
+        } else if wide::fits(layers) {
+            Some(Fused::Wide)
+        } else {
+            None
+        }
+    }
+
+    /// Length of the scratch buffer the pass needs.
+    pub fn scratch_len(self, layers: &[LayerShape], params: usize) -> usize {
+        match self {
+            Fused::Narrow => 0,
+            Fused::Wide => wide::scratch_len(layers, params),
+        }
+    }
+
+    /// Runs the pass on `block` (see [`narrow::pass`]): writes or adds the gradient into
+    /// `grad`, leaves the output in `ws` (sized for [`narrow::padded_rows`] rows), and returns
+    /// the block's loss summed before division by [`Loss::divisor`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        self,
+        layers: &[LayerShape],
+        params: &[f64],
+        block: &narrow::Padded<f64>,
+        loss: (Loss, f64),
+        ws: &mut Workspace<f64>,
+        grad: &mut [f64],
+        accum: Accum,
+        scratch: &mut [f64],
+    ) -> f64 {
+        match self {
+            Fused::Narrow => narrow::pass(layers, params, block, loss, ws, grad, accum),
+            Fused::Wide => wide::pass(layers, params, block, loss, ws, grad, accum, scratch),
         }
     }
 }

@@ -96,7 +96,18 @@ pub fn pass(
         grad,
         accum,
     });
-    // The output columns, from the padded stride to the plain one.
+    finish(layers, block, loss, ws, squares)
+}
+
+/// After a fused pass: moves the output columns from the padded stride to the plain one
+/// (where [`Workspace::output`] finds them) and returns the block's loss sum.
+pub(super) fn finish(
+    layers: &[LayerShape],
+    block: &Padded<f64>,
+    loss: Loss,
+    ws: &mut Workspace<f64>,
+    squares: f64,
+) -> f64 {
     let (n, ld) = (block.rows, block.ld());
     let out = ws.acts.last_mut().expect("a network has an output layer");
     for j in 1..layers[layers.len() - 1].fan_out {
@@ -312,131 +323,5 @@ impl LanesOp for Pass<'_> {
             }
         }
         s.reduce_sum_f64s(squares)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::network::{backward, forward, transpose, Architecture};
-    use crate::rng::RandomState;
-
-    /// The fused pass and the plain one on the same block: loss, gradient and activations.
-    fn compare(arch: &Architecture, rows: usize, loss: Loss, seed: u32) {
-        let layers = arch.layers();
-        assert!(fits(&layers));
-        let mut rng = RandomState::new(seed);
-        let x: Vec<f64> = (0..rows * arch.inputs)
-            .map(|_| rng.uniform(-2.0, 2.0))
-            .collect();
-        let y: Vec<f64> = (0..rows * arch.outputs)
-            .map(|_| (rng.random_sample() > 0.5) as u8 as f64)
-            .collect();
-        let params: Vec<f64> = (0..arch.param_count())
-            .map(|_| rng.normal(0.0, 0.8))
-            .collect();
-        let block = Block {
-            x: &transpose(&x, rows, arch.inputs),
-            xt: &x,
-            y: &transpose(&y, rows, arch.outputs),
-            rows,
-        };
-        let divisor = loss.divisor(rows * arch.outputs);
-
-        let mut plain_ws = Workspace::new(&layers, rows);
-        let mut plain = vec![0.5; params.len()];
-        forward(&layers, &params, block.x, rows, &mut plain_ws);
-        let plain_loss = loss.sum(plain_ws.output(rows), block.y);
-        backward(
-            &layers,
-            &params,
-            block,
-            (loss, divisor),
-            &mut plain_ws,
-            &mut plain,
-            Accum::Add,
-        );
-
-        let mut ws = Workspace::new(&layers, padded_rows(rows));
-        let mut fused = vec![0.5; params.len()];
-        let padded = Padded::new(block);
-        let fused_loss = pass(
-            &layers,
-            &params,
-            &padded,
-            (loss, divisor),
-            &mut ws,
-            &mut fused,
-            Accum::Add,
-        );
-
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-13 * (1.0 + b.abs());
-        let what = format!("{arch:?}, {rows} rows, {loss:?}");
-        assert!(
-            close(fused_loss, plain_loss),
-            "{what}: loss {fused_loss} vs {plain_loss}"
-        );
-        for (k, (f, p)) in fused.iter().zip(&plain).enumerate() {
-            assert!(close(*f, *p), "{what}: ∂/∂θ{k} {f} vs {p}");
-        }
-        for (f, p) in ws.output(rows).iter().zip(plain_ws.output(rows)) {
-            assert!(close(*f, *p), "{what}: output {f} vs {p}");
-        }
-    }
-
-    #[test]
-    fn fused_pass_equals_the_plain_one_to_rounding() {
-        let acts = [
-            Activation::Sigmoid,
-            Activation::Tanh,
-            Activation::Relu,
-            Activation::Identity,
-        ];
-        let mut seed = 0;
-        for (inputs, hidden, outputs) in [
-            (2, vec![4], 1),
-            (2, vec![], 1),
-            (3, vec![16, 5], 2),
-            (16, vec![3, 7, 2], 3),
-        ] {
-            for (h, &activation) in acts.iter().enumerate() {
-                for bias in [true, false] {
-                    // Rows: fewer than a register, a register's worth and a partial tail.
-                    for rows in [1, 5, 8, 100, 515] {
-                        for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
-                            let output = if loss == Loss::Bce {
-                                Activation::Sigmoid
-                            } else {
-                                acts[(h + rows) % acts.len()]
-                            };
-                            let arch = Architecture {
-                                inputs,
-                                hidden: hidden.clone(),
-                                outputs,
-                                activation,
-                                output,
-                                bias,
-                            };
-                            seed += 1;
-                            compare(&arch, rows, loss, seed);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn wide_layers_take_the_plain_path() {
-        let arch = |hidden| Architecture {
-            inputs: 2,
-            hidden,
-            outputs: 1,
-            activation: Activation::Sigmoid,
-            output: Activation::Sigmoid,
-            bias: true,
-        };
-        assert!(fits(&arch(vec![MAX_WIDTH, 4]).layers()));
-        assert!(!fits(&arch(vec![MAX_WIDTH + 1]).layers()));
     }
 }

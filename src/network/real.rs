@@ -1,7 +1,7 @@
 //! The float types runner trains in: f64 (the default) and f32 (`train.precision = "f32"`).
 
-use super::narrow::{self, Padded};
-use super::{simd, LayerShape, Loss, Workspace};
+use super::narrow::Padded;
+use super::{simd, Fused, LayerShape, Loss, Workspace};
 use faer::traits::{ComplexField, Conjugate};
 use faer::Accum;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -40,11 +40,13 @@ pub trait Real:
     fn relu(z: &mut [Self], bias: Self);
     /// `d ← d` where `a > 0`, else 0.
     fn relu_grad(d: &mut [Self], a: &[Self]);
-    /// Whether [`Real::narrow_pass`] is implemented.
-    const NARROW: bool = false;
-    /// The fused training pass of [`narrow`](super::narrow), where this type has one: its
-    /// loss sum, or `None` to take the plain path.
-    fn narrow_pass(
+    /// Whether [`Real::fused_pass`] is implemented.
+    const FUSED: bool = false;
+    /// A [`Fused`] pass, where this type has one: its loss sum, or `None` to take the plain
+    /// path.
+    #[allow(clippy::too_many_arguments)]
+    fn fused_pass(
+        _kind: Fused,
         _layers: &[LayerShape],
         _params: &[Self],
         _block: &Padded<Self>,
@@ -52,13 +54,14 @@ pub trait Real:
         _ws: &mut Workspace<Self>,
         _grad: &mut [Self],
         _accum: Accum,
+        _scratch: &mut [Self],
     ) -> Option<f64> {
         None
     }
 }
 
 impl Real for f64 {
-    const NARROW: bool = true;
+    const FUSED: bool = true;
     fn from_f64(v: f64) -> Self {
         v
     }
@@ -83,7 +86,8 @@ impl Real for f64 {
     fn relu_grad(d: &mut [Self], a: &[Self]) {
         simd::relu_grad_in_place(d, a);
     }
-    fn narrow_pass(
+    fn fused_pass(
+        kind: Fused,
         layers: &[LayerShape],
         params: &[Self],
         block: &Padded<Self>,
@@ -91,8 +95,9 @@ impl Real for f64 {
         ws: &mut Workspace<Self>,
         grad: &mut [Self],
         accum: Accum,
+        scratch: &mut [Self],
     ) -> Option<f64> {
-        Some(narrow::pass(layers, params, block, loss, ws, grad, accum))
+        Some(kind.run(layers, params, block, loss, ws, grad, accum, scratch))
     }
 }
 

@@ -209,3 +209,145 @@ fn f32_gradients_agree_with_f64() {
         }
     }
 }
+
+/// The fused pass and the plain one on the same block: loss, gradient and activations.
+fn compare_fused(arch: &Architecture, rows: usize, loss: Loss, seed: u32) {
+    let layers = arch.layers();
+    let kind = Fused::choose(&layers).expect("a fused pass takes this shape");
+    let mut rng = RandomState::new(seed);
+    let x: Vec<f64> = (0..rows * arch.inputs)
+        .map(|_| rng.uniform(-2.0, 2.0))
+        .collect();
+    let y: Vec<f64> = (0..rows * arch.outputs)
+        .map(|_| (rng.random_sample() > 0.5) as u8 as f64)
+        .collect();
+    let params: Vec<f64> = (0..arch.param_count())
+        .map(|_| rng.normal(0.0, 0.8))
+        .collect();
+    let block = Block {
+        x: &transpose(&x, rows, arch.inputs),
+        xt: &x,
+        y: &transpose(&y, rows, arch.outputs),
+        rows,
+    };
+    let divisor = loss.divisor(rows * arch.outputs);
+
+    let mut plain_ws = Workspace::new(&layers, rows);
+    let mut plain = vec![0.5; params.len()];
+    forward(&layers, &params, block.x, rows, &mut plain_ws);
+    let plain_loss = loss.sum(plain_ws.output(rows), block.y);
+    backward(
+        &layers,
+        &params,
+        block,
+        (loss, divisor),
+        &mut plain_ws,
+        &mut plain,
+        Accum::Add,
+    );
+
+    let mut ws = Workspace::new(&layers, narrow::padded_rows(rows));
+    let mut fused = vec![0.5; params.len()];
+    let padded = narrow::Padded::new(block);
+    let mut scratch = vec![f64::NAN; kind.scratch_len(&layers, params.len())];
+    let fused_loss = kind.run(
+        &layers,
+        &params,
+        &padded,
+        (loss, divisor),
+        &mut ws,
+        &mut fused,
+        Accum::Add,
+        &mut scratch,
+    );
+
+    // Sums of up to a few thousand terms in another order, some cancelling: a wrong or a
+    // missing term would be off by far more.
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-11 * (1.0 + b.abs());
+    let what = format!("{kind:?}: {arch:?}, {rows} rows, {loss:?}");
+    assert!(
+        close(fused_loss, plain_loss),
+        "{what}: loss {fused_loss} vs {plain_loss}"
+    );
+    for (k, (f, p)) in fused.iter().zip(&plain).enumerate() {
+        assert!(close(*f, *p), "{what}: ∂/∂θ{k} {f} vs {p}");
+    }
+    for (f, p) in ws.output(rows).iter().zip(plain_ws.output(rows)) {
+        assert!(close(*f, *p), "{what}: output {f} vs {p}");
+    }
+}
+
+#[test]
+fn fused_passes_equal_the_plain_one_to_rounding() {
+    let acts = [
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Identity,
+    ];
+    let mut seed = 0;
+    for (inputs, hidden, outputs) in [
+        // Narrow.
+        (2, vec![4], 1),
+        (2, vec![], 1),
+        (3, vec![16, 5], 2),
+        (16, vec![3, 7, 2], 3),
+        // Wide.
+        (2, vec![40], 1),
+        (3, vec![17], 2),
+        (16, vec![64], 16),
+    ] {
+        for (h, &activation) in acts.iter().enumerate() {
+            for bias in [true, false] {
+                // Rows: fewer than a register, a register's worth and a partial tail.
+                for rows in [1, 5, 8, 100, 515] {
+                    for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
+                        let output = if loss == Loss::Bce {
+                            Activation::Sigmoid
+                        } else {
+                            acts[(h + rows) % acts.len()]
+                        };
+                        let arch = Architecture {
+                            inputs,
+                            hidden: hidden.clone(),
+                            outputs,
+                            activation,
+                            output,
+                            bias,
+                        };
+                        seed += 1;
+                        compare_fused(&arch, rows, loss, seed);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn each_shape_takes_its_pass() {
+    let pass = |inputs, hidden: &[usize], outputs| {
+        Fused::choose(
+            &arch(
+                inputs,
+                hidden,
+                outputs,
+                Activation::Sigmoid,
+                Activation::Sigmoid,
+                true,
+            )
+            .layers(),
+        )
+    };
+    assert_eq!(pass(2, &[4], 1), Some(Fused::Narrow));
+    assert_eq!(pass(2, &[], 1), Some(Fused::Narrow));
+    assert_eq!(pass(2, &[narrow::MAX_WIDTH, 3], 1), Some(Fused::Narrow));
+    assert_eq!(pass(2, &[256], 1), Some(Fused::Wide));
+    assert_eq!(
+        pass(narrow::MAX_WIDTH, &[1000], narrow::MAX_WIDTH),
+        Some(Fused::Wide)
+    );
+    assert_eq!(pass(2, &[64, 64], 1), None);
+    assert_eq!(pass(narrow::MAX_WIDTH + 1, &[256], 1), None);
+    assert_eq!(pass(2, &[256], narrow::MAX_WIDTH + 1), None);
+}

@@ -1,0 +1,252 @@
+//! One fused training pass for a single hidden layer of any width between narrow inputs and
+//! outputs (each at most [`MAX_WIDTH`]): 2 → 256 → 1 and its kind.
+//!
+//! On the plain path such a layer's `rows x width` activations and deltas are matrices that
+//! each step streams through memory again: the products, the activation, the derivative, the
+//! gradients. Here SIMD lanes run across samples, and one group of samples at a time goes all
+//! the way: its hidden units are computed and activated into a small buffer that stays in L1,
+//! each unit feeds the outputs (held in registers) as soon as it is computed, and on the way
+//! back each unit's delta goes straight into its weights' gradients — the delta matrix is
+//! never written. Gradients are summed per lane and reduced across lanes once per block, in a
+//! fixed order.
+//!
+//! The result equals the plain [`forward`](super::forward) and [`backward`](super::backward) to
+//! rounding (the sums run in another order); the tests compare both.
+
+use super::narrow::{Padded, MAX_WIDTH, PAD};
+use super::simd::{self, Lanes, LanesOp};
+use super::{Activation, LayerShape, Loss, Workspace};
+use faer::Accum;
+
+/// Whether the fused pass takes these layers: one hidden layer, narrow inputs and outputs.
+pub fn fits(layers: &[LayerShape]) -> bool {
+    layers.len() == 2 && layers[0].fan_in <= MAX_WIDTH && layers[1].fan_out <= MAX_WIDTH
+}
+
+/// Length of the scratch [`pass`] needs: per-lane gradient accumulators and one group's
+/// hidden activations.
+pub fn scratch_len(layers: &[LayerShape], params: usize) -> usize {
+    (params + GROUPS * layers[0].fan_out) * PAD
+}
+
+/// Groups of samples (registers) taken together: their gradients are summed in registers
+/// before the accumulators in memory are updated, which is what bounds this pass otherwise.
+const GROUPS: usize = 4;
+
+/// The forward pass, the loss and the backward pass of `block` in one dispatch. Writes or adds
+/// the gradient into `grad` as [`backward`](super::backward) does, leaves the network's output
+/// in `ws` as [`forward`](super::forward) does (`ws` must hold [`padded_rows`] rows; the hidden
+/// layer's buffers are not used), and returns the block's loss summed before division by
+/// [`Loss::divisor`], as [`Loss::sum`].
+///
+/// [`padded_rows`]: super::narrow::padded_rows
+#[allow(clippy::too_many_arguments)]
+pub fn pass(
+    layers: &[LayerShape],
+    params: &[f64],
+    block: &Padded<f64>,
+    (loss, divisor): (Loss, f64),
+    ws: &mut Workspace<f64>,
+    grad: &mut [f64],
+    accum: Accum,
+    scratch: &mut [f64],
+) -> f64 {
+    debug_assert!(fits(layers));
+    let squares = simd::dispatch(Pass {
+        layers,
+        params,
+        block,
+        loss,
+        divisor,
+        out: ws.acts.last_mut().expect("a network has an output layer"),
+        grad,
+        accum,
+        scratch,
+    });
+    super::narrow::finish(layers, block, loss, ws, squares)
+}
+
+struct Pass<'a> {
+    layers: &'a [LayerShape],
+    params: &'a [f64],
+    block: &'a Padded<f64>,
+    loss: Loss,
+    divisor: f64,
+    /// The output layer's activations, in columns of the padded stride.
+    out: &'a mut [f64],
+    grad: &'a mut [f64],
+    accum: Accum,
+    scratch: &'a mut [f64],
+}
+
+// No closures in this file's kernels: a closure does not inherit the dispatch's target
+// features, so one that is not inlined turns each multiply-add into a call.
+
+/// `f` on one register.
+#[inline(always)]
+fn activate<S: Lanes>(s: S, f: Activation, z: S::f64s) -> S::f64s {
+    match f {
+        Activation::Sigmoid => s.sigmoid(z),
+        Activation::Tanh => s.tanh(z),
+        Activation::Relu => s.relu(z),
+        Activation::Identity => z,
+    }
+}
+
+/// `d` times the derivative of `f` at its output `a`.
+#[inline(always)]
+fn derive<S: Lanes>(s: S, f: Activation, d: S::f64s, a: S::f64s) -> S::f64s {
+    match f {
+        Activation::Sigmoid => s.sigmoid_grad(d, a),
+        Activation::Tanh => s.tanh_grad(d, a),
+        Activation::Relu => s.relu_grad(d, a),
+        Activation::Identity => d,
+    }
+}
+
+impl LanesOp for Pass<'_> {
+    /// The sum of squared errors.
+    type Output = f64;
+
+    #[inline(always)]
+    fn run<S: Lanes>(self, s: S) -> f64 {
+        let Pass {
+            layers,
+            params,
+            block,
+            loss,
+            divisor,
+            out,
+            grad,
+            accum,
+            scratch,
+        } = self;
+        let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
+        let (hidden, output) = (&layers[0], &layers[1]);
+        let (inputs, width, outputs) = (hidden.fan_in, hidden.fan_out, output.fan_out);
+        let ld = block.ld();
+        let zero = s.splat_f64s(0.0);
+        let scale = s.splat_f64s(match loss {
+            Loss::HalfSse => 1.0,
+            Loss::Mse => 2.0 / divisor,
+            Loss::Bce => 1.0 / divisor,
+        });
+
+        // One accumulator register per parameter, in the parameters' layout, then one
+        // group's hidden activations.
+        let (acc, rest) = scratch.split_at_mut(params.len() * lanes);
+        let acc = S::as_mut_simd_f64s(acc).0;
+        acc.fill(zero);
+        let hid_all = &mut rest[..GROUPS * width * lanes];
+
+        // Register `g` of column `j`.
+        let at = |j: usize, g: usize| j * ld + g * lanes;
+        let groups = ld / lanes;
+        let mut squares = zero;
+        for first in (0..groups).step_by(GROUPS) {
+            let count = GROUPS.min(groups - first);
+            let mut x = [[zero; MAX_WIDTH]; GROUPS];
+            for (t, x) in x[..count].iter_mut().enumerate() {
+                for (i, x) in x[..inputs].iter_mut().enumerate() {
+                    *x = S::as_simd_f64s(&block.x[at(i, first + t)..][..lanes]).0[0];
+                }
+            }
+
+            // Forward: the hidden pre-activations, then their activation in one slice loop
+            // (independent units, so the CPU overlaps their exps), then the outputs.
+            let hid_f64 = &mut hid_all[..count * width * lanes];
+            let hid = S::as_mut_simd_f64s(hid_f64).0;
+            for (t, hid) in hid.chunks_exact_mut(width).enumerate() {
+                for (j, h) in hid.iter_mut().enumerate() {
+                    let mut z = s.splat_f64s(hidden.b.map_or(0.0, |b| params[b + j]));
+                    let w = &params[hidden.w + j * inputs..][..inputs];
+                    for (w, x) in w.iter().zip(&x[t]) {
+                        z = s.mul_add_f64s(s.splat_f64s(*w), *x, z);
+                    }
+                    *h = z;
+                }
+            }
+            match hidden.activation {
+                Activation::Sigmoid => simd::SigmoidSlice(hid_f64, 0.0).run(s),
+                Activation::Tanh => simd::TanhSlice(hid_f64, 0.0).run(s),
+                Activation::Relu => simd::ReluSlice(hid_f64, 0.0).run(s),
+                Activation::Identity => {}
+            }
+            let hid = S::as_simd_f64s(hid_f64).0;
+
+            // The outputs, the loss and the output deltas.
+            let mut d = [[zero; MAX_WIDTH]; GROUPS];
+            for (t, hid) in hid.chunks_exact(width).enumerate() {
+                let g = first + t;
+                let live = S::as_simd_f64s(&block.live[g * lanes..][..lanes]).0[0];
+                for k in 0..outputs {
+                    let mut z = s.splat_f64s(output.b.map_or(0.0, |b| params[b + k]));
+                    let v = &params[output.w + k * width..][..width];
+                    for (v, h) in v.iter().zip(hid) {
+                        z = s.mul_add_f64s(s.splat_f64s(*v), *h, z);
+                    }
+                    let a = activate(s, output.activation, z);
+                    S::as_mut_simd_f64s(&mut out[at(k, g)..][..lanes]).0[0] = a;
+                    let y = S::as_simd_f64s(&block.y[at(k, g)..][..lanes]).0[0];
+                    // Padding rows: a select, not a product, so that an infinite output there
+                    // cannot turn the sums into NaN.
+                    let diff =
+                        s.select_f64s(s.greater_than_f64s(live, zero), s.sub_f64s(a, y), zero);
+                    squares = s.mul_add_f64s(diff, diff, squares);
+                    let dk = s.mul_f64s(diff, scale);
+                    d[t][k] = match loss {
+                        Loss::Bce => dk,
+                        Loss::HalfSse | Loss::Mse => derive(s, output.activation, dk, a),
+                    };
+                    if let Some(b) = output.b {
+                        acc[b + k] = s.add_f64s(acc[b + k], d[t][k]);
+                    }
+                }
+            }
+
+            // Backward, unit by unit: the output weights' gradients, the unit's delta, and
+            // straight into its own weights' gradients. Summed over this run of groups in
+            // registers first, so that the accumulators in memory are updated once per run.
+            for j in 0..width {
+                let mut delta = [zero; GROUPS];
+                for (t, delta) in delta[..count].iter_mut().enumerate() {
+                    let mut back = zero;
+                    for (k, d) in d[t][..outputs].iter().enumerate() {
+                        let v = s.splat_f64s(params[output.w + k * width + j]);
+                        back = s.mul_add_f64s(v, *d, back);
+                    }
+                    *delta = derive(s, hidden.activation, back, hid[t * width + j]);
+                }
+                for k in 0..outputs {
+                    let idx = output.w + k * width + j;
+                    let mut sum = acc[idx];
+                    for t in 0..count {
+                        sum = s.mul_add_f64s(d[t][k], hid[t * width + j], sum);
+                    }
+                    acc[idx] = sum;
+                }
+                if let Some(b) = hidden.b {
+                    let mut sum = acc[b + j];
+                    for delta in &delta[..count] {
+                        sum = s.add_f64s(sum, *delta);
+                    }
+                    acc[b + j] = sum;
+                }
+                for i in 0..inputs {
+                    let idx = hidden.w + j * inputs + i;
+                    let mut sum = acc[idx];
+                    for (delta, x) in delta[..count].iter().zip(&x) {
+                        sum = s.mul_add_f64s(*delta, x[i], sum);
+                    }
+                    acc[idx] = sum;
+                }
+            }
+        }
+
+        for (g, v) in grad.iter_mut().zip(acc.iter()) {
+            let sum = s.reduce_sum_f64s(*v);
+            *g = if accum == Accum::Add { *g + sum } else { sum };
+        }
+        s.reduce_sum_f64s(squares)
+    }
+}
