@@ -12,7 +12,7 @@
 //! [`BLOCK_ROWS`] rows is one block: exactly the plain, unblocked computation.
 
 use crate::data::Dataset;
-use crate::network::narrow::{self, Padded};
+use crate::network::narrow::Padded;
 use crate::network::Fused;
 use crate::network::{self, correct, Block, LayerShape, Loss, Real, Workspace};
 use faer::Accum;
@@ -95,20 +95,24 @@ impl<T: Real> Blocked<T> {
                     padded: None,
                 };
                 if fused.is_some() {
+                    // The fused pass reads its own padded copy of the inputs; the targets
+                    // stay for the accuracy.
                     block.padded = Some(Padded::new(block.view()));
+                    block.x = Vec::new();
+                    block.xt = Vec::new();
                 }
                 block
             })
             .collect();
         let n_groups = blocks.len().clamp(1, MAX_GROUPS);
-        let mut capacity = blocks.iter().map(|b| b.rows).max().unwrap_or(0);
-        if fused.is_some() {
-            capacity = narrow::padded_rows(capacity);
-        }
+        let capacity = blocks.iter().map(|b| b.rows).max().unwrap_or(0);
         let groups = (0..n_groups)
             .map(|g| Group {
                 blocks: g * blocks.len() / n_groups..(g + 1) * blocks.len() / n_groups,
-                ws: Workspace::new(layers, capacity),
+                ws: match fused {
+                    Some(f) => f.workspace(layers, capacity),
+                    None => Workspace::new(layers, capacity),
+                },
                 grad: vec![T::default(); if with_grad { params } else { 0 }],
                 scratch: vec![T::default(); fused.map_or(0, |f| f.scratch_len(layers, params))],
                 loss: 0.0,
@@ -139,7 +143,9 @@ impl<T: Real> Blocked<T> {
         let divisor = loss.divisor(self.rows * self.outputs);
         let want_accuracy = want_accuracy && self.classes;
         let blocks = &self.blocks;
-        let fused = self.fused.filter(|_| backward);
+        // A fused pass computes the gradient whether or not it is asked for: training data
+        // (the only kind that has one) is laid out for it alone.
+        let fused = self.fused;
         let work = |g: &mut Group<T>| {
             g.loss = 0.0;
             g.correct = 0;

@@ -118,6 +118,22 @@ impl<T: Real> Workspace<T> {
         }
     }
 
+    /// A workspace with room for the output layer's activations only (what the [`wide`] pass
+    /// writes): the hidden layers' `rows x width` buffers are left empty.
+    pub fn outputs_only(layers: &[LayerShape], capacity: usize) -> Self {
+        let last = layers.len() - 1;
+        let acts = layers
+            .iter()
+            .enumerate()
+            .map(|(l, s)| vec![T::default(); if l == last { capacity * s.fan_out } else { 0 }])
+            .collect();
+        Self {
+            capacity,
+            acts,
+            deltas: vec![Vec::new(); layers.len()],
+        }
+    }
+
     /// The network's output for the last `rows` rows passed forward, column-major.
     pub fn output(&self, rows: usize) -> &[T] {
         let out = self.acts.last().expect("a network has an output layer");
@@ -259,6 +275,15 @@ impl Fused {
             Some(Fused::Wide)
         } else {
             None
+        }
+    }
+
+    /// The workspace the pass needs for blocks of up to `rows` rows.
+    pub fn workspace<T: Real>(self, layers: &[LayerShape], rows: usize) -> Workspace<T> {
+        let rows = narrow::padded_rows(rows);
+        match self {
+            Fused::Narrow => Workspace::new(layers, rows),
+            Fused::Wide => Workspace::outputs_only(layers, rows),
         }
     }
 

@@ -220,8 +220,8 @@ impl LanesOp for Pass<'_> {
                 for k in 0..outputs {
                     let idx = output.w + k * width + j;
                     let mut sum = acc[idx];
-                    for t in 0..count {
-                        sum = s.mul_add_f64s(d[t][k], hid[t * width + j], sum);
+                    for (t, d) in d[..count].iter().enumerate() {
+                        sum = s.mul_add_f64s(d[k], hid[t * width + j], sum);
                     }
                     acc[idx] = sum;
                 }
