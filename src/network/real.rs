@@ -101,24 +101,6 @@ impl Real for f64 {
     }
 }
 
-/// f32 activations go through the f64 kernels in chunks on the stack: each value is the f64
-/// result rounded once to f32 (so within half an f32 ulp plus the f64 kernel's few ulps),
-/// without a second exp polynomial to maintain. The derivatives are plain f32 arithmetic.
-fn via_f64(z: &mut [f32], bias: f32, kernel: fn(&mut [f64], f64)) {
-    let mut buf = [0.0f64; 256];
-    for chunk in z.chunks_mut(buf.len()) {
-        let b = &mut buf[..chunk.len()];
-        b.iter_mut()
-            .zip(chunk.iter())
-            .for_each(|(o, &v)| *o = v as f64);
-        kernel(b, bias as f64);
-        chunk
-            .iter_mut()
-            .zip(b.iter())
-            .for_each(|(o, &v)| *o = v as f32);
-    }
-}
-
 impl Real for f32 {
     fn from_f64(v: f64) -> Self {
         v as f32
@@ -126,27 +108,24 @@ impl Real for f32 {
     fn to_f64(self) -> f64 {
         self as f64
     }
+    /// Native on AVX-512; elsewhere through the f64 kernel, rounded once.
     fn sigmoid(z: &mut [Self], bias: Self) {
-        via_f64(z, bias, simd::sigmoid_in_place);
+        simd::sigmoid_f32_in_place(z, bias);
     }
+    /// Through the f64 kernel, rounded once.
     fn tanh(z: &mut [Self], bias: Self) {
-        via_f64(z, bias, simd::tanh_in_place);
+        simd::tanh_f32_in_place(z, bias);
     }
     fn sigmoid_grad(d: &mut [Self], a: &[Self]) {
-        d.iter_mut().zip(a).for_each(|(d, &a)| *d *= a * (1.0 - a));
+        simd::sigmoid_grad_f32_in_place(d, a);
     }
     fn tanh_grad(d: &mut [Self], a: &[Self]) {
-        d.iter_mut().zip(a).for_each(|(d, &a)| *d *= 1.0 - a * a);
+        simd::tanh_grad_f32_in_place(d, a);
     }
     fn relu(z: &mut [Self], bias: Self) {
-        z.iter_mut().for_each(|v| {
-            let s = *v + bias;
-            *v = if s > 0.0 || s.is_nan() { s } else { 0.0 };
-        });
+        simd::relu_f32_in_place(z, bias);
     }
     fn relu_grad(d: &mut [Self], a: &[Self]) {
-        d.iter_mut()
-            .zip(a)
-            .for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 });
+        simd::relu_grad_f32_in_place(d, a);
     }
 }

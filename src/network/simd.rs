@@ -229,6 +229,69 @@ pub trait Lanes: Simd {
     fn relu_grad(self, d: Self::f64s, a: Self::f64s) -> Self::f64s {
         relu_grad(self, d, a)
     }
+    /// `z ← σ(z + bias)` in f32. By default through the f64 kernel (see [`through_f64`]).
+    #[inline(always)]
+    fn sigmoid_f32(self, z: &mut [f32], bias: f32) {
+        through_f64(self, z, bias, F32Kernel::Sigmoid);
+    }
+}
+
+/// An f32 kernel.
+#[derive(Clone, Copy)]
+enum F32Kernel {
+    Sigmoid,
+    Tanh,
+    Relu,
+}
+
+/// `z ← f(z + bias)` in f32 through the f64 kernel, a stack buffer at a time: each value is
+/// the f64 result rounded once, without a second exp polynomial to maintain.
+#[inline(always)]
+fn through_f64<S: Lanes>(s: S, z: &mut [f32], bias: f32, f: F32Kernel) {
+    let mut buf = [0.0f64; 256];
+    for chunk in z.chunks_mut(buf.len()) {
+        let b = &mut buf[..chunk.len()];
+        for (o, v) in b.iter_mut().zip(chunk.iter()) {
+            *o = *v as f64;
+        }
+        match f {
+            F32Kernel::Sigmoid => SigmoidSlice(b, bias as f64).run(s),
+            F32Kernel::Tanh => TanhSlice(b, bias as f64).run(s),
+            F32Kernel::Relu => ReluSlice(b, bias as f64).run(s),
+        }
+        for (o, v) in chunk.iter_mut().zip(b.iter()) {
+            *o = *v as f32;
+        }
+    }
+}
+
+/// f32 derivatives: plain loops, which the compiler vectorises for the instruction set they
+/// are dispatched to.
+struct F32Grad<'a>(&'a mut [f32], &'a [f32], F32Kernel);
+
+impl LanesOp for F32Grad<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: Lanes>(self, _: S) {
+        let F32Grad(d, a, f) = self;
+        match f {
+            F32Kernel::Sigmoid => {
+                for (d, a) in d.iter_mut().zip(a) {
+                    *d *= a * (1.0 - a);
+                }
+            }
+            F32Kernel::Tanh => {
+                for (d, a) in d.iter_mut().zip(a) {
+                    *d *= 1.0 - a * a;
+                }
+            }
+            F32Kernel::Relu => {
+                for (d, a) in d.iter_mut().zip(a) {
+                    *d = if *a > 0.0 { *d } else { 0.0 };
+                }
+            }
+        }
+    }
 }
 
 impl Lanes for pulp::Scalar {}
@@ -239,7 +302,7 @@ impl Lanes for pulp::x86::V3 {}
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::*;
-    use core::arch::x86_64::{__m512d, _CMP_LT_OQ};
+    use core::arch::x86_64::{__m512, __m512d, _CMP_LT_OQ};
     use pulp::{cast, f64x8, x86::V4};
 
     /// `e^x` for x ≤ 0 (or NaN): the portable reduction, then `vscalefpd` multiplies by 2ⁿ
@@ -267,7 +330,66 @@ mod avx512 {
         r
     }
 
+    /// 1.5 · 2^23: adding it rounds an f32 to an integer.
+    const SHIFT_F32: f32 = 12_582_912.0;
+    /// ln 2 in two parts for f32 (Cephes): n · LN2_HI_F32 is exact for the n that occur.
+    const LN2_HI_F32: f32 = 0.693_359_4;
+    const LN2_LO_F32: f32 = -2.121_944_4e-4;
+    /// e^r = 1 + r + r² · P(r) on |r| ≤ ln2/2, P's coefficients from r^5 down (Cephes expf,
+    /// about 1 ulp).
+    const EXP_POLY_F32: [f32; 6] = [
+        1.987_569_1e-4,
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        0.166_666_65,
+        0.5,
+    ];
+
+    /// σ on 16 f32 lanes, as the f64 kernel: u = e^{−|z|} with `vscalefpd`'s f32 twin, and
+    /// 1/(1 + u) from a 14-bit estimate and one Newton step (28 bits, more than f32 holds).
+    #[inline(always)]
+    fn sigmoid_f32(s: V4, z: __m512) -> __m512 {
+        let f = s.avx512f;
+        let one = f._mm512_set1_ps(1.0);
+        let x: __m512 = cast(s.neg_f32s(s.abs_f32s(cast(z))));
+        // Below −110, e^x is 0 in f32 anyway; vmaxps passes a NaN in its second operand.
+        let xc = f._mm512_max_ps(f._mm512_set1_ps(-110.0), x);
+        let t = f._mm512_fmadd_ps(
+            xc,
+            f._mm512_set1_ps(std::f32::consts::LOG2_E),
+            f._mm512_set1_ps(SHIFT_F32),
+        );
+        let n = f._mm512_sub_ps(t, f._mm512_set1_ps(SHIFT_F32));
+        let r = f._mm512_fnmadd_ps(n, f._mm512_set1_ps(LN2_HI_F32), xc);
+        let r = f._mm512_fnmadd_ps(n, f._mm512_set1_ps(LN2_LO_F32), r);
+        let mut p = f._mm512_set1_ps(EXP_POLY_F32[0]);
+        for c in &EXP_POLY_F32[1..] {
+            p = f._mm512_fmadd_ps(p, r, f._mm512_set1_ps(*c));
+        }
+        let y = f._mm512_add_ps(f._mm512_fmadd_ps(p, f._mm512_mul_ps(r, r), r), one);
+        let u = f._mm512_scalef_ps(y, n);
+        let d = f._mm512_add_ps(one, u);
+        let q = f._mm512_rcp14_ps(d);
+        let q = f._mm512_fmadd_ps(q, f._mm512_fnmadd_ps(d, q, one), q);
+        let negative = f._mm512_cmp_ps_mask::<_CMP_LT_OQ>(z, f._mm512_setzero_ps());
+        f._mm512_mask_mul_ps(q, negative, u, q)
+    }
+
     impl Lanes for V4 {
+        #[inline(always)]
+        fn sigmoid_f32(self, z: &mut [f32], bias: f32) {
+            let b = self.splat_f32s(bias);
+            let (body, tail) = V4::as_mut_simd_f32s(z);
+            for v in body {
+                *v = cast(sigmoid_f32(self, cast(self.add_f32s(*v, b))));
+            }
+            if !tail.is_empty() {
+                let v = self.add_f32s(self.partial_load_f32s(tail), b);
+                self.partial_store_f32s(tail, cast(sigmoid_f32(self, cast(v))));
+            }
+        }
+
         /// As the portable sigmoid: u = e^{−|z|}, σ = 1/(1 + u) or u/(1 + u).
         #[inline(always)]
         fn sigmoid(self, z: f64x8) -> f64x8 {
@@ -385,6 +507,64 @@ unary_kernel!(ReluSlice, relu);
 binary_kernel!(ReluGrad, relu_grad);
 binary_kernel!(SigmoidGrad, sigmoid_grad);
 binary_kernel!(TanhGrad, tanh_grad);
+
+struct SigmoidF32Slice<'a>(&'a mut [f32], f32);
+
+impl LanesOp for SigmoidF32Slice<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: Lanes>(self, s: S) {
+        s.sigmoid_f32(self.0, self.1);
+    }
+}
+
+struct F32Slice<'a>(&'a mut [f32], f32, F32Kernel);
+
+impl LanesOp for F32Slice<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: Lanes>(self, s: S) {
+        let F32Slice(z, bias, f) = self;
+        if let F32Kernel::Relu = f {
+            for v in z.iter_mut() {
+                let s = *v + bias;
+                *v = if s > 0.0 || s.is_nan() { s } else { 0.0 };
+            }
+        } else {
+            through_f64(s, z, bias, f);
+        }
+    }
+}
+
+/// `z ← 1 / (1 + e^{−(z + bias)})` in place, in f32.
+pub fn sigmoid_f32_in_place(z: &mut [f32], bias: f32) {
+    dispatch(SigmoidF32Slice(z, bias));
+}
+
+/// `z ← tanh(z + bias)` in place, in f32.
+pub fn tanh_f32_in_place(z: &mut [f32], bias: f32) {
+    dispatch(F32Slice(z, bias, F32Kernel::Tanh));
+}
+
+/// `z ← max(z + bias, 0)` in place, in f32 (NaN stays NaN).
+pub fn relu_f32_in_place(z: &mut [f32], bias: f32) {
+    dispatch(F32Slice(z, bias, F32Kernel::Relu));
+}
+
+/// `d ← d · a(1 − a)` in f32.
+pub fn sigmoid_grad_f32_in_place(d: &mut [f32], a: &[f32]) {
+    dispatch(F32Grad(d, a, F32Kernel::Sigmoid));
+}
+
+/// `d ← d · (1 − a²)` in f32.
+pub fn tanh_grad_f32_in_place(d: &mut [f32], a: &[f32]) {
+    dispatch(F32Grad(d, a, F32Kernel::Tanh));
+}
+
+/// `d ← d` where `a > 0`, else 0, in f32.
+pub fn relu_grad_f32_in_place(d: &mut [f32], a: &[f32]) {
+    dispatch(F32Grad(d, a, F32Kernel::Relu));
+}
 
 /// `z ← 1 / (1 + e^{−(z + bias)})` in place.
 pub fn sigmoid_in_place(z: &mut [f64], bias: f64) {
@@ -549,6 +729,45 @@ mod tests {
         for (i, (di, xi)) in d.iter().zip(&x).enumerate() {
             let want = if *xi > 0.0 { i as f64 + 1.0 } else { 0.0 };
             assert_eq!(*di, want, "relu′ at {xi:e}");
+        }
+    }
+
+    #[test]
+    fn f32_sigmoid_is_within_a_few_f32_ulps_of_std() {
+        let f32_ulps = |a: f32, b: f32| {
+            if a == b || (a.is_nan() && b.is_nan()) {
+                return 0;
+            }
+            let key = |x: f32| {
+                let i = x.to_bits() as i32 as i64;
+                if i < 0 {
+                    i64::from(i32::MIN) - i
+                } else {
+                    i
+                }
+            };
+            key(a).abs_diff(key(b))
+        };
+        let x: Vec<f32> = inputs().iter().map(|&v| v as f32).collect();
+        for level in [1, 3, 4] {
+            for len in [x.len(), 1, 3, 17, 31] {
+                let mut y = x[..len].to_vec();
+                if !run_at(level, SigmoidF32Slice(&mut y, 0.0)) {
+                    continue;
+                }
+                for (xi, yi) in x.iter().zip(&y) {
+                    let z = *xi as f64;
+                    let want = if z >= 0.0 {
+                        1.0 / (1.0 + (-z).exp())
+                    } else {
+                        z.exp() / (1.0 + z.exp())
+                    } as f32;
+                    assert!(
+                        f32_ulps(*yi, want) <= 2,
+                        "σ({xi:e}) = {yi:e} in f32 on level {level}, std gives {want:e}"
+                    );
+                }
+            }
         }
     }
 

@@ -188,10 +188,22 @@ fn gradient<T: Real>(
 
 #[test]
 fn f32_gradients_agree_with_f64() {
+    for hidden in [
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Sigmoid,
+        Activation::Identity,
+    ] {
+        f32_gradient_agrees(hidden);
+    }
+}
+
+fn f32_gradient_agrees(hidden: Activation) {
     let mut rng = RandomState::new(77);
-    let a = arch(3, &[6, 4], 2, Activation::Tanh, Activation::Sigmoid, true);
+    let a = arch(3, &[6, 4], 2, hidden, Activation::Sigmoid, true);
     let layers = a.layers();
-    let rows = 9;
+    // A whole 16-lane f32 register and a partial one.
+    let rows = 21;
     let x: Vec<f64> = (0..rows * 3).map(|_| rng.uniform(-2.0, 2.0)).collect();
     let xt = transpose(&x, 3, rows);
     let y: Vec<f64> = (0..rows * 2)
@@ -204,7 +216,7 @@ fn f32_gradients_agree_with_f64() {
         for (g64, g32) in g64.iter().zip(g32) {
             assert!(
                 (g64 - g32).abs() <= 1e-5 * (1.0 + g64.abs()),
-                "{loss:?}: f32 {g32} vs f64 {g64}"
+                "{hidden:?}, {loss:?}: f32 {g32} vs f64 {g64}"
             );
         }
     }
