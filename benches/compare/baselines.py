@@ -1,5 +1,6 @@
-"""The three workloads as NumPy and PyTorch would be written by hand: f64, sigmoid layers
-without bias, ½SSE, full-batch gradient descent (the tutorials' training loop, vectorised)."""
+"""The workloads as NumPy and PyTorch would be written by hand: sigmoid layers without bias,
+½SSE, full-batch gradient descent (the tutorials' training loop, vectorised), in f64 unless
+asked for f32."""
 import time
 
 import numpy as np
@@ -34,28 +35,28 @@ def train(x, y, ws, epochs, lr, sigmoid, total):
     return float(loss)
 
 
-def numpy_epochs(rows, hidden, epochs, lr=0.001):
-    x, y = data(rows)
-    ws = weights([2, *hidden, 1])
-    return train(x, y, ws, epochs, lr, lambda z: 1.0 / (1.0 + np.exp(-z)), np.sum)
+def numpy_epochs(rows, hidden, epochs, lr=0.001, dtype=np.float64):
+    x, y = (a.astype(dtype) for a in data(rows))
+    ws = [w.astype(dtype) for w in weights([2, *hidden, 1])]
+    return train(x, y, ws, epochs, dtype(lr), lambda z: 1.0 / (1.0 + np.exp(-z)), np.sum)
 
 
-def torch_epochs(rows, hidden, epochs, lr=0.001, threads=2):
+def torch_epochs(rows, hidden, epochs, lr=0.001, threads=2, dtype=np.float64):
     import torch
 
     torch.set_num_threads(threads)
-    x, y = (torch.from_numpy(a) for a in data(rows))
-    ws = [torch.from_numpy(w) for w in weights([2, *hidden, 1])]
+    x, y = (torch.from_numpy(a.astype(dtype)) for a in data(rows))
+    ws = [torch.from_numpy(w.astype(dtype)) for w in weights([2, *hidden, 1])]
     with torch.no_grad():
         return train(x, y, ws, epochs, lr, torch.sigmoid, torch.sum)
 
 
-def seconds_per_epoch(fn, rows, hidden, epochs, repeats=3):
+def seconds_per_epoch(fn, rows, hidden, epochs, repeats=3, **kw):
     """Best of `repeats` timings of `epochs` epochs, after one warm-up epoch."""
-    fn(rows, hidden, 1)
+    fn(rows, hidden, 1, **kw)
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        fn(rows, hidden, epochs)
+        fn(rows, hidden, epochs, **kw)
         best = min(best, time.perf_counter() - start)
     return best / epochs

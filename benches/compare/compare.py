@@ -17,30 +17,32 @@ import baselines
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RUNNER = ROOT / "target" / "release" / "runner"
 
-# name, rows, hidden, epochs for runner, epochs for Python, target ratio (numpy / runner)
+# name, rows, hidden, epochs for runner, epochs for Python, target ratio (numpy / runner),
+# precision (all three sides alike)
 WORKLOADS = [
-    ("100×2 → 4 → 1 (the tutorials)", 100, [4], 200_000, 3_000, 40),
-    ("10 000×2 → 64 → 64 → 1", 10_000, [64, 64], 200, 20, 10),
-    ("100 000×2 → 256 → 1", 100_000, [256], 20, 3, 15),
+    ("100×2 → 4 → 1 (the tutorials)", 100, [4], 200_000, 3_000, 40, "f64"),
+    ("10 000×2 → 64 → 64 → 1", 10_000, [64, 64], 200, 20, 10, "f64"),
+    ("100 000×2 → 256 → 1", 100_000, [256], 20, 3, 15, "f64"),
+    ("10 000×2 → 64 → 64 → 1, all in f32", 10_000, [64, 64], 200, 20, 10, "f32"),
 ]
 
 
-def experiment(rows, hidden, epochs, seeds=1):
+def experiment(rows, hidden, epochs, seeds=1, precision="f64"):
     sweep = f'\n[sweep]\n"init.seed" = {{ range = [0, {seeds}] }}\n' if seeds > 1 else ""
     return (
         f'[data]\nkind = "moons"\nsamples = {rows}\nnoise = 0.1\n'
         f"[model]\nhidden = {hidden}\nbias = false\n"
         f'[init]\nkind = "uniform"\nlow = -0.5\nhigh = 0.5\n'
-        f"[train]\nlearning_rate = 0.001\nepochs = {epochs}\n"
+        f'[train]\nlearning_rate = 0.001\nepochs = {epochs}\nprecision = "{precision}"\n'
         f"[output]\nevery = {epochs}\n{sweep}"
     )
 
 
-def runner(rows, hidden, epochs, threads=2, seeds=1):
+def runner(rows, hidden, epochs, threads=2, seeds=1, precision="f64"):
     """(training seconds per epoch from runs.csv, wall-clock seconds of the command)."""
     with tempfile.TemporaryDirectory() as d:
         path = pathlib.Path(d) / "bench.toml"
-        path.write_text(experiment(rows, hidden, epochs, seeds))
+        path.write_text(experiment(rows, hidden, epochs, seeds, precision))
         start = time.perf_counter()
         subprocess.run(
             [RUNNER, path, "--out", pathlib.Path(d) / "out", "--quiet", "--threads", str(threads)],
@@ -77,13 +79,18 @@ def main():
         have_torch = True
     except ImportError:
         have_torch = False
-    print(f"{datetime.date.today()}, {cpu()}, {os.cpu_count()} cores; f64, sigmoid, ½SSE, full-batch GD; per epoch\n")
+    print(f"{datetime.date.today()}, {cpu()}, {os.cpu_count()} cores; sigmoid, ½SSE, full-batch GD; per epoch\n")
     print("| workload | runner | NumPy | PyTorch (2 threads) | NumPy / runner | PyTorch / runner | target |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, rows, hidden, ours, theirs, target in WORKLOADS:
-        r, _ = runner(rows, hidden, ours)
-        n = baselines.seconds_per_epoch(baselines.numpy_epochs, rows, hidden, theirs)
-        t = baselines.seconds_per_epoch(baselines.torch_epochs, rows, hidden, theirs) if have_torch else None
+    for name, rows, hidden, ours, theirs, target, precision in WORKLOADS:
+        r, _ = runner(rows, hidden, ours, precision=precision)
+        dtype = {"f64": baselines.np.float64, "f32": baselines.np.float32}[precision]
+        n = baselines.seconds_per_epoch(baselines.numpy_epochs, rows, hidden, theirs, dtype=dtype)
+        t = (
+            baselines.seconds_per_epoch(baselines.torch_epochs, rows, hidden, theirs, dtype=dtype)
+            if have_torch
+            else None
+        )
         tcell = fmt(t) if t else "not installed"
         tratio = f"{t / r:.1f}×" if t else "-"
         print(f"| {name} | {fmt(r)} | {fmt(n)} | {tcell} | {n / r:.1f}× | {tratio} | ≥ {target}× |")
