@@ -104,6 +104,139 @@ fn derive<S: Lanes>(s: S, f: Activation, d: S::f64s, a: S::f64s) -> S::f64s {
     }
 }
 
+/// What stays fixed over a block.
+struct Net<'a, S: Lanes> {
+    hidden: &'a LayerShape,
+    output: &'a LayerShape,
+    params: &'a [f64],
+    block: &'a Padded<f64>,
+    loss: Loss,
+    /// The output delta's factor (see [`Pass::run`]).
+    scale: S::f64s,
+}
+
+/// The pass over `C` groups of samples (registers) from group `first` on: forward, loss,
+/// backward. Adds to the gradient accumulators `acc` and to `squares`; `hid_all` holds the
+/// groups' hidden activations, `out` receives the outputs.
+#[inline(always)]
+fn step<S: Lanes, const C: usize>(
+    s: S,
+    net: &Net<'_, S>,
+    first: usize,
+    (acc, hid_all, out): (&mut [S::f64s], &mut [f64], &mut [f64]),
+    squares: &mut S::f64s,
+) {
+    let Net {
+        hidden,
+        output,
+        params,
+        block,
+        loss,
+        scale,
+    } = *net;
+    let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
+    let (inputs, width, outputs) = (hidden.fan_in, hidden.fan_out, output.fan_out);
+    let ld = block.ld();
+    let zero = s.splat_f64s(0.0);
+    // Register `g` of column `j`.
+    let at = |j: usize, g: usize| j * ld + g * lanes;
+    let mut x = [[zero; MAX_WIDTH]; C];
+    for (t, x) in x[..C].iter_mut().enumerate() {
+        for (i, x) in x[..inputs].iter_mut().enumerate() {
+            *x = S::as_simd_f64s(&block.x[at(i, first + t)..][..lanes]).0[0];
+        }
+    }
+
+    // Forward: the hidden pre-activations, then their activation in one slice loop
+    // (independent units, so the CPU overlaps their exps), then the outputs.
+    let hid_f64 = &mut hid_all[..C * width * lanes];
+    let hid = S::as_mut_simd_f64s(hid_f64).0;
+    for (t, hid) in hid.chunks_exact_mut(width).enumerate() {
+        for (j, h) in hid.iter_mut().enumerate() {
+            let mut z = s.splat_f64s(hidden.b.map_or(0.0, |b| params[b + j]));
+            let w = &params[hidden.w + j * inputs..][..inputs];
+            for (w, x) in w.iter().zip(&x[t]) {
+                z = s.mul_add_f64s(s.splat_f64s(*w), *x, z);
+            }
+            *h = z;
+        }
+    }
+    match hidden.activation {
+        Activation::Sigmoid => simd::SigmoidSlice(hid_f64, 0.0).run(s),
+        Activation::Tanh => simd::TanhSlice(hid_f64, 0.0).run(s),
+        Activation::Relu => simd::ReluSlice(hid_f64, 0.0).run(s),
+        Activation::Identity => {}
+    }
+    let hid = S::as_simd_f64s(hid_f64).0;
+
+    // The outputs, the loss and the output deltas.
+    let mut d = [[zero; MAX_WIDTH]; C];
+    for (t, hid) in hid.chunks_exact(width).enumerate() {
+        let g = first + t;
+        let live = S::as_simd_f64s(&block.live[g * lanes..][..lanes]).0[0];
+        for k in 0..outputs {
+            let mut z = s.splat_f64s(output.b.map_or(0.0, |b| params[b + k]));
+            let v = &params[output.w + k * width..][..width];
+            for (v, h) in v.iter().zip(hid) {
+                z = s.mul_add_f64s(s.splat_f64s(*v), *h, z);
+            }
+            let a = activate(s, output.activation, z);
+            S::as_mut_simd_f64s(&mut out[at(k, g)..][..lanes]).0[0] = a;
+            let y = S::as_simd_f64s(&block.y[at(k, g)..][..lanes]).0[0];
+            // Padding rows: a select, not a product, so that an infinite output there
+            // cannot turn the sums into NaN.
+            let diff = s.select_f64s(s.greater_than_f64s(live, zero), s.sub_f64s(a, y), zero);
+            *squares = s.mul_add_f64s(diff, diff, *squares);
+            let dk = s.mul_f64s(diff, scale);
+            d[t][k] = match loss {
+                Loss::Bce => dk,
+                Loss::HalfSse | Loss::Mse => derive(s, output.activation, dk, a),
+            };
+            if let Some(b) = output.b {
+                acc[b + k] = s.add_f64s(acc[b + k], d[t][k]);
+            }
+        }
+    }
+
+    // Backward, unit by unit: the output weights' gradients, the unit's delta, and
+    // straight into its own weights' gradients. Summed over this run of groups in
+    // registers first, so that the accumulators in memory are updated once per run.
+    for j in 0..width {
+        let mut delta = [zero; C];
+        for (t, delta) in delta[..C].iter_mut().enumerate() {
+            let mut back = zero;
+            for (k, d) in d[t][..outputs].iter().enumerate() {
+                let v = s.splat_f64s(params[output.w + k * width + j]);
+                back = s.mul_add_f64s(v, *d, back);
+            }
+            *delta = derive(s, hidden.activation, back, hid[t * width + j]);
+        }
+        for k in 0..outputs {
+            let idx = output.w + k * width + j;
+            let mut sum = acc[idx];
+            for (t, d) in d[..C].iter().enumerate() {
+                sum = s.mul_add_f64s(d[k], hid[t * width + j], sum);
+            }
+            acc[idx] = sum;
+        }
+        if let Some(b) = hidden.b {
+            let mut sum = acc[b + j];
+            for delta in &delta[..C] {
+                sum = s.add_f64s(sum, *delta);
+            }
+            acc[b + j] = sum;
+        }
+        for i in 0..inputs {
+            let idx = hidden.w + j * inputs + i;
+            let mut sum = acc[idx];
+            for (delta, x) in delta[..C].iter().zip(&x) {
+                sum = s.mul_add_f64s(*delta, x[i], sum);
+            }
+            acc[idx] = sum;
+        }
+    }
+}
+
 impl LanesOp for Pass<'_> {
     /// The sum of squared errors.
     type Output = f64;
@@ -122,125 +255,40 @@ impl LanesOp for Pass<'_> {
             scratch,
         } = self;
         let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
-        let (hidden, output) = (&layers[0], &layers[1]);
-        let (inputs, width, outputs) = (hidden.fan_in, hidden.fan_out, output.fan_out);
-        let ld = block.ld();
+        let width = layers[0].fan_out;
         let zero = s.splat_f64s(0.0);
-        let scale = s.splat_f64s(match loss {
-            Loss::HalfSse => 1.0,
-            Loss::Mse => 2.0 / divisor,
-            Loss::Bce => 1.0 / divisor,
-        });
+        // The output delta: ∂loss/∂a is (a − y) for ½SSE and 2(a − y)/count for MSE; for
+        // BCE with its sigmoid the whole ∂loss/∂z is (a − y)/count.
+        let net = Net {
+            hidden: &layers[0],
+            output: &layers[1],
+            params,
+            block,
+            loss,
+            scale: s.splat_f64s(match loss {
+                Loss::HalfSse => 1.0,
+                Loss::Mse => 2.0 / divisor,
+                Loss::Bce => 1.0 / divisor,
+            }),
+        };
 
-        // One accumulator register per parameter, in the parameters' layout, then one
-        // group's hidden activations.
+        // One accumulator register per parameter, in the parameters' layout, then the
+        // hidden activations of a run of groups.
         let (acc, rest) = scratch.split_at_mut(params.len() * lanes);
         let acc = S::as_mut_simd_f64s(acc).0;
         acc.fill(zero);
         let hid_all = &mut rest[..GROUPS * width * lanes];
 
-        // Register `g` of column `j`.
-        let at = |j: usize, g: usize| j * ld + g * lanes;
-        let groups = ld / lanes;
+        // Runs of GROUPS groups, with the run's loops unrolled; then the groups left, one by
+        // one.
+        let groups = block.ld() / lanes;
+        let whole = groups - groups % GROUPS;
         let mut squares = zero;
-        for first in (0..groups).step_by(GROUPS) {
-            let count = GROUPS.min(groups - first);
-            let mut x = [[zero; MAX_WIDTH]; GROUPS];
-            for (t, x) in x[..count].iter_mut().enumerate() {
-                for (i, x) in x[..inputs].iter_mut().enumerate() {
-                    *x = S::as_simd_f64s(&block.x[at(i, first + t)..][..lanes]).0[0];
-                }
-            }
-
-            // Forward: the hidden pre-activations, then their activation in one slice loop
-            // (independent units, so the CPU overlaps their exps), then the outputs.
-            let hid_f64 = &mut hid_all[..count * width * lanes];
-            let hid = S::as_mut_simd_f64s(hid_f64).0;
-            for (t, hid) in hid.chunks_exact_mut(width).enumerate() {
-                for (j, h) in hid.iter_mut().enumerate() {
-                    let mut z = s.splat_f64s(hidden.b.map_or(0.0, |b| params[b + j]));
-                    let w = &params[hidden.w + j * inputs..][..inputs];
-                    for (w, x) in w.iter().zip(&x[t]) {
-                        z = s.mul_add_f64s(s.splat_f64s(*w), *x, z);
-                    }
-                    *h = z;
-                }
-            }
-            match hidden.activation {
-                Activation::Sigmoid => simd::SigmoidSlice(hid_f64, 0.0).run(s),
-                Activation::Tanh => simd::TanhSlice(hid_f64, 0.0).run(s),
-                Activation::Relu => simd::ReluSlice(hid_f64, 0.0).run(s),
-                Activation::Identity => {}
-            }
-            let hid = S::as_simd_f64s(hid_f64).0;
-
-            // The outputs, the loss and the output deltas.
-            let mut d = [[zero; MAX_WIDTH]; GROUPS];
-            for (t, hid) in hid.chunks_exact(width).enumerate() {
-                let g = first + t;
-                let live = S::as_simd_f64s(&block.live[g * lanes..][..lanes]).0[0];
-                for k in 0..outputs {
-                    let mut z = s.splat_f64s(output.b.map_or(0.0, |b| params[b + k]));
-                    let v = &params[output.w + k * width..][..width];
-                    for (v, h) in v.iter().zip(hid) {
-                        z = s.mul_add_f64s(s.splat_f64s(*v), *h, z);
-                    }
-                    let a = activate(s, output.activation, z);
-                    S::as_mut_simd_f64s(&mut out[at(k, g)..][..lanes]).0[0] = a;
-                    let y = S::as_simd_f64s(&block.y[at(k, g)..][..lanes]).0[0];
-                    // Padding rows: a select, not a product, so that an infinite output there
-                    // cannot turn the sums into NaN.
-                    let diff =
-                        s.select_f64s(s.greater_than_f64s(live, zero), s.sub_f64s(a, y), zero);
-                    squares = s.mul_add_f64s(diff, diff, squares);
-                    let dk = s.mul_f64s(diff, scale);
-                    d[t][k] = match loss {
-                        Loss::Bce => dk,
-                        Loss::HalfSse | Loss::Mse => derive(s, output.activation, dk, a),
-                    };
-                    if let Some(b) = output.b {
-                        acc[b + k] = s.add_f64s(acc[b + k], d[t][k]);
-                    }
-                }
-            }
-
-            // Backward, unit by unit: the output weights' gradients, the unit's delta, and
-            // straight into its own weights' gradients. Summed over this run of groups in
-            // registers first, so that the accumulators in memory are updated once per run.
-            for j in 0..width {
-                let mut delta = [zero; GROUPS];
-                for (t, delta) in delta[..count].iter_mut().enumerate() {
-                    let mut back = zero;
-                    for (k, d) in d[t][..outputs].iter().enumerate() {
-                        let v = s.splat_f64s(params[output.w + k * width + j]);
-                        back = s.mul_add_f64s(v, *d, back);
-                    }
-                    *delta = derive(s, hidden.activation, back, hid[t * width + j]);
-                }
-                for k in 0..outputs {
-                    let idx = output.w + k * width + j;
-                    let mut sum = acc[idx];
-                    for (t, d) in d[..count].iter().enumerate() {
-                        sum = s.mul_add_f64s(d[k], hid[t * width + j], sum);
-                    }
-                    acc[idx] = sum;
-                }
-                if let Some(b) = hidden.b {
-                    let mut sum = acc[b + j];
-                    for delta in &delta[..count] {
-                        sum = s.add_f64s(sum, *delta);
-                    }
-                    acc[b + j] = sum;
-                }
-                for i in 0..inputs {
-                    let idx = hidden.w + j * inputs + i;
-                    let mut sum = acc[idx];
-                    for (delta, x) in delta[..count].iter().zip(&x) {
-                        sum = s.mul_add_f64s(*delta, x[i], sum);
-                    }
-                    acc[idx] = sum;
-                }
-            }
+        for first in (0..whole).step_by(GROUPS) {
+            step::<S, GROUPS>(s, &net, first, (acc, hid_all, out), &mut squares);
+        }
+        for first in whole..groups {
+            step::<S, 1>(s, &net, first, (acc, hid_all, out), &mut squares);
         }
 
         for (g, v) in grad.iter_mut().zip(acc.iter()) {
