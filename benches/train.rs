@@ -89,71 +89,72 @@ fn sweep(c: &mut Criterion) {
     g.finish();
 }
 
-/// One training pass over the tutorials' block (100 × 2 → 4 → 1): the plain path (faer
-/// products and slice kernels, layer by layer) against the fused narrow-network pass.
-fn tiny_pass(c: &mut Criterion) {
-    use runner::network::{self, narrow, Activation, Architecture, Block, Loss, Workspace};
-    let mut g = c.benchmark_group("tiny_pass");
+/// One training pass over one block, plain (faer products and slice kernels, layer by
+/// layer) against fused (the pass `network::Fused` picks for the shape): the tutorials' block
+/// (100 × 2 → 4 → 1, the narrow pass) and a block of the large workload (512 × 2 → 256 → 1,
+/// the wide pass).
+fn block_pass(c: &mut Criterion) {
+    use runner::network::{self, narrow, Activation, Architecture, Block, Fused, Loss, Workspace};
+    let mut g = c.benchmark_group("block_pass");
     g.warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(2));
-    let arch = Architecture {
-        inputs: 2,
-        hidden: vec![4],
-        outputs: 1,
-        activation: Activation::Sigmoid,
-        output: Activation::Sigmoid,
-        bias: false,
-    };
-    let layers = arch.layers();
-    let rows = 100;
-    let x: Vec<f64> = (0..rows * 2).map(|i| (i as f64 * 0.37).sin()).collect();
-    let y: Vec<f64> = (0..rows).map(|i| (i % 2) as f64).collect();
-    let xt = network::transpose(&x, 2, rows);
-    let block = Block {
-        x: &x,
-        xt: &xt,
-        y: &y,
-        rows,
-    };
-    let params: Vec<f64> = (0..arch.param_count())
-        .map(|i| (i as f64 * 0.7).cos() * 0.5)
-        .collect();
-    let mut ws = Workspace::new(&layers, rows);
-    let mut grad = vec![0.0; params.len()];
-    let padded = narrow::Padded::new(block);
-    let mut padded_ws = Workspace::new(&layers, narrow::padded_rows(rows));
-    let loss = (Loss::HalfSse, 1.0);
-    g.bench_function("plain", |b| {
-        b.iter(|| {
-            network::forward(&layers, &params, block.x, rows, &mut ws);
-            let l = loss.0.sum(ws.output(rows), block.y);
-            network::backward(
-                &layers,
-                &params,
-                block,
-                loss,
-                &mut ws,
-                &mut grad,
-                faer::Accum::Replace,
-            );
-            l
-        })
-    });
-    g.bench_function("fused", |b| {
-        b.iter(|| {
-            narrow::pass(
-                &layers,
-                &params,
-                &padded,
-                loss,
-                &mut padded_ws,
-                &mut grad,
-                faer::Accum::Replace,
-            )
-        })
-    });
+    for (name, rows, width) in [("tiny_100x2-4-1", 100, 4), ("large_512x2-256-1", 512, 256)] {
+        let arch = Architecture {
+            inputs: 2,
+            hidden: vec![width],
+            outputs: 1,
+            activation: Activation::Sigmoid,
+            output: Activation::Sigmoid,
+            bias: false,
+        };
+        let layers = arch.layers();
+        let x: Vec<f64> = (0..rows * 2).map(|i| (i as f64 * 0.37).sin()).collect();
+        let y: Vec<f64> = (0..rows).map(|i| (i % 2) as f64).collect();
+        let xt = network::transpose(&x, 2, rows);
+        let block = Block {
+            x: &x,
+            xt: &xt,
+            y: &y,
+            rows,
+        };
+        let params: Vec<f64> = (0..arch.param_count())
+            .map(|i| (i as f64 * 0.7).cos() * 0.5)
+            .collect();
+        let mut grad = vec![0.0; params.len()];
+        let loss = (Loss::HalfSse, 1.0);
+        g.throughput(Throughput::Elements(rows as u64));
+        let mut ws = Workspace::new(&layers, rows);
+        g.bench_function(BenchmarkId::new(name, "plain"), |b| {
+            b.iter(|| {
+                network::forward(&layers, &params, block.x, rows, &mut ws);
+                let l = loss.0.sum(ws.output(rows), block.y);
+                let accum = faer::Accum::Replace;
+                network::backward(&layers, &params, block, loss, &mut ws, &mut grad, accum);
+                l
+            })
+        });
+        let kind = Fused::choose(&layers).expect("both shapes have a fused pass");
+        let padded = narrow::Padded::new(block);
+        let mut ws = kind.workspace::<f64>(&layers, rows);
+        let mut scratch = vec![0.0; kind.scratch_len(&layers, params.len())];
+        g.bench_function(BenchmarkId::new(name, format!("fused_{kind:?}")), |b| {
+            b.iter(|| {
+                let accum = faer::Accum::Replace;
+                kind.run(
+                    &layers,
+                    &params,
+                    &padded,
+                    loss,
+                    &mut ws,
+                    &mut grad,
+                    accum,
+                    &mut scratch,
+                )
+            })
+        });
+    }
     g.finish();
 }
 
-criterion_group!(benches, epochs, sweep, tiny_pass);
+criterion_group!(benches, epochs, sweep, block_pass);
 criterion_main!(benches);
