@@ -175,12 +175,22 @@ fn step<S: Lanes, const C: usize>(
         let g = first + t;
         let live = S::as_simd_f64s(&block.live[g * lanes..][..lanes]).0[0];
         for k in 0..outputs {
-            let mut z = s.splat_f64s(output.b.map_or(0.0, |b| params[b + k]));
+            // Σ_j v_j h_j in four independent chains, so that the multiply-adds do not wait
+            // on one another.
             let v = &params[output.w + k * width..][..width];
-            for (v, h) in v.iter().zip(hid) {
-                z = s.mul_add_f64s(s.splat_f64s(*v), *h, z);
+            let mut z = [zero; 4];
+            let (v4, v_rest) = v.split_at(width - width % 4);
+            for (v, h) in v4.chunks_exact(4).zip(hid.chunks_exact(4)) {
+                for c in 0..4 {
+                    z[c] = s.mul_add_f64s(s.splat_f64s(v[c]), h[c], z[c]);
+                }
             }
-            let a = activate(s, output.activation, z);
+            for (v, h) in v_rest.iter().zip(&hid[width - width % 4..]) {
+                z[0] = s.mul_add_f64s(s.splat_f64s(*v), *h, z[0]);
+            }
+            let b = s.splat_f64s(output.b.map_or(0.0, |b| params[b + k]));
+            let z = s.add_f64s(s.add_f64s(z[0], z[1]), s.add_f64s(z[2], z[3]));
+            let a = activate(s, output.activation, s.add_f64s(b, z));
             S::as_mut_simd_f64s(&mut out[at(k, g)..][..lanes]).0[0] = a;
             let y = S::as_simd_f64s(&block.y[at(k, g)..][..lanes]).0[0];
             // Padding rows: a select, not a product, so that an infinite output there
