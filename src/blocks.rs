@@ -226,10 +226,13 @@ mod tests {
     use crate::network::{Activation, Architecture};
     use crate::rng::RandomState;
 
-    fn setup(rows: usize) -> (Architecture, Dataset, Vec<f64>) {
+    /// Hidden widths that take each of the three passes: narrow, wide, plain.
+    const SHAPES: [&[usize]; 3] = [&[7, 5], &[40], &[20, 20]];
+
+    fn setup(rows: usize, hidden: &[usize]) -> (Architecture, Dataset, Vec<f64>) {
         let arch = Architecture {
             inputs: 3,
-            hidden: vec![7, 5],
+            hidden: hidden.to_vec(),
             outputs: 2,
             activation: Activation::Tanh,
             output: Activation::Sigmoid,
@@ -248,7 +251,13 @@ mod tests {
 
     #[test]
     fn parallel_and_sequential_groups_agree_bit_for_bit() {
-        let (arch, d, params) = setup(5 * BLOCK_ROWS + 17);
+        for hidden in SHAPES {
+            groups_agree(hidden);
+        }
+    }
+
+    fn groups_agree(hidden: &[usize]) {
+        let (arch, d, params) = setup(5 * BLOCK_ROWS + 17, hidden);
         let layers = arch.layers();
         let mut a = Blocked::new(&d, &layers, params.len(), true);
         let mut b = Blocked::new(&d, &layers, params.len(), true);
@@ -270,8 +279,11 @@ mod tests {
 
     #[test]
     fn blocks_add_up_to_the_whole() {
-        for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
-            let (arch, d, params) = setup(3 * BLOCK_ROWS + 5);
+        for (loss, hidden) in [Loss::HalfSse, Loss::Mse, Loss::Bce]
+            .into_iter()
+            .flat_map(|l| SHAPES.map(|h| (l, h)))
+        {
+            let (arch, d, params) = setup(3 * BLOCK_ROWS + 5, hidden);
             let layers = arch.layers();
             let mut blocked = Blocked::new(&d, &layers, params.len(), true);
             let p = blocked.pass(&layers, &params, loss, true, true, false);
@@ -301,14 +313,14 @@ mod tests {
             );
             assert!(
                 (p.loss - whole).abs() <= 1e-13 * whole.abs(),
-                "{loss:?}: {} vs {whole}",
+                "{loss:?} {hidden:?}: {} vs {whole}",
                 p.loss
             );
             assert_eq!(p.accuracy, Some(right));
             for (g, w) in blocked.grad().iter().zip(&grad) {
                 assert!(
                     (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
-                    "{loss:?}: gradient {g} vs {w}"
+                    "{loss:?} {hidden:?}: gradient {g} vs {w}"
                 );
             }
         }
