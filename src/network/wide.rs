@@ -119,7 +119,7 @@ struct Net<'a, S: Lanes> {
 /// backward. Adds to the gradient accumulators `acc` and to `squares`; `hid_all` holds the
 /// groups' hidden activations, `out` receives the outputs.
 #[inline(always)]
-fn step<S: Lanes, const C: usize>(
+fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
     s: S,
     net: &Net<'_, S>,
     first: usize,
@@ -135,7 +135,10 @@ fn step<S: Lanes, const C: usize>(
         scale,
     } = *net;
     let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
-    let (inputs, width, outputs) = (hidden.fan_in, hidden.fan_out, output.fan_out);
+    // Fixed at compile time for the commonest shape, so that its short loops unroll.
+    let inputs = if I > 0 { I } else { hidden.fan_in };
+    let outputs = if O > 0 { O } else { output.fan_out };
+    let width = hidden.fan_out;
     let ld = block.ld();
     let zero = s.splat_f64s(0.0);
     // Register `g` of column `j`.
@@ -294,11 +297,23 @@ impl LanesOp for Pass<'_> {
         let groups = block.ld() / lanes;
         let whole = groups - groups % GROUPS;
         let mut squares = zero;
-        for first in (0..whole).step_by(GROUPS) {
-            step::<S, GROUPS>(s, &net, first, (acc, hid_all, out), &mut squares);
+        macro_rules! steps {
+            ($i:literal, $o:literal) => {
+                for first in (0..whole).step_by(GROUPS) {
+                    let bufs = (&mut *acc, &mut *hid_all, &mut *out);
+                    step::<S, GROUPS, $i, $o>(s, &net, first, bufs, &mut squares);
+                }
+                for first in whole..groups {
+                    let bufs = (&mut *acc, &mut *hid_all, &mut *out);
+                    step::<S, 1, $i, $o>(s, &net, first, bufs, &mut squares);
+                }
+            };
         }
-        for first in whole..groups {
-            step::<S, 1>(s, &net, first, (acc, hid_all, out), &mut squares);
+        // Two inputs and one output (moons, circles, the logic gates), or any.
+        if (layers[0].fan_in, layers[1].fan_out) == (2, 1) {
+            steps!(2, 1);
+        } else {
+            steps!(0, 0);
         }
 
         for (g, v) in grad.iter_mut().zip(acc.iter()) {
