@@ -454,7 +454,9 @@ pub fn dispatch<Op: LanesOp>(op: Op) -> Op::Output {
     op.run(pulp::Scalar::new())
 }
 
-/// Applies a register kernel in place to `z + bias`, the tail through a partial register.
+/// Applies a register kernel in place to `z + bias`, the tail through a partial register. A
+/// zero bias is not added (one instruction in about thirty, and `z + 0` would only turn −0
+/// into +0).
 macro_rules! unary_kernel {
     ($name:ident, $kernel:ident) => {
         pub(super) struct $name<'a>(pub(super) &'a mut [f64], pub(super) f64);
@@ -466,8 +468,14 @@ macro_rules! unary_kernel {
             fn run<S: Lanes>(self, s: S) {
                 let bias = s.splat_f64s(self.1);
                 let (body, tail) = S::as_mut_simd_f64s(self.0);
-                for v in body {
-                    *v = s.$kernel(s.add_f64s(*v, bias));
+                if self.1 == 0.0 {
+                    for v in body.iter_mut() {
+                        *v = s.$kernel(*v);
+                    }
+                } else {
+                    for v in body.iter_mut() {
+                        *v = s.$kernel(s.add_f64s(*v, bias));
+                    }
                 }
                 if !tail.is_empty() {
                     let v = s.add_f64s(s.partial_load_f64s(tail), bias);
