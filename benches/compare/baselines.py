@@ -51,7 +51,7 @@ def torch_epochs(rows, hidden, epochs, lr=0.001, threads=2, dtype=np.float64):
         return train(x, y, ws, epochs, lr, torch.sigmoid, torch.sum)
 
 
-def seconds_per_epoch(fn, rows, hidden, epochs, repeats=3, **kw):
+def seconds_per_epoch(fn, rows, hidden, epochs, repeats=5, **kw):
     """Best of `repeats` timings of `epochs` epochs, after one warm-up epoch."""
     fn(rows, hidden, 1, **kw)
     best = float("inf")
