@@ -51,6 +51,17 @@ impl Loss {
         }
     }
 
+    /// The fused passes' output delta is `(a − y)` times this, then times the output
+    /// activation's derivative — except for BCE, whose sigmoid derivative cancels: 1 for ½SSE,
+    /// 2/count for MSE, 1/count for BCE (`divisor` is [`Loss::divisor`]).
+    pub fn delta_factor(self, divisor: f64) -> f64 {
+        match self {
+            Loss::HalfSse => 1.0,
+            Loss::Mse => 2.0 / divisor,
+            Loss::Bce => 1.0 / divisor,
+        }
+    }
+
     /// Writes `∂loss/∂z` for the output layer into `delta`, given its activations `a` and the
     /// [`Loss::divisor`] of the whole data set.
     pub fn output_delta<T: Real>(

@@ -14,7 +14,7 @@
 //! rounding (the sums run in another order); the tests compare both.
 
 use super::simd::{self, dispatch, Lanes, LanesOp};
-use super::{Activation, Block, LayerShape, Loss, Real, Workspace};
+use super::{Block, LayerShape, Loss, Real, Workspace};
 use faer::Accum;
 
 /// The widest layer (inputs and outputs included) the fused pass takes. Beyond it the
@@ -146,31 +146,6 @@ fn col_mut<S: Lanes>(m: &mut [f64], ld: usize, j: usize) -> &mut [S::f64s] {
     S::as_mut_simd_f64s(&mut m[j * ld..(j + 1) * ld]).0
 }
 
-/// A layer's activation over all its values at once. The values are independent, so the CPU
-/// overlaps one exp's long chain of multiply-adds with the next ones.
-#[inline(always)]
-fn activate<S: Lanes>(s: S, f: Activation, z: &mut [f64]) {
-    // The slice kernels' bodies, run inside this dispatch (a closure here would not be
-    // inlined, and each multiply-add would become a call).
-    match f {
-        Activation::Sigmoid => simd::SigmoidSlice(z, 0.0).run(s),
-        Activation::Tanh => simd::TanhSlice(z, 0.0).run(s),
-        Activation::Relu => simd::ReluSlice(z, 0.0).run(s),
-        Activation::Identity => {}
-    }
-}
-
-/// `d ← d · f'(a)` over whole slices, from the activations `a`.
-#[inline(always)]
-fn derive_slice<S: Lanes>(s: S, f: Activation, d: &mut [f64], a: &[f64]) {
-    match f {
-        Activation::Sigmoid => simd::SigmoidGrad(d, a).run(s),
-        Activation::Tanh => simd::TanhGrad(d, a).run(s),
-        Activation::Relu => simd::ReluGrad(d, a).run(s),
-        Activation::Identity => {}
-    }
-}
-
 /// `out ← input · W + b`: per unit, one broadcast multiply-add per weight and register.
 #[inline(always)]
 fn pre_activation<S: Lanes>(
@@ -199,6 +174,14 @@ fn pre_activation<S: Lanes>(
 
 // No closures in this file's kernels: a closure does not inherit the dispatch's target
 // features, so one that is not inlined turns each multiply-add into a call.
+
+/// `a − y` in the rows holding samples (`live` 1), 0 in the padding: a select, not a product,
+/// so that an infinite output there cannot turn the sums into NaN.
+#[inline(always)]
+pub(super) fn error<S: Lanes>(s: S, a: S::f64s, y: S::f64s, live: S::f64s) -> S::f64s {
+    let zero = s.splat_f64s(0.0);
+    s.select_f64s(s.greater_than_f64s(live, zero), s.sub_f64s(a, y), zero)
+}
 
 /// Σ over registers of `a · b`, then across lanes.
 #[inline(always)]
@@ -251,17 +234,13 @@ impl LanesOp for Pass<'_> {
             let input: &[f64] = if l == 0 { &block.x } else { &before[l - 1] };
             let out = &mut rest[0][..ld * layer.fan_out];
             pre_activation(s, (layer, params), input, out, ld);
-            activate(s, layer.activation, out);
+            simd::activate_slice(s, layer.activation, out);
         }
 
         // The output delta: ∂loss/∂a is (a − y) for ½SSE and 2(a − y)/count for MSE; for
         // BCE with its sigmoid the whole ∂loss/∂z is (a − y)/count.
         let out = &layers[last];
-        let scale = s.splat_f64s(match loss {
-            Loss::HalfSse => 1.0,
-            Loss::Mse => 2.0 / divisor,
-            Loss::Bce => 1.0 / divisor,
-        });
+        let scale = s.splat_f64s(loss.delta_factor(divisor));
         let live = col::<S>(&block.live, ld, 0);
         let mut squares = zero;
         for j in 0..out.fan_out {
@@ -269,17 +248,14 @@ impl LanesOp for Pass<'_> {
             let y = col::<S>(&block.y, ld, j);
             let d = col_mut::<S>(&mut ws.deltas[last], ld, j);
             for (((d, a), y), live) in d.iter_mut().zip(a).zip(y).zip(live) {
-                // Padding rows: a select, not a product, so that an infinite output there
-                // cannot turn the sums into NaN.
-                let diff =
-                    s.select_f64s(s.greater_than_f64s(*live, zero), s.sub_f64s(*a, *y), zero);
+                let diff = error(s, *a, *y, *live);
                 squares = s.mul_add_f64s(diff, diff, squares);
                 *d = s.mul_f64s(diff, scale);
             }
         }
         if loss != Loss::Bce {
             let n = ld * out.fan_out;
-            derive_slice(
+            simd::derive_slice(
                 s,
                 out.activation,
                 &mut ws.deltas[last][..n],
@@ -319,7 +295,7 @@ impl LanesOp for Pass<'_> {
                     }
                 }
                 let a = &ws.acts[l - 1][..ld * layer.fan_in];
-                derive_slice(s, layers[l - 1].activation, down, a);
+                simd::derive_slice(s, layers[l - 1].activation, down, a);
             }
         }
         s.reduce_sum_f64s(squares)

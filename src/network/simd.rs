@@ -15,6 +15,7 @@
 //! 14-bit reciprocal that saves two Newton steps). pulp's own dispatch can only call the
 //! portable bodies, so [`dispatch`] is written here: it picks the widest [`Lanes`] once.
 
+use super::Activation;
 use pulp::{NullaryFnOnce, Simd};
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -406,6 +407,51 @@ mod avx512 {
     }
 }
 
+/// `f` on one register.
+#[inline(always)]
+pub(super) fn activate<S: Lanes>(s: S, f: Activation, z: S::f64s) -> S::f64s {
+    match f {
+        Activation::Sigmoid => s.sigmoid(z),
+        Activation::Tanh => s.tanh(z),
+        Activation::Relu => s.relu(z),
+        Activation::Identity => z,
+    }
+}
+
+/// `d` times the derivative of `f` at its output `a`, on one register.
+#[inline(always)]
+pub(super) fn derive<S: Lanes>(s: S, f: Activation, d: S::f64s, a: S::f64s) -> S::f64s {
+    match f {
+        Activation::Sigmoid => s.sigmoid_grad(d, a),
+        Activation::Tanh => s.tanh_grad(d, a),
+        Activation::Relu => s.relu_grad(d, a),
+        Activation::Identity => d,
+    }
+}
+
+/// `z ← f(z)` over a slice, inside a dispatch already made (the slice kernels' bodies; a
+/// closure here would not be inlined, and each multiply-add would become a call).
+#[inline(always)]
+pub(super) fn activate_slice<S: Lanes>(s: S, f: Activation, z: &mut [f64]) {
+    match f {
+        Activation::Sigmoid => SigmoidSlice(z, 0.0).run(s),
+        Activation::Tanh => TanhSlice(z, 0.0).run(s),
+        Activation::Relu => ReluSlice(z, 0.0).run(s),
+        Activation::Identity => {}
+    }
+}
+
+/// `d ← d · f'(a)` over slices, inside a dispatch already made.
+#[inline(always)]
+pub(super) fn derive_slice<S: Lanes>(s: S, f: Activation, d: &mut [f64], a: &[f64]) {
+    match f {
+        Activation::Sigmoid => SigmoidGrad(d, a).run(s),
+        Activation::Tanh => TanhGrad(d, a).run(s),
+        Activation::Relu => ReluGrad(d, a).run(s),
+        Activation::Identity => {}
+    }
+}
+
 /// The widest instruction set, detected once: 0 unknown, 1 scalar, 3 AVX2+FMA, 4 AVX-512.
 static LEVEL: AtomicU8 = AtomicU8::new(0);
 
@@ -459,7 +505,7 @@ pub fn dispatch<Op: LanesOp>(op: Op) -> Op::Output {
 /// into +0).
 macro_rules! unary_kernel {
     ($name:ident, $kernel:ident) => {
-        pub(super) struct $name<'a>(pub(super) &'a mut [f64], pub(super) f64);
+        struct $name<'a>(&'a mut [f64], f64);
 
         impl LanesOp for $name<'_> {
             type Output = ();
@@ -489,7 +535,7 @@ macro_rules! unary_kernel {
 /// Applies a register kernel `d ← f(d, a)` over two slices.
 macro_rules! binary_kernel {
     ($name:ident, $kernel:ident) => {
-        pub(super) struct $name<'a>(pub(super) &'a mut [f64], pub(super) &'a [f64]);
+        struct $name<'a>(&'a mut [f64], &'a [f64]);
 
         impl LanesOp for $name<'_> {
             type Output = ();

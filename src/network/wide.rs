@@ -15,7 +15,7 @@
 
 use super::narrow::{Padded, MAX_WIDTH, PAD};
 use super::simd::{self, Lanes, LanesOp};
-use super::{Activation, LayerShape, Loss, Workspace};
+use super::{LayerShape, Loss, Workspace};
 use faer::Accum;
 
 /// Whether the fused pass takes these layers: one hidden layer, narrow inputs and outputs.
@@ -82,28 +82,6 @@ struct Pass<'a> {
 // No closures in this file's kernels: a closure does not inherit the dispatch's target
 // features, so one that is not inlined turns each multiply-add into a call.
 
-/// `f` on one register.
-#[inline(always)]
-fn activate<S: Lanes>(s: S, f: Activation, z: S::f64s) -> S::f64s {
-    match f {
-        Activation::Sigmoid => s.sigmoid(z),
-        Activation::Tanh => s.tanh(z),
-        Activation::Relu => s.relu(z),
-        Activation::Identity => z,
-    }
-}
-
-/// `d` times the derivative of `f` at its output `a`.
-#[inline(always)]
-fn derive<S: Lanes>(s: S, f: Activation, d: S::f64s, a: S::f64s) -> S::f64s {
-    match f {
-        Activation::Sigmoid => s.sigmoid_grad(d, a),
-        Activation::Tanh => s.tanh_grad(d, a),
-        Activation::Relu => s.relu_grad(d, a),
-        Activation::Identity => d,
-    }
-}
-
 /// What stays fixed over a block.
 struct Net<'a, S: Lanes> {
     hidden: &'a LayerShape,
@@ -164,12 +142,7 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
             *h = z;
         }
     }
-    match hidden.activation {
-        Activation::Sigmoid => simd::SigmoidSlice(hid_f64, 0.0).run(s),
-        Activation::Tanh => simd::TanhSlice(hid_f64, 0.0).run(s),
-        Activation::Relu => simd::ReluSlice(hid_f64, 0.0).run(s),
-        Activation::Identity => {}
-    }
+    simd::activate_slice(s, hidden.activation, hid_f64);
     let hid = S::as_simd_f64s(hid_f64).0;
 
     // The outputs, the loss and the output deltas.
@@ -193,17 +166,15 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
             }
             let b = s.splat_f64s(output.b.map_or(0.0, |b| params[b + k]));
             let z = s.add_f64s(s.add_f64s(z[0], z[1]), s.add_f64s(z[2], z[3]));
-            let a = activate(s, output.activation, s.add_f64s(b, z));
+            let a = simd::activate(s, output.activation, s.add_f64s(b, z));
             S::as_mut_simd_f64s(&mut out[at(k, g)..][..lanes]).0[0] = a;
             let y = S::as_simd_f64s(&block.y[at(k, g)..][..lanes]).0[0];
-            // Padding rows: a select, not a product, so that an infinite output there
-            // cannot turn the sums into NaN.
-            let diff = s.select_f64s(s.greater_than_f64s(live, zero), s.sub_f64s(a, y), zero);
+            let diff = super::narrow::error(s, a, y, live);
             *squares = s.mul_add_f64s(diff, diff, *squares);
             let dk = s.mul_f64s(diff, scale);
             d[t][k] = match loss {
                 Loss::Bce => dk,
-                Loss::HalfSse | Loss::Mse => derive(s, output.activation, dk, a),
+                Loss::HalfSse | Loss::Mse => simd::derive(s, output.activation, dk, a),
             };
             if let Some(b) = output.b {
                 acc[b + k] = s.add_f64s(acc[b + k], d[t][k]);
@@ -222,7 +193,7 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
                 let v = s.splat_f64s(params[output.w + k * width + j]);
                 back = s.mul_add_f64s(v, *d, back);
             }
-            *delta = derive(s, hidden.activation, back, hid[t * width + j]);
+            *delta = simd::derive(s, hidden.activation, back, hid[t * width + j]);
         }
         for k in 0..outputs {
             let idx = output.w + k * width + j;
@@ -278,11 +249,7 @@ impl LanesOp for Pass<'_> {
             params,
             block,
             loss,
-            scale: s.splat_f64s(match loss {
-                Loss::HalfSse => 1.0,
-                Loss::Mse => 2.0 / divisor,
-                Loss::Bce => 1.0 / divisor,
-            }),
+            scale: s.splat_f64s(loss.delta_factor(divisor)),
         };
 
         // One accumulator register per parameter, in the parameters' layout, then the
