@@ -68,6 +68,14 @@ const TANH_POLY: [f64; 18] = [
 /// x = n·ln2 + r with |r| ≤ ln2/2: returns (n, e^r) for x already clamped to a finite range.
 #[inline(always)]
 fn reduce<S: Simd>(s: S, xc: S::f64s) -> (S::f64s, S::f64s) {
+    let (n, r, p) = reduce_parts(s, xc);
+    (n, s.mul_add_f64s(p, r, s.splat_f64s(1.0)))
+}
+
+/// x = n·ln2 + r as in [`reduce`], with e^r = p·r + 1: returns (n, r, p), so that e^r − 1 = p·r
+/// comes without cancellation.
+#[inline(always)]
+fn reduce_parts<S: Simd>(s: S, xc: S::f64s) -> (S::f64s, S::f64s, S::f64s) {
     let t = s.mul_add_f64s(xc, s.splat_f64s(LOG2E), s.splat_f64s(SHIFT));
     let n = s.sub_f64s(t, s.splat_f64s(SHIFT));
     let r = s.mul_add_f64s(s.neg_f64s(n), s.splat_f64s(LN2_HI), xc);
@@ -76,8 +84,7 @@ fn reduce<S: Simd>(s: S, xc: S::f64s) -> (S::f64s, S::f64s) {
     for c in &EXP_POLY[1..] {
         p = s.mul_add_f64s(p, r, s.splat_f64s(*c));
     }
-    p = s.mul_add_f64s(p, r, s.splat_f64s(1.0));
-    (n, s.mul_add_f64s(p, r, s.splat_f64s(1.0)))
+    (n, r, s.mul_add_f64s(p, r, s.splat_f64s(1.0)))
 }
 
 /// 2^k for integers k in [-1022, 1023] held in floats: the biased exponent k + 1023 is formed
@@ -393,6 +400,35 @@ mod avx512 {
             }
         }
 
+        /// tanh|z| = −m/(2 + m) with m = e^{−2|z|} − 1 in (−1, 0], the sign of z put back.
+        /// m = 2ⁿ(e^r − 1) + (2ⁿ − 1), both terms from `vscalefpd`: for small |z| (n = 0) it
+        /// is e^r − 1 straight from the polynomial, free of the cancellation in 1 − e^{−2|z|}
+        /// that makes the portable kernel evaluate a second, odd series there.
+        #[inline(always)]
+        fn tanh(self, z: f64x8) -> f64x8 {
+            let f = self.avx512f;
+            let one = f._mm512_set1_pd(1.0);
+            let a = self.abs_f64s(z);
+            // Beyond |z| = 30, tanh is 1 in f64; vmaxpd passes a NaN in its second operand.
+            let x = f._mm512_max_pd(
+                f._mm512_set1_pd(-60.0),
+                cast(self.mul_f64s(a, self.splat_f64s(-2.0))),
+            );
+            let (n, r, p) = reduce_parts(self, cast(x));
+            let (n, em1): (__m512d, __m512d) = (cast(n), cast(self.mul_f64s(p, r)));
+            let m = f._mm512_add_pd(
+                f._mm512_scalef_pd(em1, n),
+                f._mm512_sub_pd(f._mm512_scalef_pd(one, n), one),
+            );
+            let t = f._mm512_mul_pd(
+                m,
+                recip_1_2(self, f._mm512_add_pd(f._mm512_set1_pd(2.0), m)),
+            );
+            // t = −tanh|z| (m ≤ 0): its magnitude, with the sign of z (so tanh(±0) = ±0).
+            let sign = self.and_u64s(cast(z), self.splat_u64s(0x8000_0000_0000_0000));
+            cast(self.or_u64s(cast(self.abs_f64s(cast(t))), sign))
+        }
+
         /// As the portable sigmoid: u = e^{−|z|}, σ = 1/(1 + u) or u/(1 + u).
         #[inline(always)]
         fn sigmoid(self, z: f64x8) -> f64x8 {
@@ -662,8 +698,12 @@ mod tests {
     use super::*;
     use crate::rng::RandomState;
 
-    /// Distance in units in the last place, treating equal infinities and NaNs as 0.
+    /// Distance in units in the last place, treating equal infinities and NaNs as 0, and
+    /// zeros of opposite signs as far apart (tanh(−0) is −0).
     fn ulps(a: f64, b: f64) -> u64 {
+        if a == 0.0 && b == 0.0 && a.is_sign_negative() != b.is_sign_negative() {
+            return u64::MAX;
+        }
         if a == b || (a.is_nan() && b.is_nan()) {
             return 0;
         }
