@@ -5,10 +5,11 @@
 //! back to back, so a block's activations stay in cache instead of streaming a
 //! `rows x width` matrix through memory several times per epoch.
 //!
-//! The blocks are dealt, in order, to at most [`MAX_GROUPS`] groups; each group owns a workspace
-//! and a gradient buffer (allocated once) and processes its blocks one after another. Groups
-//! run in parallel or in sequence, and their sums are added in group order — so the result
-//! depends only on the data's size, never on the number of threads. A data set of at most
+//! The blocks are dealt, in order, to at most [`MAX_GROUPS`] groups; each group owns a gradient
+//! buffer (allocated once) and processes its blocks one after another, in a working memory it
+//! borrows from one of the run's workers (one per thread it may use). Groups run in parallel or
+//! in sequence, and their sums are added in group order — so the result depends only on the
+//! data's size, never on the number of threads. A data set of at most
 //! [`BLOCK_ROWS`] rows is one block: exactly the plain, unblocked computation.
 
 use crate::data::Dataset;
@@ -45,15 +46,20 @@ impl<T: Real> BlockData<T> {
     }
 }
 
-/// A group's working memory and partial sums.
+/// A group's partial sums.
 struct Group<T> {
     blocks: Range<usize>,
-    ws: Workspace<T>,
     grad: Vec<T>,
-    /// The fused pass's scratch.
-    scratch: Vec<T>,
     loss: f64,
     correct: usize,
+}
+
+/// The working memory for one group at a time: one per thread a run may use, not one per
+/// group, since groups that run one after another can share it.
+struct Worker<T> {
+    ws: Workspace<T>,
+    /// The fused pass's scratch.
+    scratch: Vec<T>,
 }
 
 /// What one pass over the data yields.
@@ -69,6 +75,7 @@ pub struct PassResult {
 pub struct Blocked<T = f64> {
     blocks: Vec<BlockData<T>>,
     groups: Vec<Group<T>>,
+    workers: Vec<Worker<T>>,
     rows: usize,
     outputs: usize,
     classes: bool,
@@ -78,7 +85,15 @@ pub struct Blocked<T = f64> {
 
 impl<T: Real> Blocked<T> {
     /// Lays `d` out in blocks; `with_grad` allocates gradient buffers (training data).
-    pub fn new(d: &Dataset, layers: &[LayerShape], params: usize, with_grad: bool) -> Self {
+    /// `threads` is the most threads [`Blocked::pass`] will use: one working memory is made
+    /// for each (up to the number of groups).
+    pub fn new(
+        d: &Dataset,
+        layers: &[LayerShape],
+        params: usize,
+        with_grad: bool,
+        threads: usize,
+    ) -> Self {
         let fused = Fused::choose(layers).filter(|_| with_grad && T::FUSED);
         let blocks: Vec<BlockData<T>> = (0..d.rows)
             .step_by(BLOCK_ROWS)
@@ -109,19 +124,24 @@ impl<T: Real> Blocked<T> {
         let groups = (0..n_groups)
             .map(|g| Group {
                 blocks: g * blocks.len() / n_groups..(g + 1) * blocks.len() / n_groups,
+                grad: vec![T::default(); if with_grad { params } else { 0 }],
+                loss: 0.0,
+                correct: 0,
+            })
+            .collect();
+        let workers = (0..threads.clamp(1, n_groups))
+            .map(|_| Worker {
                 ws: match fused {
                     Some(f) => f.workspace(layers, capacity),
                     None => Workspace::new(layers, capacity),
                 },
-                grad: vec![T::default(); if with_grad { params } else { 0 }],
                 scratch: vec![T::default(); fused.map_or(0, |f| f.scratch_len(layers, params))],
-                loss: 0.0,
-                correct: 0,
             })
             .collect();
         Self {
             blocks,
             groups,
+            workers,
             rows: d.rows,
             outputs: d.outputs,
             classes: d.is_classification(),
@@ -130,7 +150,8 @@ impl<T: Real> Blocked<T> {
     }
 
     /// One pass: forward (and, with `grad`, backward) over every block. With `parallel`, the
-    /// groups run on the current rayon pool; the result is the same either way.
+    /// groups run on the current rayon pool, in as many contiguous runs as there are working
+    /// memories; the result is the same either way.
     pub fn pass(
         &mut self,
         layers: &[LayerShape],
@@ -146,7 +167,7 @@ impl<T: Real> Blocked<T> {
         // A fused pass computes the gradient whether or not it is asked for: training data
         // (the only kind that has one) is laid out for it alone.
         let fused = self.fused;
-        let work = |g: &mut Group<T>| {
+        let work = |g: &mut Group<T>, w: &mut Worker<T>| {
             g.loss = 0.0;
             g.correct = 0;
             for (i, b) in blocks[g.blocks.clone()].iter().enumerate() {
@@ -158,19 +179,19 @@ impl<T: Real> Blocked<T> {
                         params,
                         p,
                         (loss, divisor),
-                        &mut g.ws,
+                        &mut w.ws,
                         &mut g.grad,
                         accum,
-                        &mut g.scratch,
+                        &mut w.scratch,
                     ),
                     _ => None,
                 };
                 g.loss += fused.unwrap_or_else(|| {
-                    network::forward(layers, params, &b.x, b.rows, &mut g.ws);
-                    loss.sum(g.ws.output(b.rows), &b.y)
+                    network::forward(layers, params, &b.x, b.rows, &mut w.ws);
+                    loss.sum(w.ws.output(b.rows), &b.y)
                 });
                 if want_accuracy {
-                    g.correct += correct(g.ws.output(b.rows), &b.y, b.rows);
+                    g.correct += correct(w.ws.output(b.rows), &b.y, b.rows);
                 }
                 if backward && fused.is_none() {
                     network::backward(
@@ -178,17 +199,22 @@ impl<T: Real> Blocked<T> {
                         params,
                         b.view(),
                         (loss, divisor),
-                        &mut g.ws,
+                        &mut w.ws,
                         &mut g.grad,
                         accum,
                     );
                 }
             }
         };
-        if parallel && self.groups.len() > 1 {
-            self.groups.par_iter_mut().for_each(work);
+        if parallel && self.workers.len() > 1 {
+            let per = self.groups.len().div_ceil(self.workers.len());
+            self.groups
+                .par_chunks_mut(per)
+                .zip(self.workers.par_iter_mut())
+                .for_each(|(groups, w)| groups.iter_mut().for_each(|g| work(g, w)));
         } else {
-            self.groups.iter_mut().for_each(work);
+            let w = &mut self.workers[0];
+            self.groups.iter_mut().for_each(|g| work(g, w));
         }
         // Fixed order: group 0, then 1, 2, …
         let total: f64 = self.groups.iter().map(|g| g.loss).sum();
@@ -259,8 +285,8 @@ mod tests {
     fn groups_agree(hidden: &[usize]) {
         let (arch, d, params) = setup(5 * BLOCK_ROWS + 17, hidden);
         let layers = arch.layers();
-        let mut a = Blocked::new(&d, &layers, params.len(), true);
-        let mut b = Blocked::new(&d, &layers, params.len(), true);
+        let mut a = Blocked::new(&d, &layers, params.len(), true, 1);
+        let mut b = Blocked::new(&d, &layers, params.len(), true, 3);
         assert_eq!(a.block_count(), 6);
         let pa = a.pass(&layers, &params, Loss::Mse, true, true, false);
         let pb = rayon::ThreadPoolBuilder::new()
@@ -285,7 +311,7 @@ mod tests {
         {
             let (arch, d, params) = setup(3 * BLOCK_ROWS + 5, hidden);
             let layers = arch.layers();
-            let mut blocked = Blocked::new(&d, &layers, params.len(), true);
+            let mut blocked = Blocked::new(&d, &layers, params.len(), true, 1);
             let p = blocked.pass(&layers, &params, loss, true, true, false);
             // The same computation on all rows at once.
             let x = network::transpose(&d.x, d.rows, 3);

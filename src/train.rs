@@ -106,11 +106,17 @@ pub fn train<T: Real>(
     let layers = arch.layers();
     let mut params: Vec<T> = params.into_iter().map(T::from_f64).collect();
     let n_params = params.len();
-    let mut train = Blocked::<T>::new(&data.train, &layers, n_params, true);
+    // The most threads a pass will use: one working memory each.
+    let threads = if opts.parallel {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    let mut train = Blocked::<T>::new(&data.train, &layers, n_params, true, threads);
     let mut test = data
         .test
         .as_ref()
-        .map(|t| Blocked::<T>::new(t, &layers, 0, false));
+        .map(|t| Blocked::<T>::new(t, &layers, 0, false, threads));
     let (loss, every) = (spec.loss, opts.every);
     let lr = T::from_f64(spec.learning_rate);
 
