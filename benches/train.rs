@@ -91,17 +91,22 @@ fn sweep(c: &mut Criterion) {
 
 /// One training pass over one block, plain (faer products and slice kernels, layer by
 /// layer) against fused (the pass `network::Fused` picks for the shape): the tutorials' block
-/// (100 × 2 → 4 → 1, the narrow pass) and a block of the large workload (512 × 2 → 256 → 1,
-/// the wide pass).
+/// (100 × 2 → 4 → 1, the wide pass), two small hidden layers (512 × 2 → 4 → 4 → 1, the narrow
+/// pass) and a block of the large workload (512 × 2 → 256 → 1, the wide pass).
 fn block_pass(c: &mut Criterion) {
     use runner::network::{self, narrow, Activation, Architecture, Block, Fused, Loss, Workspace};
     let mut g = c.benchmark_group("block_pass");
     g.warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(2));
-    for (name, rows, width) in [("tiny_100x2-4-1", 100, 4), ("large_512x2-256-1", 512, 256)] {
+    let shapes: [(&str, usize, &[usize]); 3] = [
+        ("tiny_100x2-4-1", 100, &[4]),
+        ("deep_512x2-4-4-1", 512, &[4, 4]),
+        ("large_512x2-256-1", 512, &[256]),
+    ];
+    for (name, rows, hidden) in shapes {
         let arch = Architecture {
             inputs: 2,
-            hidden: vec![width],
+            hidden: hidden.to_vec(),
             outputs: 1,
             activation: Activation::Sigmoid,
             output: Activation::Sigmoid,
@@ -133,7 +138,7 @@ fn block_pass(c: &mut Criterion) {
                 l
             })
         });
-        let kind = Fused::choose(&layers).expect("both shapes have a fused pass");
+        let kind = Fused::choose(&layers).expect("every shape here has a fused pass");
         let padded = narrow::Padded::new(block);
         let mut ws = kind.workspace::<f64>(&layers, rows);
         let mut scratch = vec![0.0; kind.scratch_len(&layers, params.len())];

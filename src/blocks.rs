@@ -253,7 +253,7 @@ mod tests {
     use crate::rng::RandomState;
 
     /// Hidden widths that take each of the three passes: narrow, wide, plain.
-    const SHAPES: [&[usize]; 3] = [&[7, 5], &[40], &[20, 20]];
+    const SHAPES: [&[usize]; 3] = [&[4, 2], &[40], &[20, 20]];
 
     fn setup(rows: usize, hidden: &[usize]) -> (Architecture, Dataset, Vec<f64>) {
         let arch = Architecture {

@@ -223,9 +223,8 @@ fn f32_gradient_agrees(hidden: Activation) {
 }
 
 /// The fused pass and the plain one on the same block: loss, gradient and activations.
-fn compare_fused(arch: &Architecture, rows: usize, loss: Loss, seed: u32) {
+fn compare_fused(kind: Fused, arch: &Architecture, rows: usize, loss: Loss, seed: u32) {
     let layers = arch.layers();
-    let kind = Fused::choose(&layers).expect("a fused pass takes this shape");
     let mut rng = RandomState::new(seed);
     let x: Vec<f64> = (0..rows * arch.inputs)
         .map(|_| rng.uniform(-2.0, 2.0))
@@ -300,14 +299,18 @@ fn fused_passes_equal_the_plain_one_to_rounding() {
     let mut seed = 0;
     for (inputs, hidden, outputs) in [
         // Narrow.
-        (2, vec![4], 1),
         (2, vec![], 1),
-        (3, vec![16, 5], 2),
-        (16, vec![3, 7, 2], 3),
+        (4, vec![], 4),
+        (2, vec![4, 4], 1),
+        (3, vec![4, 2], 2),
+        (4, vec![4, 4, 4], 4),
+        // Both.
+        (2, vec![4], 1),
+        (8, vec![2], 1),
         // Wide.
         (2, vec![40], 1),
         (3, vec![17], 2),
-        (16, vec![64], 16),
+        (1, vec![9], 5),
     ] {
         for (h, &activation) in acts.iter().enumerate() {
             for bias in [true, false] {
@@ -328,7 +331,16 @@ fn fused_passes_equal_the_plain_one_to_rounding() {
                             bias,
                         };
                         seed += 1;
-                        compare_fused(&arch, rows, loss, seed);
+                        let layers = arch.layers();
+                        let kinds = [
+                            (Fused::Narrow, narrow::fits(&layers)),
+                            (Fused::Wide, wide::fits(&layers)),
+                        ];
+                        for (kind, fits) in kinds {
+                            if fits {
+                                compare_fused(kind, &arch, rows, loss, seed);
+                            }
+                        }
                     }
                 }
             }
@@ -339,27 +351,21 @@ fn fused_passes_equal_the_plain_one_to_rounding() {
 #[test]
 fn each_shape_takes_its_pass() {
     let pass = |inputs, hidden: &[usize], outputs| {
-        Fused::choose(
-            &arch(
-                inputs,
-                hidden,
-                outputs,
-                Activation::Sigmoid,
-                Activation::Sigmoid,
-                true,
-            )
-            .layers(),
-        )
+        let act = Activation::Sigmoid;
+        Fused::choose(&arch(inputs, hidden, outputs, act, act, true).layers())
     };
-    assert_eq!(pass(2, &[4], 1), Some(Fused::Narrow));
-    assert_eq!(pass(2, &[], 1), Some(Fused::Narrow));
-    assert_eq!(pass(2, &[narrow::MAX_WIDTH, 3], 1), Some(Fused::Narrow));
+    // One hidden layer between few inputs and outputs: wide, whatever its width.
+    assert_eq!(pass(2, &[4], 1), Some(Fused::Wide));
     assert_eq!(pass(2, &[256], 1), Some(Fused::Wide));
-    assert_eq!(
-        pass(narrow::MAX_WIDTH, &[1000], narrow::MAX_WIDTH),
-        Some(Fused::Wide)
-    );
+    assert_eq!(pass(4, &[1000], 2), Some(Fused::Wide));
+    // Small layers, any depth: narrow.
+    assert_eq!(pass(2, &[], 1), Some(Fused::Narrow));
+    assert_eq!(pass(2, &[4, 4], 1), Some(Fused::Narrow));
+    assert_eq!(pass(narrow::MAX_WEIGHTS, &[], 1), Some(Fused::Narrow));
+    assert_eq!(pass(8, &[2], 1), Some(Fused::Narrow));
+    // Neither: the plain path.
+    assert_eq!(pass(2, &[8, 8], 1), None);
     assert_eq!(pass(2, &[64, 64], 1), None);
-    assert_eq!(pass(narrow::MAX_WIDTH + 1, &[256], 1), None);
-    assert_eq!(pass(2, &[256], narrow::MAX_WIDTH + 1), None);
+    assert_eq!(pass(narrow::MAX_WEIGHTS + 1, &[], 1), None);
+    assert_eq!(pass(wide::MAX_ENDS, &[256], 1), None);
 }

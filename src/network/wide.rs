@@ -1,5 +1,5 @@
-//! One fused training pass for a single hidden layer of any width between narrow inputs and
-//! outputs (each at most [`MAX_WIDTH`]): 2 → 256 → 1 and its kind.
+//! One fused training pass for a single hidden layer of any width between few inputs and
+//! outputs (at most [`MAX_ENDS`] together): 2 → 256 → 1 and its kind.
 //!
 //! On the plain path such a layer's `rows x width` activations and deltas are matrices that
 //! each step streams through memory again: the products, the activation, the derivative, the
@@ -13,14 +13,20 @@
 //! The result equals the plain [`forward`](super::forward) and [`backward`](super::backward) to
 //! rounding (the sums run in another order); the tests compare both.
 
-use super::narrow::{Padded, MAX_WIDTH, PAD};
+use super::narrow::{Padded, PAD};
 use super::simd::{self, Lanes, LanesOp};
 use super::{LayerShape, Loss, Workspace};
 use faer::Accum;
 
-/// Whether the fused pass takes these layers: one hidden layer, narrow inputs and outputs.
+/// The most inputs and outputs together the fused pass takes. Each costs a multiply-add per
+/// sample and unit on the way forward or back, held in memory rather than in registers;
+/// beyond this faer's products win (`cargo bench --bench train -- block_pass`: 4 inputs and 2
+/// outputs are 15 % faster fused, 8 and 1 5 % slower, 16 and 16 twice as slow).
+pub const MAX_ENDS: usize = 6;
+
+/// Whether the fused pass takes these layers: one hidden layer, few inputs and outputs.
 pub fn fits(layers: &[LayerShape]) -> bool {
-    layers.len() == 2 && layers[0].fan_in <= MAX_WIDTH && layers[1].fan_out <= MAX_WIDTH
+    layers.len() == 2 && layers[0].fan_in + layers[1].fan_out <= MAX_ENDS
 }
 
 /// Length of the scratch [`pass`] needs: per-lane gradient accumulators and one group's
@@ -121,7 +127,7 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
     let zero = s.splat_f64s(0.0);
     // Register `g` of column `j`.
     let at = |j: usize, g: usize| j * ld + g * lanes;
-    let mut x = [[zero; MAX_WIDTH]; C];
+    let mut x = [[zero; MAX_ENDS]; C];
     for (t, x) in x[..C].iter_mut().enumerate() {
         for (i, x) in x[..inputs].iter_mut().enumerate() {
             *x = S::as_simd_f64s(&block.x[at(i, first + t)..][..lanes]).0[0];
@@ -146,7 +152,7 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
     let hid = S::as_simd_f64s(hid_f64).0;
 
     // The outputs, the loss and the output deltas.
-    let mut d = [[zero; MAX_WIDTH]; C];
+    let mut d = [[zero; MAX_ENDS]; C];
     for (t, hid) in hid.chunks_exact(width).enumerate() {
         let g = first + t;
         let live = S::as_simd_f64s(&block.live[g * lanes..][..lanes]).0[0];
