@@ -205,7 +205,7 @@ fn total<S: Lanes>(s: S, a: &[S::f64s]) -> f64 {
 
 /// Writes (`Replace`) or adds (`Add`) `v` into `g`.
 #[inline(always)]
-fn put(g: &mut f64, v: f64, accum: Accum) {
+pub(super) fn put(g: &mut f64, v: f64, accum: Accum) {
     *g = if accum == Accum::Add { *g + v } else { v };
 }
 
@@ -237,8 +237,7 @@ impl LanesOp for Pass<'_> {
             simd::activate_slice(s, layer.activation, out);
         }
 
-        // The output delta: ∂loss/∂a is (a − y) for ½SSE and 2(a − y)/count for MSE; for
-        // BCE with its sigmoid the whole ∂loss/∂z is (a − y)/count.
+        // The loss and the output delta (see `Loss::delta_factor`).
         let out = &layers[last];
         let scale = s.splat_f64s(loss.delta_factor(divisor));
         let live = col::<S>(&block.live, ld, 0);

@@ -247,8 +247,6 @@ impl LanesOp for Pass<'_> {
         let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
         let width = layers[0].fan_out;
         let zero = s.splat_f64s(0.0);
-        // The output delta: ∂loss/∂a is (a − y) for ½SSE and 2(a − y)/count for MSE; for
-        // BCE with its sigmoid the whole ∂loss/∂z is (a − y)/count.
         let net = Net {
             hidden: &layers[0],
             output: &layers[1],
@@ -290,8 +288,7 @@ impl LanesOp for Pass<'_> {
         }
 
         for (g, v) in grad.iter_mut().zip(acc.iter()) {
-            let sum = s.reduce_sum_f64s(*v);
-            *g = if accum == Accum::Add { *g + sum } else { sum };
+            super::narrow::put(g, s.reduce_sum_f64s(*v), accum);
         }
         s.reduce_sum_f64s(squares)
     }
