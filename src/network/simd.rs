@@ -492,6 +492,26 @@ pub(super) fn derive_slice<S: Lanes>(s: S, f: Activation, d: &mut [f64], a: &[f6
 /// The widest instruction set, detected once: 0 unknown, 1 scalar, 3 AVX2+FMA, 4 AVX-512.
 static LEVEL: AtomicU8 = AtomicU8::new(0);
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: the widest level [`dispatch`] may use on this thread (0: no limit).
+    static BELOW: std::cell::Cell<u8> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` with [`dispatch`] limited, on this thread, to each instruction set in turn that the
+/// CPU has (scalar, AVX2, AVX-512): each has its own compiled code to test.
+#[cfg(test)]
+pub(crate) fn on_every_level(mut f: impl FnMut(u8)) {
+    // Make sure the CPU's own level is known before limiting it.
+    dispatch(ExpSlice(&mut [], 0.0));
+    let top = LEVEL.load(Ordering::Relaxed);
+    for level in [1, 3, 4].into_iter().filter(|&l| l <= top) {
+        BELOW.with(|b| b.set(level));
+        f(level);
+        BELOW.with(|b| b.set(0));
+    }
+}
+
 /// An operation to run on the widest [`Lanes`] the CPU has.
 pub trait LanesOp {
     type Output;
@@ -515,6 +535,13 @@ pub fn dispatch<Op: LanesOp>(op: Op) -> Op::Output {
     {
         use pulp::x86::{V3, V4};
         let mut level = LEVEL.load(Ordering::Relaxed);
+        #[cfg(test)]
+        {
+            let below = BELOW.with(|b| b.get());
+            if below != 0 {
+                level = level.min(below);
+            }
+        }
         if level == 0 {
             level = if V4::try_new().is_some() {
                 4
@@ -785,6 +812,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn dispatch_can_be_limited_to_each_level() {
+        struct Width;
+        impl LanesOp for Width {
+            type Output = usize;
+            fn run<S: Lanes>(self, _: S) -> usize {
+                std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>()
+            }
+        }
+        let mut seen = Vec::new();
+        on_every_level(|level| {
+            let lanes = [(1, 1), (3, 4), (4, 8)].iter().find(|l| l.0 == level).unwrap().1;
+            assert_eq!(dispatch(Width), lanes, "level {level}");
+            seen.push(level);
+        });
+        assert_eq!(seen[0], 1, "scalar code runs everywhere");
+        assert_eq!(dispatch(Width), 1 << (LEVEL.load(Ordering::Relaxed) - 1).min(3));
     }
 
     #[test]

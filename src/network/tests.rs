@@ -223,7 +223,7 @@ fn f32_gradient_agrees(hidden: Activation) {
 }
 
 /// The fused pass and the plain one on the same block: loss, gradient and activations.
-fn compare_fused(kind: Fused, arch: &Architecture, rows: usize, loss: Loss, seed: u32) {
+fn compare_fused(kind: Fused, arch: &Architecture, rows: usize, loss: Loss, seed: u32, level: u8) {
     let layers = arch.layers();
     let mut rng = RandomState::new(seed);
     let x: Vec<f64> = (0..rows * arch.inputs)
@@ -275,7 +275,7 @@ fn compare_fused(kind: Fused, arch: &Architecture, rows: usize, loss: Loss, seed
     // Sums of up to a few thousand terms in another order, some cancelling: a wrong or a
     // missing term would be off by far more.
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-11 * (1.0 + b.abs());
-    let what = format!("{kind:?}: {arch:?}, {rows} rows, {loss:?}");
+    let what = format!("{kind:?} on level {level}: {arch:?}, {rows} rows, {loss:?}");
     assert!(
         close(fused_loss, plain_loss),
         "{what}: loss {fused_loss} vs {plain_loss}"
@@ -338,7 +338,10 @@ fn fused_passes_equal_the_plain_one_to_rounding() {
                         ];
                         for (kind, fits) in kinds {
                             if fits {
-                                compare_fused(kind, &arch, rows, loss, seed);
+                                // Both paths at each instruction set: each has its own code.
+                                simd::on_every_level(|level| {
+                                    compare_fused(kind, &arch, rows, loss, seed, level)
+                                });
                             }
                         }
                     }
