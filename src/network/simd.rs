@@ -825,12 +825,19 @@ mod tests {
         }
         let mut seen = Vec::new();
         on_every_level(|level| {
-            let lanes = [(1, 1), (3, 4), (4, 8)].iter().find(|l| l.0 == level).unwrap().1;
+            let lanes = [(1, 1), (3, 4), (4, 8)]
+                .iter()
+                .find(|l| l.0 == level)
+                .unwrap()
+                .1;
             assert_eq!(dispatch(Width), lanes, "level {level}");
             seen.push(level);
         });
         assert_eq!(seen[0], 1, "scalar code runs everywhere");
-        assert_eq!(dispatch(Width), 1 << (LEVEL.load(Ordering::Relaxed) - 1).min(3));
+        assert_eq!(
+            dispatch(Width),
+            1 << (LEVEL.load(Ordering::Relaxed) - 1).min(3)
+        );
     }
 
     #[test]
