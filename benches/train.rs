@@ -94,7 +94,9 @@ fn sweep(c: &mut Criterion) {
 /// (100 × 2 → 4 → 1, the wide pass), two small hidden layers (512 × 2 → 4 → 4 → 1, the narrow
 /// pass) and a block of the large workload (512 × 2 → 256 → 1, the wide pass).
 fn block_pass(c: &mut Criterion) {
-    use runner::network::{self, narrow, Activation, Architecture, Block, Fused, Loss, Workspace};
+    use runner::network::{
+        self, narrow, Activation, Architecture, Block, Fused, FusedPass, Loss, Workspace,
+    };
     let mut g = c.benchmark_group("block_pass");
     g.warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(2));
@@ -144,17 +146,17 @@ fn block_pass(c: &mut Criterion) {
         let mut scratch = vec![0.0; kind.scratch_len(&layers, params.len())];
         g.bench_function(BenchmarkId::new(name, format!("fused_{kind:?}")), |b| {
             b.iter(|| {
-                let accum = faer::Accum::Replace;
-                kind.run(
-                    &layers,
-                    &params,
-                    &padded,
-                    loss,
-                    &mut ws,
-                    &mut grad,
-                    accum,
-                    &mut scratch,
-                )
+                kind.run(FusedPass {
+                    layers: &layers,
+                    params: &params,
+                    block: &padded,
+                    loss: loss.0,
+                    divisor: loss.1,
+                    ws: &mut ws,
+                    grad: &mut grad,
+                    accum: faer::Accum::Replace,
+                    scratch: &mut scratch,
+                })
             })
         });
     }

@@ -14,8 +14,8 @@
 
 use crate::data::Dataset;
 use crate::network::narrow::Padded;
-use crate::network::Fused;
 use crate::network::{self, correct, Block, LayerShape, Loss, Real, Workspace};
+use crate::network::{Fused, FusedPass};
 use faer::Accum;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -173,16 +173,19 @@ impl<T: Real> Blocked<T> {
             for (i, b) in blocks[g.blocks.clone()].iter().enumerate() {
                 let accum = if i == 0 { Accum::Replace } else { Accum::Add };
                 let fused = match (&b.padded, fused) {
-                    (Some(p), Some(kind)) => T::fused_pass(
+                    (Some(block), Some(kind)) => T::fused_pass(
                         kind,
-                        layers,
-                        params,
-                        p,
-                        (loss, divisor),
-                        &mut w.ws,
-                        &mut g.grad,
-                        accum,
-                        &mut w.scratch,
+                        FusedPass {
+                            layers,
+                            params,
+                            block,
+                            loss,
+                            divisor,
+                            ws: &mut w.ws,
+                            grad: &mut g.grad,
+                            accum,
+                            scratch: &mut w.scratch,
+                        },
                     ),
                     _ => None,
                 };

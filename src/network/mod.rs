@@ -296,26 +296,32 @@ impl Fused {
         }
     }
 
-    /// Runs the pass on `block` (see [`narrow::pass`]): writes or adds the gradient into
-    /// `grad`, leaves the output in `ws` (sized for [`narrow::padded_rows`] rows), and returns
-    /// the block's loss summed before division by [`Loss::divisor`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn run(
-        self,
-        layers: &[LayerShape],
-        params: &[f64],
-        block: &narrow::Padded<f64>,
-        loss: (Loss, f64),
-        ws: &mut Workspace<f64>,
-        grad: &mut [f64],
-        accum: Accum,
-        scratch: &mut [f64],
-    ) -> f64 {
+    /// Runs the pass: writes or adds the gradient into `p.grad`, leaves the output in `p.ws`
+    /// and returns the block's loss summed before division by [`Loss::divisor`].
+    pub fn run(self, p: FusedPass<'_, f64>) -> f64 {
         match self {
-            Fused::Narrow => narrow::pass(layers, params, block, loss, ws, grad, accum),
-            Fused::Wide => wide::pass(layers, params, block, loss, ws, grad, accum, scratch),
+            Fused::Narrow => narrow::pass(p),
+            Fused::Wide => wide::pass(p),
         }
     }
+}
+
+/// What a [`Fused`] pass works on: a block, the network, and where the results go.
+pub struct FusedPass<'a, T> {
+    pub layers: &'a [LayerShape],
+    pub params: &'a [T],
+    pub block: &'a narrow::Padded<T>,
+    pub loss: Loss,
+    /// The loss's divisor for the whole data set ([`Loss::divisor`]), so that blocks'
+    /// gradients add up to the whole gradient.
+    pub divisor: f64,
+    /// Sized for the block's padded rows ([`Fused::workspace`]); receives the outputs.
+    pub ws: &'a mut Workspace<T>,
+    /// Written (`Accum::Replace`) or added to (`Accum::Add`), as [`backward`] does.
+    pub grad: &'a mut [T],
+    pub accum: Accum,
+    /// [`Fused::scratch_len`] values.
+    pub scratch: &'a mut [T],
 }
 
 /// Rows classified correctly: a single output is read as 1 when ≥ 0.5, several outputs by

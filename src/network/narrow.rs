@@ -14,7 +14,7 @@
 //! rounding (the sums run in another order); the tests compare both.
 
 use super::simd::{self, dispatch, Lanes, LanesOp};
-use super::{Block, LayerShape, Loss, Real, Workspace};
+use super::{Block, FusedPass, LayerShape, Loss, Real, Workspace};
 use faer::Accum;
 
 /// The most weights a layer may have for the fused pass. Each weight costs a pass over the
@@ -72,31 +72,15 @@ impl<T: Real> Padded<T> {
     }
 }
 
-/// The forward pass, the loss and the backward pass of `block` in one dispatch. Writes or adds
-/// the gradient into `grad` as [`backward`](super::backward) does, leaves the network's output
-/// in `ws` as [`forward`](super::forward) does (`ws` must hold [`padded_rows`] rows), and
-/// returns the block's loss summed before division by [`Loss::divisor`], as [`Loss::sum`].
-pub fn pass(
-    layers: &[LayerShape],
-    params: &[f64],
-    block: &Padded<f64>,
-    (loss, divisor): (Loss, f64),
-    ws: &mut Workspace<f64>,
-    grad: &mut [f64],
-    accum: Accum,
-) -> f64 {
-    debug_assert!(fits(layers));
-    let squares = dispatch(Pass {
-        layers,
-        params,
-        block,
-        loss,
-        divisor,
-        ws: &mut *ws,
-        grad,
-        accum,
-    });
-    finish(layers, block, loss, ws, squares)
+/// The forward pass, the loss and the backward pass of `p.block` in one dispatch (see
+/// [`FusedPass`]): the block's loss summed before division by [`Loss::divisor`], as
+/// [`Loss::sum`].
+pub fn pass(p: FusedPass<'_, f64>) -> f64 {
+    debug_assert!(fits(p.layers));
+    let (layers, block, loss) = (p.layers, p.block, p.loss);
+    let mut p = p;
+    let squares = dispatch(Pass(&mut p));
+    finish(layers, block, loss, p.ws, squares)
 }
 
 /// After a fused pass: moves the output columns from the padded stride to the plain one
@@ -124,16 +108,7 @@ pub(super) fn finish(
     }
 }
 
-struct Pass<'a> {
-    layers: &'a [LayerShape],
-    params: &'a [f64],
-    block: &'a Padded<f64>,
-    loss: Loss,
-    divisor: f64,
-    ws: &'a mut Workspace<f64>,
-    grad: &'a mut [f64],
-    accum: Accum,
-}
+struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
 
 /// Column `j` of a matrix with `ld`-row columns, as registers.
 #[inline(always)]
@@ -209,22 +184,23 @@ pub(super) fn put(g: &mut f64, v: f64, accum: Accum) {
     *g = if accum == Accum::Add { *g + v } else { v };
 }
 
-impl LanesOp for Pass<'_> {
+impl LanesOp for Pass<'_, '_> {
     /// The sum of squared errors.
     type Output = f64;
 
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) -> f64 {
-        let Pass {
+        let FusedPass {
             layers,
             params,
             block,
             loss,
             divisor,
-            ws,
-            grad,
+            ref mut ws,
+            ref mut grad,
             accum,
-        } = self;
+            ..
+        } = *self.0;
         let ld = block.ld();
         let last = layers.len() - 1;
         let zero = s.splat_f64s(0.0);

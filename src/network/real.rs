@@ -1,9 +1,7 @@
 //! The float types runner trains in: f64 (the default) and f32 (`train.precision = "f32"`).
 
-use super::narrow::Padded;
-use super::{simd, Fused, LayerShape, Loss, Workspace};
+use super::{simd, Fused, FusedPass};
 use faer::traits::{ComplexField, Conjugate};
-use faer::Accum;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// A float a network can be trained in: what faer's products and runner's kernels need.
@@ -44,18 +42,7 @@ pub trait Real:
     const FUSED: bool = false;
     /// A [`Fused`] pass, where this type has one: its loss sum, or `None` to take the plain
     /// path.
-    #[allow(clippy::too_many_arguments)]
-    fn fused_pass(
-        _kind: Fused,
-        _layers: &[LayerShape],
-        _params: &[Self],
-        _block: &Padded<Self>,
-        _loss: (Loss, f64),
-        _ws: &mut Workspace<Self>,
-        _grad: &mut [Self],
-        _accum: Accum,
-        _scratch: &mut [Self],
-    ) -> Option<f64> {
+    fn fused_pass(_kind: Fused, _pass: FusedPass<'_, Self>) -> Option<f64> {
         None
     }
 }
@@ -86,18 +73,8 @@ impl Real for f64 {
     fn relu_grad(d: &mut [Self], a: &[Self]) {
         simd::relu_grad_in_place(d, a);
     }
-    fn fused_pass(
-        kind: Fused,
-        layers: &[LayerShape],
-        params: &[Self],
-        block: &Padded<Self>,
-        loss: (Loss, f64),
-        ws: &mut Workspace<Self>,
-        grad: &mut [Self],
-        accum: Accum,
-        scratch: &mut [Self],
-    ) -> Option<f64> {
-        Some(kind.run(layers, params, block, loss, ws, grad, accum, scratch))
+    fn fused_pass(kind: Fused, pass: FusedPass<'_, Self>) -> Option<f64> {
+        Some(kind.run(pass))
     }
 }
 

@@ -261,16 +261,17 @@ fn compare_fused(kind: Fused, arch: &Architecture, rows: usize, loss: Loss, seed
     let mut fused = vec![0.5; params.len()];
     let padded = narrow::Padded::new(block);
     let mut scratch = vec![f64::NAN; kind.scratch_len(&layers, params.len())];
-    let fused_loss = kind.run(
-        &layers,
-        &params,
-        &padded,
-        (loss, divisor),
-        &mut ws,
-        &mut fused,
-        Accum::Add,
-        &mut scratch,
-    );
+    let fused_loss = kind.run(FusedPass {
+        layers: &layers,
+        params: &params,
+        block: &padded,
+        loss,
+        divisor,
+        ws: &mut ws,
+        grad: &mut fused,
+        accum: Accum::Add,
+        scratch: &mut scratch,
+    });
 
     // Sums of up to a few thousand terms in another order, some cancelling: a wrong or a
     // missing term would be off by far more.

@@ -15,8 +15,7 @@
 
 use super::narrow::{Padded, PAD};
 use super::simd::{self, Lanes, LanesOp};
-use super::{LayerShape, Loss, Workspace};
-use faer::Accum;
+use super::{FusedPass, LayerShape, Loss};
 
 /// The most inputs and outputs together the fused pass takes. Each costs a multiply-add per
 /// sample and unit on the way forward or back, held in memory rather than in registers;
@@ -39,51 +38,18 @@ pub fn scratch_len(layers: &[LayerShape], params: usize) -> usize {
 /// before the accumulators in memory are updated, which is what bounds this pass otherwise.
 const GROUPS: usize = 4;
 
-/// The forward pass, the loss and the backward pass of `block` in one dispatch. Writes or adds
-/// the gradient into `grad` as [`backward`](super::backward) does, leaves the network's output
-/// in `ws` as [`forward`](super::forward) does (`ws` must hold [`padded_rows`] rows; the hidden
-/// layer's buffers are not used), and returns the block's loss summed before division by
-/// [`Loss::divisor`], as [`Loss::sum`].
-///
-/// [`padded_rows`]: super::narrow::padded_rows
-#[allow(clippy::too_many_arguments)]
-pub fn pass(
-    layers: &[LayerShape],
-    params: &[f64],
-    block: &Padded<f64>,
-    (loss, divisor): (Loss, f64),
-    ws: &mut Workspace<f64>,
-    grad: &mut [f64],
-    accum: Accum,
-    scratch: &mut [f64],
-) -> f64 {
-    debug_assert!(fits(layers));
-    let squares = simd::dispatch(Pass {
-        layers,
-        params,
-        block,
-        loss,
-        divisor,
-        out: ws.acts.last_mut().expect("a network has an output layer"),
-        grad,
-        accum,
-        scratch,
-    });
-    super::narrow::finish(layers, block, loss, ws, squares)
+/// The forward pass, the loss and the backward pass of `p.block` in one dispatch (see
+/// [`FusedPass`]; the hidden layer's buffers in `p.ws` are not used): the block's loss summed
+/// before division by [`Loss::divisor`], as [`Loss::sum`].
+pub fn pass(p: FusedPass<'_, f64>) -> f64 {
+    debug_assert!(fits(p.layers));
+    let (layers, block, loss) = (p.layers, p.block, p.loss);
+    let mut p = p;
+    let squares = simd::dispatch(Pass(&mut p));
+    super::narrow::finish(layers, block, loss, p.ws, squares)
 }
 
-struct Pass<'a> {
-    layers: &'a [LayerShape],
-    params: &'a [f64],
-    block: &'a Padded<f64>,
-    loss: Loss,
-    divisor: f64,
-    /// The output layer's activations, in columns of the padded stride.
-    out: &'a mut [f64],
-    grad: &'a mut [f64],
-    accum: Accum,
-    scratch: &'a mut [f64],
-}
+struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
 
 // No closures in this file's kernels: a closure does not inherit the dispatch's target
 // features, so one that is not inlined turns each multiply-add into a call.
@@ -227,23 +193,25 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
     }
 }
 
-impl LanesOp for Pass<'_> {
+impl LanesOp for Pass<'_, '_> {
     /// The sum of squared errors.
     type Output = f64;
 
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) -> f64 {
-        let Pass {
+        let FusedPass {
             layers,
             params,
             block,
             loss,
             divisor,
-            out,
-            grad,
+            ref mut ws,
+            ref mut grad,
             accum,
-            scratch,
-        } = self;
+            ref mut scratch,
+        } = *self.0;
+        // The output layer's activations, in columns of the padded stride.
+        let out: &mut [f64] = ws.acts.last_mut().expect("a network has an output layer");
         let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
         let width = layers[0].fan_out;
         let zero = s.splat_f64s(0.0);
