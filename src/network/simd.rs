@@ -628,16 +628,6 @@ binary_kernel!(ReluGrad, relu_grad);
 binary_kernel!(SigmoidGrad, sigmoid_grad);
 binary_kernel!(TanhGrad, tanh_grad);
 
-struct SigmoidF32Slice<'a>(&'a mut [f32], f32);
-
-impl LanesOp for SigmoidF32Slice<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run<S: Lanes>(self, s: S) {
-        s.sigmoid_f32(self.0, self.1);
-    }
-}
-
 struct F32Slice<'a>(&'a mut [f32], f32, F32Kernel);
 
 impl LanesOp for F32Slice<'_> {
@@ -645,20 +635,17 @@ impl LanesOp for F32Slice<'_> {
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) {
         let F32Slice(z, bias, f) = self;
-        if let F32Kernel::Relu = f {
-            for v in z.iter_mut() {
-                let s = *v + bias;
-                *v = if s > 0.0 || s.is_nan() { s } else { 0.0 };
-            }
-        } else {
-            through_f64(s, z, bias, f);
+        match f {
+            // Native where the instruction set has it.
+            F32Kernel::Sigmoid => s.sigmoid_f32(z, bias),
+            F32Kernel::Tanh | F32Kernel::Relu => through_f64(s, z, bias, f),
         }
     }
 }
 
 /// `z ← 1 / (1 + e^{−(z + bias)})` in place, in f32.
 pub fn sigmoid_f32_in_place(z: &mut [f32], bias: f32) {
-    dispatch(SigmoidF32Slice(z, bias));
+    dispatch(F32Slice(z, bias, F32Kernel::Sigmoid));
 }
 
 /// `z ← tanh(z + bias)` in place, in f32.
