@@ -168,7 +168,7 @@ fn peak_memory_is_flat_and_within_twice_data_parameters_and_a_block() {
         );
         // The first run on a thread pays one-time allocations that later runs reuse: faer's
         // per-thread packing buffers for its products (about 4 MB for the plain path here).
-        peak_bytes(&toml, 1);
+        let first = peak_bytes(&toml, 1);
         let short = peak_bytes(&toml, 2);
         let long = peak_bytes(&toml, 6);
         assert_eq!(short, long, "{hidden:?}: peak memory grew with the epochs");
@@ -185,6 +185,6 @@ fn peak_memory_is_flat_and_within_twice_data_parameters_and_a_block() {
             "{hidden:?}: training held {long} bytes at its peak, over twice data + parameters + \
              a block ({bound})"
         );
-        eprintln!("{hidden:?}: peak {long} bytes; bound {bound}");
+        eprintln!("{hidden:?}: peak {long} bytes (first run on the thread {first}); bound {bound}");
     }
 }
