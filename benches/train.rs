@@ -95,7 +95,7 @@ fn sweep(c: &mut Criterion) {
 /// pass) and a block of the large workload (512 × 2 → 256 → 1, the wide pass).
 fn block_pass(c: &mut Criterion) {
     use runner::network::{
-        self, narrow, Activation, Architecture, Block, Fused, FusedPass, Loss, Workspace,
+        self, fused, Activation, Architecture, Block, Fused, FusedPass, Loss, Workspace,
     };
     let mut g = c.benchmark_group("block_pass");
     g.warm_up_time(Duration::from_millis(500));
@@ -141,7 +141,7 @@ fn block_pass(c: &mut Criterion) {
             })
         });
         let kind = Fused::choose(&layers).expect("every shape here has a fused pass");
-        let padded = narrow::Padded::new(block);
+        let padded = fused::Padded::new(block);
         let mut ws = kind.workspace::<f64>(&layers, rows);
         let mut scratch = vec![0.0; kind.scratch_len(&layers, params.len())];
         g.bench_function(BenchmarkId::new(name, format!("fused_{kind:?}")), |b| {

@@ -13,7 +13,7 @@
 //! [`BLOCK_ROWS`] rows is one block: exactly the plain, unblocked computation.
 
 use crate::data::Dataset;
-use crate::network::narrow::Padded;
+use crate::network::fused::Padded;
 use crate::network::{self, correct, Block, LayerShape, Loss, Real, Workspace};
 use crate::network::{Fused, FusedPass};
 use faer::Accum;

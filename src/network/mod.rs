@@ -6,13 +6,13 @@
 //! The gradient has the same layout, so an update is one loop over both.
 
 mod activation;
+pub mod fused;
 mod loss;
-pub mod narrow;
 mod real;
 pub mod simd;
-pub mod wide;
 
 pub use activation::Activation;
+pub use fused::{Fused, FusedPass};
 pub use loss::Loss;
 pub use real::Real;
 
@@ -118,7 +118,7 @@ impl<T: Real> Workspace<T> {
         }
     }
 
-    /// A workspace with room for the output layer's activations only (what the [`wide`] pass
+    /// A workspace with room for the output layer's activations only (what the [`wide`](fused::wide) pass
     /// writes): the hidden layers' `rows x width` buffers are left empty.
     pub fn outputs_only(layers: &[LayerShape], capacity: usize) -> Self {
         let last = layers.len() - 1;
@@ -255,73 +255,6 @@ pub fn backward<T: Real>(
                 .scale_by_derivative(&ws.acts[l - 1][..width(l - 1)], down);
         }
     }
-}
-
-/// A fused training pass — forward, loss and backward in one dispatch — that takes a network
-/// of this shape, where one does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fused {
-    /// Every layer small: [`narrow`].
-    Narrow,
-    /// One hidden layer of any width between few inputs and outputs: [`wide`].
-    Wide,
-}
-
-impl Fused {
-    pub fn choose(layers: &[LayerShape]) -> Option<Self> {
-        // Where both fit (one small hidden layer), the wide pass is as fast or faster.
-        if wide::fits(layers) {
-            Some(Fused::Wide)
-        } else if narrow::fits(layers) {
-            Some(Fused::Narrow)
-        } else {
-            None
-        }
-    }
-
-    /// The workspace the pass needs for blocks of up to `rows` rows.
-    pub fn workspace<T: Real>(self, layers: &[LayerShape], rows: usize) -> Workspace<T> {
-        let rows = narrow::padded_rows(rows);
-        match self {
-            Fused::Narrow => Workspace::new(layers, rows),
-            Fused::Wide => Workspace::outputs_only(layers, rows),
-        }
-    }
-
-    /// Length of the scratch buffer the pass needs.
-    pub fn scratch_len(self, layers: &[LayerShape], params: usize) -> usize {
-        match self {
-            Fused::Narrow => 0,
-            Fused::Wide => wide::scratch_len(layers, params),
-        }
-    }
-
-    /// Runs the pass: writes or adds the gradient into `p.grad`, leaves the output in `p.ws`
-    /// and returns the block's loss summed before division by [`Loss::divisor`].
-    pub fn run(self, p: FusedPass<'_, f64>) -> f64 {
-        match self {
-            Fused::Narrow => narrow::pass(p),
-            Fused::Wide => wide::pass(p),
-        }
-    }
-}
-
-/// What a [`Fused`] pass works on: a block, the network, and where the results go.
-pub struct FusedPass<'a, T> {
-    pub layers: &'a [LayerShape],
-    pub params: &'a [T],
-    pub block: &'a narrow::Padded<T>,
-    pub loss: Loss,
-    /// The loss's divisor for the whole data set ([`Loss::divisor`]), so that blocks'
-    /// gradients add up to the whole gradient.
-    pub divisor: f64,
-    /// Sized for the block's padded rows ([`Fused::workspace`]); receives the outputs.
-    pub ws: &'a mut Workspace<T>,
-    /// Written (`Accum::Replace`) or added to (`Accum::Add`), as [`backward`] does.
-    pub grad: &'a mut [T],
-    pub accum: Accum,
-    /// [`Fused::scratch_len`] values.
-    pub scratch: &'a mut [T],
 }
 
 /// Rows classified correctly: a single output is read as 1 when ≥ 0.5, several outputs by

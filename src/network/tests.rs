@@ -257,9 +257,9 @@ fn compare_fused(kind: Fused, arch: &Architecture, rows: usize, loss: Loss, seed
         Accum::Add,
     );
 
-    let mut ws = Workspace::new(&layers, narrow::padded_rows(rows));
+    let mut ws = Workspace::new(&layers, fused::padded_rows(rows));
     let mut fused = vec![0.5; params.len()];
-    let padded = narrow::Padded::new(block);
+    let padded = fused::Padded::new(block);
     let mut scratch = vec![f64::NAN; kind.scratch_len(&layers, params.len())];
     let fused_loss = kind.run(FusedPass {
         layers: &layers,
@@ -334,8 +334,8 @@ fn fused_passes_equal_the_plain_one_to_rounding() {
                         seed += 1;
                         let layers = arch.layers();
                         let kinds = [
-                            (Fused::Narrow, narrow::fits(&layers)),
-                            (Fused::Wide, wide::fits(&layers)),
+                            (Fused::Narrow, fused::narrow::fits(&layers)),
+                            (Fused::Wide, fused::wide::fits(&layers)),
                         ];
                         for (kind, fits) in kinds {
                             if fits {
@@ -365,11 +365,14 @@ fn each_shape_takes_its_pass() {
     // Small layers, any depth: narrow.
     assert_eq!(pass(2, &[], 1), Some(Fused::Narrow));
     assert_eq!(pass(2, &[4, 4], 1), Some(Fused::Narrow));
-    assert_eq!(pass(narrow::MAX_WEIGHTS, &[], 1), Some(Fused::Narrow));
+    assert_eq!(
+        pass(fused::narrow::MAX_WEIGHTS, &[], 1),
+        Some(Fused::Narrow)
+    );
     assert_eq!(pass(8, &[2], 1), Some(Fused::Narrow));
     // Neither: the plain path.
     assert_eq!(pass(2, &[8, 8], 1), None);
     assert_eq!(pass(2, &[64, 64], 1), None);
-    assert_eq!(pass(narrow::MAX_WEIGHTS + 1, &[], 1), None);
-    assert_eq!(pass(wide::MAX_ENDS, &[256], 1), None);
+    assert_eq!(pass(fused::narrow::MAX_WEIGHTS + 1, &[], 1), None);
+    assert_eq!(pass(fused::wide::MAX_ENDS, &[256], 1), None);
 }

@@ -6,70 +6,25 @@
 //! its setup and its partial last register. Here the whole pass — forward through every layer,
 //! the loss, the output delta, back through every layer — is one dispatch with SIMD lanes
 //! across samples. Each block is copied once into columns padded to whole registers
-//! ([`Padded`]), so every loop runs over whole registers: a layer's pre-activation is one
+//! ([`Padded`](super::Padded)), so every loop runs over whole registers: a layer's pre-activation is one
 //! broadcast multiply-add per weight and register, a weight's gradient one dot product, kept
 //! in a register until it is summed across lanes.
 //!
-//! The result equals the plain [`forward`](super::forward) and [`backward`](super::backward) to
+//! The result equals the plain [`forward`](crate::network::forward) and [`backward`](crate::network::backward) to
 //! rounding (the sums run in another order); the tests compare both.
 
-use super::simd::{self, dispatch, Lanes, LanesOp};
-use super::{Block, FusedPass, LayerShape, Loss, Real, Workspace};
-use faer::Accum;
+use super::{error, finish, put, FusedPass};
+use crate::network::simd::{self, dispatch, Lanes, LanesOp};
+use crate::network::{LayerShape, Loss};
 
 /// The most weights a layer may have for the fused pass. Each weight costs a pass over the
 /// block's column of its input and of its output, so beyond this faer's products win
 /// (`cargo bench --bench train -- block_pass`: 2 → 4 → 4 → 1 is 20 % faster fused, 2 → 8 → 8 → 1
 /// 17 % slower).
 pub const MAX_WEIGHTS: usize = 16;
-/// Rows are padded to a multiple of this: the lanes of the widest register runner uses
-/// (AVX-512: 8 f64), and so a whole number of registers of any narrower one.
-pub const PAD: usize = 8;
-
 /// Whether the fused pass takes these layers.
 pub fn fits(layers: &[LayerShape]) -> bool {
     layers.iter().all(|l| l.fan_in * l.fan_out <= MAX_WEIGHTS)
-}
-
-/// `rows` rounded up to whole registers: the column stride of [`Padded`] blocks and of the
-/// workspace the fused pass writes.
-pub fn padded_rows(rows: usize) -> usize {
-    rows.div_ceil(PAD) * PAD
-}
-
-/// A block's inputs and targets in columns of [`padded_rows`] rows. The padding rows hold
-/// zeros and are masked out of the loss and the gradient by `live`.
-pub struct Padded<T> {
-    pub x: Vec<T>,
-    pub y: Vec<T>,
-    /// 1 for rows holding samples, 0 for padding.
-    pub live: Vec<T>,
-    pub rows: usize,
-}
-
-impl<T: Real> Padded<T> {
-    pub fn new(b: Block<'_, T>) -> Self {
-        let ld = padded_rows(b.rows);
-        let pad = |m: &[T]| {
-            let mut out = vec![T::default(); ld * (m.len() / b.rows.max(1))];
-            for (o, c) in out.chunks_exact_mut(ld).zip(m.chunks_exact(b.rows)) {
-                o[..b.rows].copy_from_slice(c);
-            }
-            out
-        };
-        let live = (0..ld).map(|i| T::from_f64((i < b.rows) as u8 as f64));
-        Self {
-            x: pad(b.x),
-            y: pad(b.y),
-            live: live.collect(),
-            rows: b.rows,
-        }
-    }
-
-    /// The column stride.
-    pub fn ld(&self) -> usize {
-        self.live.len()
-    }
 }
 
 /// The forward pass, the loss and the backward pass of `p.block` in one dispatch (see
@@ -81,31 +36,6 @@ pub fn pass(p: FusedPass<'_, f64>) -> f64 {
     let mut p = p;
     let squares = dispatch(Pass(&mut p));
     finish(layers, block, loss, p.ws, squares)
-}
-
-/// After a fused pass: moves the output columns from the padded stride to the plain one
-/// (where [`Workspace::output`] finds them) and returns the block's loss sum.
-pub(super) fn finish(
-    layers: &[LayerShape],
-    block: &Padded<f64>,
-    loss: Loss,
-    ws: &mut Workspace<f64>,
-    squares: f64,
-) -> f64 {
-    let (n, ld) = (block.rows, block.ld());
-    let out = ws.acts.last_mut().expect("a network has an output layer");
-    for j in 1..layers[layers.len() - 1].fan_out {
-        out.copy_within(j * ld..j * ld + n, j * n);
-    }
-    match loss {
-        Loss::HalfSse => 0.5 * squares,
-        Loss::Mse => squares,
-        // The cross-entropy needs a log: summed by `Loss::sum`, a column at a time.
-        Loss::Bce => (ws.output(n).chunks_exact(n.max(1)))
-            .zip(block.y.chunks_exact(ld))
-            .map(|(a, y)| loss.sum(a, &y[..n]))
-            .sum(),
-    }
 }
 
 struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
@@ -150,14 +80,6 @@ fn pre_activation<S: Lanes>(
 // No closures in this file's kernels: a closure does not inherit the dispatch's target
 // features, so one that is not inlined turns each multiply-add into a call.
 
-/// `a − y` in the rows holding samples (`live` 1), 0 in the padding: a select, not a product,
-/// so that an infinite output there cannot turn the sums into NaN.
-#[inline(always)]
-pub(super) fn error<S: Lanes>(s: S, a: S::f64s, y: S::f64s, live: S::f64s) -> S::f64s {
-    let zero = s.splat_f64s(0.0);
-    s.select_f64s(s.greater_than_f64s(live, zero), s.sub_f64s(a, y), zero)
-}
-
 /// Σ over registers of `a · b`, then across lanes.
 #[inline(always)]
 fn dot<S: Lanes>(s: S, a: &[S::f64s], b: &[S::f64s]) -> f64 {
@@ -176,12 +98,6 @@ fn total<S: Lanes>(s: S, a: &[S::f64s]) -> f64 {
         sum = s.add_f64s(sum, *a);
     }
     s.reduce_sum_f64s(sum)
-}
-
-/// Writes (`Replace`) or adds (`Add`) `v` into `g`.
-#[inline(always)]
-pub(super) fn put(g: &mut f64, v: f64, accum: Accum) {
-    *g = if accum == Accum::Add { *g + v } else { v };
 }
 
 impl LanesOp for Pass<'_, '_> {

@@ -10,12 +10,12 @@
 //! never written. Gradients are summed per lane and reduced across lanes once per block, in a
 //! fixed order.
 //!
-//! The result equals the plain [`forward`](super::forward) and [`backward`](super::backward) to
+//! The result equals the plain [`forward`](crate::network::forward) and [`backward`](crate::network::backward) to
 //! rounding (the sums run in another order); the tests compare both.
 
-use super::narrow::{Padded, PAD};
-use super::simd::{self, Lanes, LanesOp};
-use super::{FusedPass, LayerShape, Loss};
+use super::{error, finish, put, FusedPass, Padded, PAD};
+use crate::network::simd::{self, Lanes, LanesOp};
+use crate::network::{LayerShape, Loss};
 
 /// The most inputs and outputs together the fused pass takes. Each costs a multiply-add per
 /// sample and unit on the way forward or back, held in memory rather than in registers;
@@ -46,7 +46,7 @@ pub fn pass(p: FusedPass<'_, f64>) -> f64 {
     let (layers, block, loss) = (p.layers, p.block, p.loss);
     let mut p = p;
     let squares = simd::dispatch(Pass(&mut p));
-    super::narrow::finish(layers, block, loss, p.ws, squares)
+    finish(layers, block, loss, p.ws, squares)
 }
 
 struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
@@ -141,7 +141,7 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
             let a = simd::activate(s, output.activation, s.add_f64s(b, z));
             S::as_mut_simd_f64s(&mut out[at(k, g)..][..lanes]).0[0] = a;
             let y = S::as_simd_f64s(&block.y[at(k, g)..][..lanes]).0[0];
-            let diff = super::narrow::error(s, a, y, live);
+            let diff = error(s, a, y, live);
             *squares = s.mul_add_f64s(diff, diff, *squares);
             let dk = s.mul_f64s(diff, scale);
             d[t][k] = match loss {
@@ -256,7 +256,7 @@ impl LanesOp for Pass<'_, '_> {
         }
 
         for (g, v) in grad.iter_mut().zip(acc.iter()) {
-            super::narrow::put(g, s.reduce_sum_f64s(*v), accum);
+            put(g, s.reduce_sum_f64s(*v), accum);
         }
         s.reduce_sum_f64s(squares)
     }
