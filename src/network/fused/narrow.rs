@@ -18,9 +18,10 @@ use crate::network::simd::{self, dispatch, Lanes, LanesOp};
 use crate::network::{LayerShape, Loss};
 
 /// The most weights a layer may have for the fused pass. Each weight costs a pass over the
-/// block's column of its input and of its output, so beyond this faer's products win
-/// (`cargo bench --bench train -- block_pass`: 2 → 4 → 4 → 1 is 20 % faster fused, 2 → 8 → 8 → 1
-/// 17 % slower).
+/// block's column of its input and of its output, so beyond this faer's products win. Set by
+/// timing one 512-row block as `cargo bench --bench train -- block_pass` does, with other
+/// shapes: 2 → 4 → 4 → 1 was 20 % faster fused (that shape stays in the bench), 2 → 8 → 8 → 1
+/// 17 % slower.
 pub const MAX_WEIGHTS: usize = 16;
 /// Whether the fused pass takes these layers.
 pub fn fits(layers: &[LayerShape]) -> bool {

@@ -19,8 +19,9 @@ use crate::network::{LayerShape, Loss};
 
 /// The most inputs and outputs together the fused pass takes. Each costs a multiply-add per
 /// sample and unit on the way forward or back, held in memory rather than in registers;
-/// beyond this faer's products win (`cargo bench --bench train -- block_pass`: 4 inputs and 2
-/// outputs are 15 % faster fused, 8 and 1 5 % slower, 16 and 16 twice as slow).
+/// beyond this faer's products win. Set by timing one 512-row block as `cargo bench --bench
+/// train -- block_pass` does, with other shapes: 4 inputs and 2 outputs were 15 % faster fused,
+/// 8 and 1 5 % slower, 16 and 16 twice as slow.
 pub const MAX_ENDS: usize = 6;
 
 /// Whether the fused pass takes these layers: one hidden layer, few inputs and outputs.
