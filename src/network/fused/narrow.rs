@@ -31,12 +31,10 @@ pub fn fits(layers: &[LayerShape]) -> bool {
 /// The forward pass, the loss and the backward pass of `p.block` in one dispatch (see
 /// [`FusedPass`]): the block's loss summed before division by [`Loss::divisor`], as
 /// [`Loss::sum`].
-pub fn pass(p: FusedPass<'_, f64>) -> f64 {
+pub fn pass(mut p: FusedPass<'_, f64>) -> f64 {
     debug_assert!(fits(p.layers));
-    let (layers, block, loss) = (p.layers, p.block, p.loss);
-    let mut p = p;
     let squares = dispatch(Pass(&mut p));
-    finish(layers, block, loss, p.ws, squares)
+    finish(p.layers, p.block, p.loss, p.ws, squares)
 }
 
 struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
@@ -78,8 +76,8 @@ fn pre_activation<S: Lanes>(
     }
 }
 
-// No closures in this file's kernels: a closure does not inherit the dispatch's target
-// features, so one that is not inlined turns each multiply-add into a call.
+// No closures around SIMD operations in this file's kernels: a closure does not inherit the
+// dispatch's target features, so one that is not inlined turns each multiply-add into a call.
 
 /// Σ over registers of `a · b`, then across lanes.
 #[inline(always)]

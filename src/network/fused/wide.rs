@@ -42,18 +42,16 @@ const GROUPS: usize = 4;
 /// The forward pass, the loss and the backward pass of `p.block` in one dispatch (see
 /// [`FusedPass`]; the hidden layer's buffers in `p.ws` are not used): the block's loss summed
 /// before division by [`Loss::divisor`], as [`Loss::sum`].
-pub fn pass(p: FusedPass<'_, f64>) -> f64 {
+pub fn pass(mut p: FusedPass<'_, f64>) -> f64 {
     debug_assert!(fits(p.layers));
-    let (layers, block, loss) = (p.layers, p.block, p.loss);
-    let mut p = p;
     let squares = simd::dispatch(Pass(&mut p));
-    finish(layers, block, loss, p.ws, squares)
+    finish(p.layers, p.block, p.loss, p.ws, squares)
 }
 
 struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
 
-// No closures in this file's kernels: a closure does not inherit the dispatch's target
-// features, so one that is not inlined turns each multiply-add into a call.
+// No closures around SIMD operations in this file's kernels: a closure does not inherit the
+// dispatch's target features, so one that is not inlined turns each multiply-add into a call.
 
 /// What stays fixed over a block.
 struct Net<'a, S: Lanes> {
@@ -62,7 +60,7 @@ struct Net<'a, S: Lanes> {
     params: &'a [f64],
     block: &'a Padded<f64>,
     loss: Loss,
-    /// The output delta's factor (see [`Pass::run`]).
+    /// The output delta's factor ([`Loss::delta_factor`]).
     scale: S::f64s,
 }
 
