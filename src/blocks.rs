@@ -1,16 +1,17 @@
 //! Samples in cache-sized blocks, processed by a fixed set of groups.
 //!
-//! A data set is cut into blocks of [`BLOCK_ROWS`] rows, each laid out contiguously (inputs,
-//! their transpose, targets). Per block, the forward pass, the loss and the backward pass run
-//! back to back, so a block's activations stay in cache instead of streaming a
+//! A data set is cut into blocks of [`BLOCK_ROWS`] rows, each laid out contiguously: inputs,
+//! their transpose and targets for the plain path, or the padded columns of a [`Fused`] pass
+//! when the network's shape has one. Per block, the forward pass, the loss and the backward
+//! pass run back to back, so a block's activations stay in cache instead of streaming a
 //! `rows x width` matrix through memory several times per epoch.
 //!
 //! The blocks are dealt, in order, to at most [`MAX_GROUPS`] groups; each group owns a gradient
 //! buffer (allocated once) and processes its blocks one after another, in a working memory it
 //! borrows from one of the run's workers (one per thread it may use). Groups run in parallel or
 //! in sequence, and their sums are added in group order — so the result depends only on the
-//! data's size, never on the number of threads. A data set of at most
-//! [`BLOCK_ROWS`] rows is one block: exactly the plain, unblocked computation.
+//! data's size, never on the number of threads. A data set of at most [`BLOCK_ROWS`] rows is
+//! one block.
 
 use crate::data::Dataset;
 use crate::network::fused::Padded;
