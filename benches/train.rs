@@ -5,8 +5,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
-use runner::app::{prepare, Prepared};
 use runner::config;
+use runner::prepare::{prepare, Prepared};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Duration;
@@ -24,7 +24,7 @@ fn workload(rows: usize, hidden: &str, seeds: usize) -> Vec<Prepared> {
          [init]\nkind = \"uniform\"\nseed = 0\n[train]\nlearning_rate = 0.001\nepochs = 1\n\
          [sweep]\n\"init.seed\" = {{ range = [0, {seeds}] }}\n"
     );
-    prepare(&config::parse(&toml, Path::new("bench.toml"), &[]).unwrap()).unwrap()
+    prepare(&mut config::parse(&toml, Path::new("bench.toml"), &[]).unwrap()).unwrap()
 }
 
 fn train(run: &Prepared, epochs: usize, parallel: bool) -> f64 {

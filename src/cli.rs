@@ -23,6 +23,52 @@ pub struct Cli {
 pub enum Command {
     /// Show the runs an experiment expands into, the work, and where outputs go; train nothing.
     Plan(RunArgs),
+    /// Assemble the result files of a sharded sweep once its shards have finished.
+    Merge(FolderArgs),
+    /// Show how much of the sweep last run in a results folder is finished, per shard.
+    Status(FolderArgs),
+}
+
+/// A results folder.
+#[derive(Debug, Args)]
+pub struct FolderArgs {
+    /// The results folder, e.g. results/moons_sweep.
+    pub dir: PathBuf,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--shard K/N`: the K-th of N shards, K from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || {
+            format!("`{s}` is not K/N with 0 <= K < N (shards count from 0), e.g. `--shard 0/4`")
+        };
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// What to run, and how.
@@ -36,10 +82,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Replace the results in the output folder (of this or a different experiment) and train
-    /// everything afresh.
+    /// Train this experiment's runs afresh instead of reusing stored ones, and replace result
+    /// files runner wrote even if they were edited since.
     #[arg(long)]
     pub force: bool,
+
+    /// Train only shard K of N (K from 0) and leave assembling to `runner merge DIR`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
 
     /// Override a key (`train.epochs=500`), or sweep it with several values
     /// (`model.hidden=[2],[4]`). Repeatable.

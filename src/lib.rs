@@ -13,9 +13,11 @@ pub mod data;
 pub mod init;
 pub mod network;
 pub mod output;
+pub mod prepare;
 pub mod progress;
 pub mod report;
 pub mod rng;
+pub mod store;
 pub mod suggest;
 pub mod train;
 

@@ -1,11 +1,11 @@
 //! What runner prints on stdout: the table when a sweep ends, and the plan.
 
-use crate::app::Prepared;
 use crate::config::Experiment;
 use crate::output::summary::{group_stats, groups, metrics};
-use crate::output::{Columns, FolderState, RunRecord, Store};
+use crate::output::Columns;
+use crate::prepare::Prepared;
+use crate::store::RunRecord;
 use std::fmt::Write;
-use std::path::Path;
 
 /// Seven significant digits, fixed-point when that is readable.
 pub fn sig(v: f64) -> String {
@@ -112,15 +112,15 @@ fn sig4(v: f64) -> String {
     }
 }
 
-/// `runner plan`: the runs, the work, where outputs go and what is already there.
-pub fn plan(exp: &Experiment, runs: &[Prepared], out: &Path) -> String {
+/// `runner plan`: the runs, the work, where outputs go and what is already there (`state`).
+pub fn plan(exp: &Experiment, runs: &[Prepared], out: &std::path::Path, state: &str) -> String {
     let mut rows = vec![["run", "id", "epochs", "rows", "params", "work"]
         .map(String::from)
         .to_vec()];
     let mut total = 0.0;
     for r in runs {
         let (epochs, n, p) = (r.spec.train.epochs, r.data.train.rows, r.arch.param_count());
-        let work = epochs as f64 * n as f64 * p as f64;
+        let work = r.work();
         total += work;
         rows.push(vec![
             r.spec.label.clone(),
@@ -131,12 +131,6 @@ pub fn plan(exp: &Experiment, runs: &[Prepared], out: &Path) -> String {
             format!("{work:.2e}"),
         ]);
     }
-    let ids: Vec<&str> = runs.iter().map(|r| r.spec.id.as_str()).collect();
-    let state = match Store::inspect(out, &crate::app::fingerprint(exp), &ids) {
-        FolderState::New => "new folder".to_string(),
-        FolderState::Resumable { finished } => format!("{finished} of {} runs already finished there; running resumes", runs.len()),
-        FolderState::Foreign => "holds results of a different experiment: running needs --force (replaces them) or another --out".to_string(),
-    };
     let mut s = format!(
         "experiment `{}` ({}): {} runs\noutputs: {} ({state})\nwork: {total:.3e} sample × parameter updates (epochs × training rows × parameters)\n\n",
         exp.name,

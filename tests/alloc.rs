@@ -75,11 +75,14 @@ static ALONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn train(toml: &str, epochs: usize, parallel: bool, start: impl FnOnce()) {
     let dir = tempfile::tempdir().unwrap();
     let text = toml.replace("EPOCHS", &epochs.to_string());
-    let exp = config::parse(&text, Path::new("alloc.toml"), &[]).unwrap();
-    let runs = runner::app::prepare(&exp).unwrap();
+    let mut exp = config::parse(&text, Path::new("alloc.toml"), &[]).unwrap();
+    let runs = runner::prepare::prepare(&mut exp).unwrap();
     let run = &runs[0];
     let cols = Columns::new(&exp, true);
-    let mut sink = EpochSink::create(&dir.path().join("rows.csv"), &cols).unwrap();
+    let mut sink = EpochSink::new(
+        std::fs::File::create(dir.path().join("rows.csv")).unwrap(),
+        &cols,
+    );
     let params = run.spec.init.initialize(&run.arch.layers(), &run.data.rng);
     start();
     let outcome = runner::train::train_in_precision(

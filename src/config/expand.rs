@@ -153,6 +153,18 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
     for set in sets.iter().filter(|s| s.values.len() == 1) {
         check_values(&set.key, &set.values, "--set", &mut problems);
     }
+    let mut names = std::collections::HashSet::new();
+    for v in &raw.variants {
+        if !names.insert(v.name.as_str()) {
+            problems.push(problem(
+                "variant.name",
+                format!(
+                    "two `[[variant]]`s are named `{}`; give each variant a name of its own",
+                    v.name
+                ),
+            ));
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -220,6 +232,16 @@ fn check_values(key: &str, values: &[Value], what: &str, problems: &mut Vec<Prob
             ),
         ));
         return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(v) = values.iter().find(|v| !seen.insert(v.to_string())) {
+        problems.push(Problem {
+            key: key.into(),
+            message: format!(
+                "`{v}` is listed more than once; each value makes its own run, so list it once"
+            ),
+            origin: Some(what.to_string()),
+        });
     }
     for value in values {
         let mut t = Table::new();

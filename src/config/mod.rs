@@ -100,6 +100,14 @@ pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Experiment, Con
         .file_stem()
         .map_or("experiment".into(), |s| s.to_string_lossy().into_owned());
     let base_dir = path.parent().unwrap_or(Path::new(""));
+    let name = raw.name.clone().unwrap_or(default_name);
+    if let Err(message) = check_name(&name, raw.name.is_some()) {
+        return Err(invalid(vec![Problem {
+            key: "name".into(),
+            message,
+            origin: None,
+        }]));
+    }
     let expanded = expand::expand(&raw, sets).map_err(invalid)?;
     let mut runs = Vec::new();
     let mut problems = Vec::new();
@@ -113,11 +121,38 @@ pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Experiment, Con
         return Err(invalid(merge(problems)));
     }
     Ok(Experiment {
-        name: raw.name.clone().unwrap_or(default_name),
+        name,
         description: raw.description.clone(),
         path: path.to_owned(),
         runs,
         columns: expanded.columns,
+    })
+}
+
+/// The longest experiment name: one folder name, short enough for any filesystem.
+pub const MAX_NAME: usize = 64;
+
+/// Checks that an experiment name is one plain folder name (it names `results/NAME`).
+/// `written`: it comes from `name` (else from the file name).
+fn check_name(name: &str, written: bool) -> Result<(), String> {
+    let plain = !name.is_empty()
+        && name.chars().count() <= MAX_NAME
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if plain {
+        return Ok(());
+    }
+    let shown: String = name.chars().take(80).collect();
+    let ellipsis = if name.chars().count() > 80 { "…" } else { "" };
+    let rule = format!(
+        "it names the results folder `results/NAME`, so it must be 1 to {MAX_NAME} letters, digits, `-`, `_` or `.`, not starting with `.`, e.g. `name = \"moons_sweep\"`; to write somewhere else, keep the name and pass `--out DIR`"
+    );
+    Err(if written {
+        format!("`{shown}{ellipsis}` is not a plain folder name: {rule}")
+    } else {
+        format!("the file name `{shown}{ellipsis}` cannot name the results folder, and the file sets no `name`; add one: {rule}")
     })
 }
 

@@ -38,7 +38,7 @@ impl ModelSpec {
 pub struct RunSpec {
     /// Readable label: the variant and the swept values, e.g. `hidden hidden=[4] seed=3`.
     pub label: String,
-    /// Stable id: a hash of the resolved configuration.
+    /// Stable id: a hash of the resolved configuration; `prepare` adds the data's content.
     pub id: String,
     pub variant: Option<String>,
     /// Swept keys and this run's values, as written in CSV columns.
@@ -122,7 +122,7 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
     let id = {
         let text = toml::to_string(&sections).expect("tables serialize");
         let digest = Sha256::digest(text.as_bytes());
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+        digest.iter().map(|b| format!("{b:02x}")).collect()
     };
     let mut label: Vec<String> = point.variant.iter().cloned().collect();
     let mut config = label.clone();

@@ -2,17 +2,16 @@
 //! once runs finish, the result files are assembled from those in run order — so their bytes
 //! never depend on which thread ran what, or when.
 
-mod store;
+mod assemble;
 pub mod summary;
 
-pub use store::{
-    write_atomic, write_atomic_with, FolderState, RunRecord, Store, StoreError, RESULT_FILES,
-};
+pub use assemble::{assemble, key, precheck, up_to_date};
 
 use crate::config::{Experiment, RunSpec};
+use crate::store::{Hashing, RunRecord};
 use crate::train::EpochRow;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 
 /// Formats a float the same way everywhere: shortest round-trip digits, exponent for very
 /// small or large values, `NaN`/`inf` as pandas reads them.
@@ -85,18 +84,20 @@ impl Columns {
     }
 }
 
-/// Streams one run's logged epochs to its partial file.
+/// Streams one run's logged epochs to its partial file, counting and hashing them.
 pub struct EpochSink {
-    out: BufWriter<File>,
+    out: Hashing<BufWriter<File>>,
+    rows: u64,
     columns: Columns,
 }
 
 impl EpochSink {
-    pub fn create(path: &std::path::Path, columns: &Columns) -> io::Result<Self> {
-        Ok(Self {
-            out: BufWriter::new(File::create(path)?),
+    pub fn new(file: File, columns: &Columns) -> Self {
+        Self {
+            out: Hashing::new(BufWriter::new(file)),
+            rows: 0,
             columns: columns.clone(),
-        })
+        }
     }
 
     /// Writes one row, formatting straight into the buffer (no allocation).
@@ -115,70 +116,29 @@ impl EpochSink {
                 cell(row.test_accuracy)?;
             }
         }
+        self.rows += 1;
         writeln!(self.out)
     }
 
-    /// Flushes and syncs, so the rows are on disk before the run counts as done.
-    pub fn close(self) -> io::Result<()> {
-        let file = self.out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
+    /// Flushes and syncs, so the rows are on disk before the run counts as done; returns the
+    /// row count and the file's hash.
+    pub fn close(self) -> io::Result<(u64, String)> {
+        let (out, sha, _) = self.out.finish();
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        Ok((self.rows, sha))
     }
 }
 
-fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
+pub(crate) fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
     csv::WriterBuilder::new().from_writer(w)
 }
 
-fn csv_io(e: csv::Error) -> io::Error {
+pub(crate) fn csv_io(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
-/// Writes `epochs.csv`, `runs.csv`, `predictions.csv` (when there is `[predict]`),
-/// `summary.csv`, `curves.csv` and `experiment.toml` from the finished runs.
-pub fn assemble(
-    store: &Store,
-    exp: &Experiment,
-    cols: &Columns,
-    records: &[RunRecord],
-) -> Result<(), StoreError> {
-    write_atomic_with(&store.dir.join("epochs.csv"), |w| {
-        let mut head = cols.head();
-        head.push("epoch".into());
-        head.extend(cols.metric_names().iter().map(|s| s.to_string()));
-        let mut csv = csv_writer(w);
-        csv.write_record(&head).map_err(csv_io)?;
-        for run in &exp.runs {
-            let prefix = cols.prefix(run);
-            let part = BufReader::new(File::open(store.epochs(&run.id))?);
-            for line in part.lines() {
-                let line = line?;
-                csv.write_record(prefix.iter().map(String::as_str).chain(line.split(',')))
-                    .map_err(csv_io)?;
-            }
-        }
-        csv.flush()
-    })?;
-    write_atomic_with(&store.dir.join("runs.csv"), |w| {
-        write_runs(w, exp, cols, records)
-    })?;
-    if exp.runs.iter().any(|r| r.predict.is_some()) {
-        write_atomic_with(&store.dir.join("predictions.csv"), |w| {
-            write_predictions(w, exp, cols, records)
-        })?;
-    }
-    write_atomic_with(&store.dir.join("summary.csv"), |w| {
-        summary::write_summary(w, exp, cols, records)
-    })?;
-    write_atomic_with(&store.dir.join("curves.csv"), |w| {
-        summary::write_curves(w, exp, cols, store)
-    })?;
-    write_atomic(
-        &store.dir.join("experiment.toml"),
-        resolved_toml(exp).as_bytes(),
-    )
-}
-
-fn write_runs<W: Write>(
+pub(crate) fn write_runs<W: Write>(
     w: W,
     exp: &Experiment,
     cols: &Columns,
@@ -216,7 +176,7 @@ fn write_runs<W: Write>(
     csv.flush()
 }
 
-fn write_predictions<W: Write>(
+pub(crate) fn write_predictions<W: Write>(
     w: W,
     exp: &Experiment,
     cols: &Columns,

@@ -3,8 +3,9 @@
 //! mean and spread of its loss curves, merged epoch by epoch from the runs' files (streamed, so
 //! memory does not grow with epochs or runs).
 
-use super::{csv_io, csv_writer, num, Columns, RunRecord, Store};
+use super::{csv_io, csv_writer, num, Columns};
 use crate::config::{is_seed, Experiment};
+use crate::store::{RunRecord, Store};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Lines, Write};
 

@@ -98,3 +98,40 @@ pub fn assert_rel(got: f64, want: f64, rel: f64, what: &str) {
         "{what}: got {got}, want {want} (rel {rel})"
     );
 }
+
+/// The files of a results folder, with runs.csv's wall-clock `seconds` column cut off.
+pub fn contents(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for name in [
+        "epochs.csv",
+        "runs.csv",
+        "summary.csv",
+        "curves.csv",
+        "experiment.toml",
+    ] {
+        let text =
+            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = if name == "runs.csv" {
+            text.lines()
+                .map(|l| l.rsplit_once(',').unwrap().0)
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            text
+        };
+        files.push((name.to_string(), text));
+    }
+    files
+}
+
+/// The files below `DIR/.runner/runs` whose names end with `suffix`, sorted.
+pub fn stored(dir: &Path, suffix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let runs = dir.join(".runner/runs");
+    if runs.exists() {
+        walk(&runs, &runs, &mut out);
+    }
+    out.retain(|f| f.ends_with(suffix));
+    out.sort();
+    out
+}

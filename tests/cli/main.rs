@@ -4,5 +4,6 @@
 mod common;
 mod errors;
 mod results;
+mod store;
 mod sweeps;
 mod tutorials;

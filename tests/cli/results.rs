@@ -81,26 +81,23 @@ fn reads_csv_data_relative_to_the_experiment() {
 }
 
 #[test]
-fn never_overwrites_another_experiment_without_force() {
+fn a_changed_experiment_replaces_the_files_and_the_store_keeps_both() {
     let s = Scratch::new();
     s.file("small.toml", SMALL);
     ok(runner(s.path(), &["small.toml", "--quiet"]));
-    let before = std::fs::read(s.path().join("results/small/epochs.csv")).unwrap();
-    // Same name, different experiment.
+    let before = contents(&s.path().join("results/small"));
+    // Same name, different experiment: its runs are trained, the files describe it.
     s.file("small.toml", &SMALL.replace("epochs = 50", "epochs = 60"));
-    let o = runner(s.path(), &["small.toml", "--quiet"]);
-    assert!(!o.status.success());
-    assert_eq!(
-        stderr(&o),
-        "error: `results/small` already holds results of a different experiment; add `--force` to replace them, or write elsewhere with `--out DIR`\n"
-    );
-    assert_eq!(
-        std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(),
-        before
-    );
-    ok(runner(s.path(), &["small.toml", "--quiet", "--force"]));
+    ok(runner(s.path(), &["small.toml", "--quiet"]));
     let runs = read_csv(&s.path().join("results/small/runs.csv"));
     assert_eq!(runs[0]["epochs"], "60");
+    assert_eq!(stored(&s.path().join("results/small"), ".toml").len(), 2);
+    // The first experiment again: reassembled from the store at once, nothing trained.
+    s.file("small.toml", SMALL);
+    let o = runner(s.path(), &["small.toml", "--quiet"]);
+    assert!(o.status.success());
+    assert_eq!(stderr(&o), "1 runs reused from the store, 0 trained\n");
+    assert_eq!(contents(&s.path().join("results/small")), before);
 }
 
 #[test]
@@ -118,28 +115,26 @@ fn refuses_a_folder_holding_result_files_it_did_not_write() {
 }
 
 #[test]
-fn running_again_reuses_finished_runs() {
+fn running_again_reuses_finished_runs_and_force_trains_afresh() {
     let s = Scratch::new();
     s.file("small.toml", SMALL);
     let first = ok(runner(s.path(), &["small.toml", "--quiet"]));
-    let epochs = std::fs::read(s.path().join("results/small/epochs.csv")).unwrap();
+    let dir = s.path().join("results/small");
+    let epochs = std::fs::read(dir.join("epochs.csv")).unwrap();
     let second = ok(runner(s.path(), &["small.toml", "--quiet"]));
-    assert_eq!(first, second);
-    // --force trains afresh: same results, newly written.
-    let record = s.path().join("results/small/.runner/runs");
+    assert_eq!(
+        second,
+        first.replace("results/small\n", "results/small (up to date)\n")
+    );
+    // --force trains afresh: same results, a new record.
+    let record = &stored(&dir, ".toml")[0];
+    let record = dir.join(".runner/runs").join(record);
     let stamp = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
-    let before = stamp(&s.path().join("results/small/epochs.csv"));
-    let marker = record.join("stale.toml");
-    std::fs::write(&marker, "").unwrap();
+    let before = stamp(&record);
     std::thread::sleep(std::time::Duration::from_millis(20));
-    assert_eq!(
-        ok(runner(s.path(), &["small.toml", "--quiet", "--force"])),
-        first
-    );
-    assert!(!marker.exists(), "--force clears the old state");
-    assert!(stamp(&s.path().join("results/small/epochs.csv")) > before);
-    assert_eq!(
-        std::fs::read(s.path().join("results/small/epochs.csv")).unwrap(),
-        epochs
-    );
+    let o = runner(s.path(), &["small.toml", "--quiet", "--force"]);
+    assert_eq!(stdout(&o), first);
+    assert_eq!(stderr(&o), "");
+    assert!(stamp(&record) > before);
+    assert_eq!(std::fs::read(dir.join("epochs.csv")).unwrap(), epochs);
 }

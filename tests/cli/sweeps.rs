@@ -23,31 +23,6 @@ every = 7
 \"init.seed\" = { range = [0, 4] }
 ";
 
-/// The files of a results folder, with runs.csv's wall-clock `seconds` column cut off.
-fn contents(dir: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    for name in [
-        "epochs.csv",
-        "runs.csv",
-        "summary.csv",
-        "curves.csv",
-        "experiment.toml",
-    ] {
-        let text =
-            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let text = if name == "runs.csv" {
-            text.lines()
-                .map(|l| l.rsplit_once(',').unwrap().0)
-                .collect::<Vec<_>>()
-                .join("\n")
-        } else {
-            text
-        };
-        files.push((name.to_string(), text));
-    }
-    files
-}
-
 #[test]
 fn files_are_identical_for_1_2_and_4_threads_and_on_reruns() {
     let s = Scratch::new();
@@ -175,7 +150,7 @@ fn plan_shows_the_runs_and_writes_nothing() {
     ok(runner(s.path(), &["sweep.toml", "-q"]));
     let out = ok(runner(s.path(), &["plan", "sweep.toml"]));
     assert!(
-        out.contains("12 of 12 runs already finished there; running resumes"),
+        out.contains("outputs: results/sweep (12 of 12 runs already stored there; 0 to train)"),
         "{out}"
     );
 }
@@ -203,20 +178,10 @@ fn interrupt(dir: &Path, signal: &str) -> std::process::ExitStatus {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let runs = dir.join("cut/.runner/runs");
+    let cut = dir.join("cut");
     let start = Instant::now();
     loop {
-        let done = std::fs::read_dir(&runs).map_or(0, |d| {
-            d.filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .path()
-                    .extension()
-                    .is_some_and(|x| x == "toml")
-            })
-            .count()
-        });
-        if done >= 2 {
+        if stored(&cut, ".toml").len() >= 2 {
             break;
         }
         assert!(
@@ -238,11 +203,9 @@ fn resuming_after_kill_9_equals_an_uninterrupted_sweep() {
     s.file("long.toml", LONG);
     let status = interrupt(s.path(), "-KILL");
     assert!(!status.success());
-    let finished = std::fs::read_dir(s.path().join("cut/.runner/runs"))
-        .unwrap()
-        .count();
+    let finished = stored(&s.path().join("cut"), ".toml").len();
     assert!(
-        finished < 33,
+        finished < 16,
         "the sweep finished before the kill; make it longer"
     );
     // Running the same command again resumes.
@@ -264,10 +227,10 @@ fn ctrl_c_stops_cleanly_and_running_again_resumes() {
     let status = interrupt(s.path(), "-INT");
     assert_eq!(status.code(), Some(130));
     assert!(!s.path().join("cut/epochs.csv").exists());
-    let leftovers = std::fs::read_dir(s.path().join("cut/.runner/runs")).unwrap();
-    assert!(leftovers
-        .map(|e| e.unwrap().path())
-        .all(|p| !p.to_string_lossy().ends_with(".partial")));
+    assert_eq!(
+        stored(&s.path().join("cut"), ".partial"),
+        Vec::<String>::new()
+    );
     ok(runner(s.path(), &["long.toml", "--out", "cut", "-q"]));
     ok(runner(s.path(), &["long.toml", "--out", "whole", "-q"]));
     assert_eq!(

@@ -1,0 +1,207 @@
+//! Commands on a results folder: `runner merge`, `runner status`, what `runner plan` says of
+//! the folder, and the checks on where results may be written.
+
+use super::{finish, load, require_all, Job};
+use crate::cli::FolderArgs;
+use crate::output;
+use crate::prepare;
+use crate::report;
+use crate::store::{write_atomic, Lookup, RunRecord};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The last command run in a results folder (`.runner/command.toml`), so that `merge` and
+/// `status` know the experiment.
+#[derive(Debug, Serialize, Deserialize)]
+struct Remembered {
+    /// The experiment file, absolute.
+    experiment: PathBuf,
+    sets: Vec<String>,
+    /// N of `--shard K/N`, when sharded.
+    shards: Option<usize>,
+}
+
+/// Records the command that writes into `job`'s folder.
+pub(super) fn remember(
+    job: &Job,
+    path: &Path,
+    sets: &[String],
+    shard: Option<crate::cli::Shard>,
+) -> Result<()> {
+    let command = Remembered {
+        experiment: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()),
+        sets: sets.to_vec(),
+        shards: shard.map(|s| s.count),
+    };
+    let text = toml::to_string(&command).expect("commands serialize");
+    write_atomic(&job.store.state().join("command.toml"), text.as_bytes())?;
+    Ok(())
+}
+
+/// The experiment last run in `dir`, loaded for that folder.
+fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
+    let path = dir.join(".runner/command.toml");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "`{}` holds no sweep runner has run (no `{}`); check the folder, or run the experiment with `--out {}` first",
+            dir.display(),
+            path.display(),
+            dir.display()
+        )
+    })?;
+    let command: Remembered = toml::from_str(&text).with_context(|| {
+        format!(
+            "`{}` cannot be read; run the experiment again",
+            path.display()
+        )
+    })?;
+    let job = load(&command.experiment, &command.sets, Some(dir))?;
+    Ok((job, command.shards))
+}
+
+/// `runner merge DIR`: assembles the files once every run is stored; trains nothing.
+pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
+    let (job, shards) = recall(&args.dir)?;
+    let records: Vec<Option<RunRecord>> = job
+        .runs
+        .iter()
+        .map(|r| match job.store.verify(&r.spec.id) {
+            Lookup::Found(rec) => Some(rec),
+            Lookup::Damaged(why, file) => {
+                eprintln!(
+                    "warning: stored run `{}` (`{}`) is damaged: {why}; its shard must train it again",
+                    r.spec.label,
+                    file.display()
+                );
+                None
+            }
+            Lookup::Missing => None,
+        })
+        .collect();
+    require_all(&job, &records, shards)?;
+    let records: Vec<RunRecord> = records.into_iter().flatten().collect();
+    output::precheck(&job.store, &job.exp, false)?;
+    finish(&job, &records, false)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `runner status DIR`: finished out of total, per shard, what is missing, and whether the
+/// files are assembled. Reads only.
+pub(super) fn status(args: &FolderArgs) -> Result<ExitCode> {
+    let (job, shards) = recall(&args.dir)?;
+    let found: Vec<Option<RunRecord>> = job
+        .runs
+        .iter()
+        .map(|r| match job.store.lookup(&r.spec.id) {
+            Lookup::Found(rec) => Some(rec),
+            _ => None,
+        })
+        .collect();
+    let done = found.iter().filter(|r| r.is_some()).count();
+    let total = job.runs.len();
+    println!(
+        "experiment `{}` ({}): {done} of {total} runs finished",
+        job.exp.name,
+        job.exp.path.display()
+    );
+    if let Some(n) = shards {
+        let deal = prepare::deal(&job.runs, n);
+        let mut rows = vec![["shard", "runs", "finished", "work"]
+            .map(String::from)
+            .to_vec()];
+        for k in 0..n {
+            let of: Vec<usize> = (0..total).filter(|&i| deal[i] == k).collect();
+            let work: f64 = of.iter().map(|&i| job.runs[i].work()).sum();
+            rows.push(vec![
+                format!("{k}/{n}"),
+                of.len().to_string(),
+                of.iter()
+                    .filter(|&&i| found[i].is_some())
+                    .count()
+                    .to_string(),
+                format!("{work:.2e}"),
+            ]);
+        }
+        print!("{}", report::align(&rows));
+    }
+    let missing: Vec<usize> = (0..total).filter(|&i| found[i].is_none()).collect();
+    if !missing.is_empty() {
+        println!("missing:");
+        for &i in missing.iter().take(20) {
+            println!("  {} ({})", job.runs[i].spec.label, job.runs[i].spec.id);
+        }
+        if missing.len() > 20 {
+            println!("  … and {} more", missing.len() - 20);
+        }
+    }
+    let assembled = done == total
+        && output::up_to_date(
+            &job.store,
+            &output::key(&job.exp, &found.into_iter().flatten().collect::<Vec<_>>()),
+        );
+    println!(
+        "files: {}",
+        match (assembled, done == total) {
+            (true, _) => "up to date".to_string(),
+            (false, true) => format!("not assembled; run `runner merge {}`", args.dir.display()),
+            (false, false) => "not assembled until every run has finished".to_string(),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `runner plan` says of the folder.
+pub(super) fn stored(job: &Job) -> String {
+    let dir = &job.store.dir;
+    if !dir.exists() {
+        return "new folder".into();
+    }
+    let done = job
+        .runs
+        .iter()
+        .filter(|r| matches!(job.store.lookup(&r.spec.id), Lookup::Found(_)))
+        .count();
+    format!(
+        "{done} of {} runs already stored there; {} to train",
+        job.runs.len(),
+        job.runs.len() - done
+    )
+}
+
+/// Refuses an output folder that holds any of the experiment's inputs (at any depth).
+pub(super) fn refuse_inputs_inside(job: &Job) -> Result<()> {
+    let out = absolute(&job.store.dir);
+    for input in prepare::inputs(&job.exp) {
+        let input = absolute(&input);
+        if input.starts_with(&out) {
+            bail!(
+                "the output folder `{}` holds the experiment's input `{}`, and runner never writes among its inputs; choose a folder of its own with `--out DIR`, e.g. `--out results/{}`",
+                job.store.dir.display(),
+                input.display(),
+                job.exp.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with its symbolic links resolved, as far as it exists.
+fn absolute(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(p), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = p;
+            }
+            _ => return path.clone(),
+        }
+    }
+    let mut out = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_owned());
+    out.extend(rest.iter().rev());
+    out
+}

@@ -1,0 +1,207 @@
+//! The runner, start to finish: read the experiment, load its data, check everything, open the
+//! results folder, train what the store does not hold, assemble the files and print the table.
+
+mod folder;
+mod sweep;
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::config::{self, Experiment};
+use crate::output::{self, Columns};
+use crate::prepare::{self, Prepared};
+use crate::report;
+use crate::store::{Lookup, RunRecord, Store};
+use anyhow::{anyhow, bail, Result};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// An experiment with its prepared runs and its results folder.
+pub struct Job {
+    pub exp: Experiment,
+    pub runs: Vec<Prepared>,
+    pub store: Store,
+    pub cols: Columns,
+}
+
+/// Runs the command line; errors are printed by `main`.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Merge(args)) => folder::merge(&args),
+        Some(Command::Status(args)) => folder::status(&args),
+        None if cli.args.dry_run => plan(&cli.args),
+        None => run_experiment(&cli.args),
+    }
+}
+
+/// Reads, expands, validates and prepares the experiment `path` with `--set` overrides, for
+/// the folder `out` (default `results/NAME`).
+pub fn load(path: &Path, sets: &[String], out: Option<&Path>) -> Result<Job> {
+    let sets = sets
+        .iter()
+        .map(|s| config::parse_set(s).map_err(|e| anyhow!("--set: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let mut exp = config::load(path, &sets)?;
+    let runs = prepare::prepare(&mut exp)?;
+    let out = out.map_or_else(|| PathBuf::from("results").join(&exp.name), Path::to_owned);
+    let classes = runs.iter().any(|r| r.data.train.is_classification());
+    let cols = Columns::new(&exp, classes);
+    Ok(Job {
+        exp,
+        runs,
+        store: Store::at(&out),
+        cols,
+    })
+}
+
+fn experiment_path(args: &RunArgs) -> &Path {
+    args.experiment
+        .as_deref()
+        .expect("clap requires the experiment")
+}
+
+fn plan(args: &RunArgs) -> Result<ExitCode> {
+    let job = load(experiment_path(args), &args.sets, args.out.as_deref())?;
+    print!(
+        "{}",
+        report::plan(&job.exp, &job.runs, &job.store.dir, &folder::stored(&job))
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
+    let path = experiment_path(args);
+    let job = load(path, &args.sets, args.out.as_deref())?;
+    folder::refuse_inputs_inside(&job)?;
+    let dir = job.store.dir.display().to_string();
+    // A finished experiment run again: the files are up to date, nothing is written.
+    if args.shard.is_none() && !args.force {
+        if let Some(records) = finished(&job) {
+            if output::up_to_date(&job.store, &output::key(&job.exp, &records)) {
+                print!("{}", report::table(&job.exp, &job.cols, &records));
+                println!("results in {dir} (up to date)");
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    output::precheck(&job.store, &job.exp, args.force)?;
+    job.store.create()?;
+    folder::remember(&job, path, &args.sets, args.shard)?;
+    let deal = args.shard.map(|s| prepare::deal(&job.runs, s.count));
+    let mine = |i: usize| match (&deal, args.shard) {
+        (Some(d), Some(s)) => d[i] == s.index,
+        _ => true,
+    };
+    let mut records: Vec<Option<RunRecord>> = vec![None; job.runs.len()];
+    let mut todo = Vec::new();
+    for (i, r) in job.runs.iter().enumerate() {
+        if !mine(i) {
+            continue;
+        }
+        match job.store.verify(&r.spec.id) {
+            Lookup::Found(rec) if !args.force => records[i] = Some(rec),
+            Lookup::Damaged(why, file) => {
+                eprintln!(
+                    "warning: stored run `{}` (`{}`) is damaged: {why}; training it again",
+                    r.spec.label,
+                    file.display()
+                );
+                todo.push(i);
+            }
+            _ => todo.push(i),
+        }
+    }
+    let trained = sweep::train_all(&job, &todo, args.threads, args.quiet, !args.force)?;
+    for (i, rec) in trained.records {
+        records[i] = rec;
+    }
+    let stopped = todo.iter().filter(|&&i| records[i].is_none()).count();
+    if stopped > 0 {
+        eprintln!(
+            "interrupted: {stopped} runs did not finish; finished runs are kept in `{dir}`; run the same command again to resume",
+        );
+        return Ok(ExitCode::from(130));
+    }
+    if let Some(shard) = args.shard {
+        let mine = (0..job.runs.len()).filter(|&i| mine(i)).count();
+        println!(
+            "shard {shard}: {mine} runs finished ({} trained here, {} already stored) in {dir}",
+            trained.here,
+            mine - trained.here,
+        );
+        println!("when every shard has finished: runner merge {dir}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let records: Vec<RunRecord> = records
+        .into_iter()
+        .map(|r| r.expect("all finished"))
+        .collect();
+    finish(&job, &records, args.force)?;
+    let reused = job.runs.len() - trained.here;
+    if reused > 0 {
+        eprintln!(
+            "{reused} runs reused from the store, {} trained",
+            trained.here
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Assembles the files, then prints the table and where they are.
+fn finish(job: &Job, records: &[RunRecord], force: bool) -> Result<()> {
+    if let Some(other) = output::assemble(&job.store, &job.exp, &job.cols, records, force)? {
+        eprintln!(
+            "note: the files in `{}` described experiment `{other}` and now describe `{}`; `{other}`'s runs stay stored, and its command reassembles them at once",
+            job.store.dir.display(),
+            job.exp.name
+        );
+    }
+    print!("{}", report::table(&job.exp, &job.cols, records));
+    println!("results in {}", job.store.dir.display());
+    Ok(())
+}
+
+/// Every run's record when every one is stored and verified.
+fn finished(job: &Job) -> Option<Vec<RunRecord>> {
+    job.runs
+        .iter()
+        .map(|r| match job.store.verify(&r.spec.id) {
+            Lookup::Found(rec) => Some(rec),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Refuses when some runs are missing, naming them and the fix.
+fn require_all(job: &Job, records: &[Option<RunRecord>], shards: Option<usize>) -> Result<()> {
+    let missing: Vec<usize> = (0..records.len())
+        .filter(|&i| records[i].is_none())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let deal = shards.map(|n| prepare::deal(&job.runs, n));
+    let mut names: Vec<String> = missing
+        .iter()
+        .take(5)
+        .map(|&i| match &deal {
+            Some(d) => format!(
+                "`{}` (shard {}/{})",
+                job.runs[i].spec.label,
+                d[i],
+                shards.unwrap_or(1)
+            ),
+            None => format!("`{}`", job.runs[i].spec.label),
+        })
+        .collect();
+    if missing.len() > 5 {
+        names.push(format!("and {} more", missing.len() - 5));
+    }
+    bail!(
+        "{} of {} runs are not finished in `{}`: {}; run their shards again, or run the experiment without `--shard` to train what is missing (`runner status {}` lists them)",
+        missing.len(),
+        job.runs.len(),
+        job.store.dir.display(),
+        names.join(", "),
+        job.store.dir.display()
+    )
+}

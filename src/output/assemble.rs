@@ -1,0 +1,216 @@
+//! Assembling the result files from the store, under the folder's lock.
+//!
+//! Files are written only when their content changes: a finished experiment run again finds
+//! its files up to date ([`up_to_date`], which only reads) and writes nothing, so it works on a
+//! read-only folder. runner replaces only files it wrote itself (its index says which), and
+//! removes the ones it wrote for an earlier experiment that this one does not have, so the
+//! files always describe the experiment just run.
+
+use super::{resolved_toml, summary, write_predictions, write_runs, Columns};
+use crate::config::Experiment;
+use crate::store::{
+    hex, stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written, RESULT_FILES,
+};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+
+/// Hash of the resolved experiment: ids, labels and every setting.
+pub fn fingerprint(exp: &Experiment) -> String {
+    hex(&Sha256::digest(resolved_toml(exp).as_bytes()))
+}
+
+/// Hash of everything the result files are assembled from: the resolved experiment and each
+/// run's record (which carries its epoch file's hash).
+pub fn key(exp: &Experiment, records: &[RunRecord]) -> String {
+    let mut h = Sha256::new();
+    h.update(resolved_toml(exp).as_bytes());
+    for r in records {
+        h.update(r.to_text().as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// Whether the folder's files already are the ones `key` describes (only reads).
+pub fn up_to_date(store: &Store, key: &str) -> bool {
+    match store.index() {
+        Ok(index) => {
+            index.key == key
+                && !index.files.is_empty()
+                && index
+                    .files
+                    .iter()
+                    .all(|w| w.state(&store.dir) != FileState::Missing)
+        }
+        Err(_) => false,
+    }
+}
+
+/// Checks, before anything is trained or written, that assembling `exp` in the folder will
+/// replace only files runner wrote, and none that were edited since unless `force`.
+pub fn precheck(store: &Store, exp: &Experiment, force: bool) -> Result<(), StoreError> {
+    let index = store.index()?;
+    let same = index.experiment == fingerprint(exp);
+    index.check(&store.dir, &RESULT_FILES, force || same)
+}
+
+/// Writes the result files that changed, and the index, under the folder's lock. Returns the
+/// name of the experiment whose files were replaced, when it was another one (by name).
+pub fn assemble(
+    store: &Store,
+    exp: &Experiment,
+    cols: &Columns,
+    records: &[RunRecord],
+    force: bool,
+) -> Result<Option<String>, StoreError> {
+    let _lock = store.lock()?;
+    let key = key(exp, records);
+    let mut index = store.index()?;
+    if up_to_date(store, &key) {
+        return Ok(None);
+    }
+    // Files of this name that runner did not write are refused whatever else happens.
+    index.check(&store.dir, &RESULT_FILES, true)?;
+    let staged = stage_all(store, exp, cols, records)?;
+    // Edited files: left alone when their runner content would not change; else replaced
+    // only with --force.
+    let unchanged_content = index.key == key;
+    let mut plan: Vec<(Staged, bool)> = Vec::new();
+    for s in staged {
+        let name = file_name(&s);
+        let write = match index.get(&name) {
+            None => true,
+            Some(w) => match w.state(&store.dir) {
+                FileState::Missing => true,
+                FileState::Ours => !w.sha256.contains(&s.sha256),
+                FileState::Edited if unchanged_content => false,
+                FileState::Edited if force => true,
+                FileState::Edited => return Err(StoreError::Edited { path: s.path }),
+            },
+        };
+        plan.push((s, write));
+    }
+    let produced: Vec<String> = plan.iter().map(|(s, _)| file_name(s)).collect();
+    let stale: Vec<Written> = index
+        .files
+        .iter()
+        .filter(|w| !produced.contains(&w.name))
+        .cloned()
+        .collect();
+    for w in &stale {
+        if w.state(&store.dir) == FileState::Edited && !force {
+            return Err(StoreError::Edited {
+                path: store.dir.join(&w.name),
+            });
+        }
+    }
+    let before = index.clone();
+    // Step 1: the index accepts the old and the new contents, so that a crash while the files
+    // are renamed into place leaves files runner still knows as its own.
+    for (s, _) in &plan {
+        let name = file_name(s);
+        match index.files.iter_mut().find(|w| w.name == name) {
+            Some(w) => {
+                w.sha256.push(s.sha256.clone());
+                w.size = 0;
+            }
+            None => index.files.push(Written {
+                name,
+                sha256: vec![s.sha256.clone()],
+                ..Written::default()
+            }),
+        }
+    }
+    index.write(store.state())?;
+    // Step 2: the files.
+    let replaced = (!index.name.is_empty() && index.name != exp.name).then(|| index.name.clone());
+    let mut files = Vec::new();
+    for (s, write) in plan {
+        let name = file_name(&s);
+        if write {
+            let (path, sha) = (s.path.clone(), s.sha256.clone());
+            s.persist()?;
+            files.push(Written::of(&path, &name, sha)?);
+        } else {
+            // Kept as it is: as runner wrote it, or as the user edited it.
+            files.extend(before.get(&name).cloned());
+        }
+    }
+    for w in stale {
+        let _ = std::fs::remove_file(store.dir.join(&w.name));
+    }
+    // Step 3: the index of what is there now.
+    Index {
+        name: exp.name.clone(),
+        experiment: fingerprint(exp),
+        key,
+        files,
+    }
+    .write(store.state())?;
+    Ok(replaced)
+}
+
+fn file_name(s: &Staged) -> String {
+    s.path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Writes every result file beside its target, not yet in place.
+fn stage_all(
+    store: &Store,
+    exp: &Experiment,
+    cols: &Columns,
+    records: &[RunRecord],
+) -> Result<Vec<Staged>, StoreError> {
+    let dir = &store.dir;
+    let mut out = vec![stage(&dir.join("epochs.csv"), |w| {
+        write_epochs(w, store, exp, cols)
+    })?];
+    out.push(stage(&dir.join("runs.csv"), |w| {
+        write_runs(w, exp, cols, records)
+    })?);
+    if exp.runs.iter().any(|r| r.predict.is_some()) {
+        out.push(stage(&dir.join("predictions.csv"), |w| {
+            write_predictions(w, exp, cols, records)
+        })?);
+    }
+    out.push(stage(&dir.join("summary.csv"), |w| {
+        summary::write_summary(w, exp, cols, records)
+    })?);
+    out.push(stage(&dir.join("curves.csv"), |w| {
+        summary::write_curves(w, exp, cols, store)
+    })?);
+    out.push(stage(&dir.join("experiment.toml"), |w| {
+        w.write_all(resolved_toml(exp).as_bytes())
+    })?);
+    Ok(out)
+}
+
+/// `epochs.csv`: every run's logged epochs, in run order, each row prefixed by its run.
+fn write_epochs(
+    w: &mut dyn Write,
+    store: &Store,
+    exp: &Experiment,
+    cols: &Columns,
+) -> io::Result<()> {
+    let mut head = cols.head();
+    head.push("epoch".into());
+    head.extend(cols.metric_names().iter().map(|s| s.to_string()));
+    let mut csv = super::csv_writer(w);
+    csv.write_record(&head).map_err(super::csv_io)?;
+    for run in &exp.runs {
+        let prefix = cols.prefix(run);
+        let path = store.epochs(&run.id);
+        let part = BufReader::new(File::open(&path).map_err(|e| {
+            io::Error::new(e.kind(), format!("run file `{}`: {e}", path.display()))
+        })?);
+        for line in part.lines() {
+            let line = line?;
+            csv.write_record(prefix.iter().map(String::as_str).chain(line.split(',')))
+                .map_err(super::csv_io)?;
+        }
+    }
+    csv.flush()
+}

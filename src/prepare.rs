@@ -1,0 +1,188 @@
+//! From a validated experiment to runs ready to train: each distinct data set loaded once,
+//! the checks only the data allows, and each run's final id, which covers its data's content.
+
+use crate::config::{self, ConfigError, Experiment, Problem, RunSpec};
+use crate::data::{Dataset, Loaded, Source};
+use crate::network::Architecture;
+use crate::store::hex;
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The version of runner's numerics. A run's id includes it, so that stored results are
+/// reused only by a runner that would compute the same numbers. Bump it with any change that
+/// can move a result's bits: the kernels or their summation order, the initialisers, the data
+/// generators or the split, the loss or its logging, the CSV number format.
+pub const NUMERICS: u32 = 2;
+
+/// A run ready to train: its spec, data and shape.
+pub struct Prepared {
+    pub spec: RunSpec,
+    pub data: Arc<Loaded>,
+    pub arch: Architecture,
+}
+
+impl Prepared {
+    /// Estimated work: sample × parameter updates (epochs × training rows × parameters).
+    pub fn work(&self) -> f64 {
+        self.spec.train.epochs as f64 * self.data.train.rows as f64 * self.arch.param_count() as f64
+    }
+}
+
+/// Loads each distinct data set once, checks what only the data can tell, and gives every run
+/// its final id: a hash of its resolved configuration, its data's content and [`NUMERICS`].
+/// Runs that come out the same are refused, naming both.
+pub fn prepare(exp: &mut Experiment) -> Result<Vec<Prepared>> {
+    let mut cache: Vec<(crate::data::DataSpec, Arc<Loaded>, String)> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut prepared = Vec::new();
+    for spec in &mut exp.runs {
+        let (data, digest) = match cache.iter().find(|(d, ..)| d == &spec.data) {
+            Some((_, l, h)) => (l.clone(), h.clone()),
+            None => {
+                let loaded = Arc::new(
+                    spec.data
+                        .load()
+                        .with_context(|| format!("experiment `{}`", exp.path.display()))?,
+                );
+                let digest = data_digest(&loaded);
+                cache.push((spec.data.clone(), loaded.clone(), digest.clone()));
+                (loaded, digest)
+            }
+        };
+        spec.id = run_id(&spec.id, &digest);
+        let train = &data.train;
+        let rows = train.rows + data.test.as_ref().map_or(0, |t| t.rows);
+        let mut found = config::check_data(spec, train.inputs, train.outputs, rows);
+        for p in &mut found {
+            p.origin = spec.provenance.of(&p.key);
+        }
+        problems.extend(found);
+        prepared.push(Prepared {
+            arch: spec.model.architecture(train.inputs, train.outputs),
+            spec: spec.clone(),
+            data,
+        });
+    }
+    problems.extend(duplicates(&exp.runs));
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid {
+            path: exp.path.clone(),
+            problems: config::merge(problems),
+        }
+        .into());
+    }
+    Ok(prepared)
+}
+
+/// The id of a run whose configuration hashes to `config` and whose data hashes to `data`.
+fn run_id(config: &str, data: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("runner numerics {NUMERICS}\n{config}\n{data}\n").as_bytes());
+    hex(&h.finalize()[..8])
+}
+
+/// A hash of the samples as loaded: every value's bits, in order, train then test.
+fn data_digest(data: &Loaded) -> String {
+    let mut h = Sha256::new();
+    let mut add = |d: &Dataset| {
+        h.update(format!("{} {} {}\n", d.rows, d.inputs, d.outputs).as_bytes());
+        for v in d.x.iter().chain(&d.y) {
+            h.update(v.to_bits().to_le_bytes());
+        }
+    };
+    add(&data.train);
+    if let Some(t) = &data.test {
+        add(t);
+    }
+    hex(&h.finalize())
+}
+
+/// Runs that are the same run: a results row could not tell them apart. One problem names
+/// the first pair and counts the rest.
+fn duplicates(runs: &[RunSpec]) -> Vec<Problem> {
+    let mut seen: std::collections::HashMap<&str, &RunSpec> = Default::default();
+    let mut pairs = Vec::new();
+    for r in runs {
+        if let Some(first) = seen.insert(&r.id, r) {
+            pairs.push((first, r));
+        }
+    }
+    let Some((first, r)) = pairs.first() else {
+        return Vec::new();
+    };
+    let what = if first.label == r.label {
+        format!("`{}` appears twice", r.label)
+    } else {
+        format!("`{}` and `{}` are the same run", first.label, r.label)
+    };
+    let more = match pairs.len() {
+        1 => String::new(),
+        n => format!(", and so are {} more pairs", n - 1),
+    };
+    vec![Problem {
+        key: "sweep".into(),
+        message: format!("{what} (same settings, same data){more}; remove the duplicates"),
+        origin: None,
+    }]
+}
+
+/// The files the experiment reads: the experiment file and its data files.
+pub fn inputs(exp: &Experiment) -> Vec<PathBuf> {
+    let mut files = vec![exp.path.clone()];
+    for r in &exp.runs {
+        if let Source::Csv { path, .. } = &r.data.source {
+            if !files.contains(path) {
+                files.push(path.clone());
+            }
+        }
+    }
+    files
+}
+
+/// Which shard (0-based, of `n`) trains each run: runs dealt by estimated work, largest
+/// first, each to the shard with the least work so far (ties to the lowest shard). The deal
+/// depends only on the runs, so every shard process computes the same one.
+pub fn deal(runs: &[Prepared], n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    // Work plus a fixed start-up cost, so that many tiny runs spread too.
+    let work: Vec<f64> = runs.iter().map(|r| r.work() + 1e6).collect();
+    order.sort_by(|&a, &b| work[b].total_cmp(&work[a]).then(a.cmp(&b)));
+    let mut load = vec![0.0f64; n.max(1)];
+    let mut shard = vec![0; runs.len()];
+    for i in order {
+        let k = (0..load.len())
+            .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
+            .expect("at least one shard");
+        shard[i] = k;
+        load[k] += work[i];
+    }
+    shard
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Fixture;
+    use crate::network::transpose;
+    use std::path::PathBuf;
+
+    #[test]
+    fn moons_experiment_data_and_initial_weights_equal_numpy() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("experiments/moons.toml");
+        let mut exp = config::load(&path, &[]).unwrap();
+        let runs = prepare(&mut exp).unwrap();
+        let fx = Fixture::load("data.toml");
+        let hidden = runs.iter().find(|r| r.spec.label == "hidden").unwrap();
+        fx.assert_exact("moons_100_noise_0.1_seed_0_x", &hidden.data.train.x);
+        fx.assert_exact("moons_100_noise_0.1_seed_0_y", &hidden.data.train.y);
+        let p = hidden
+            .spec
+            .init
+            .initialize(&hidden.arch.layers(), &hidden.data.rng);
+        // numpy's rand(2, 4) then rand(4, 1), row-major; runner stores weights column-major.
+        let wh = transpose(fx.get("moons_100_noise_0.1_seed_0_then_rand_2x4"), 2, 4);
+        fx.assert_exact("moons_100_noise_0.1_seed_0_then_rand_4x1", &p[8..]);
+        assert_eq!(&p[..8], &wh[..]);
+    }
+}

@@ -1,0 +1,101 @@
+//! A finished run's outcome, as stored in `.runner/runs/<xx>/<id>.toml`.
+//!
+//! The file is TOML followed by one last line, `# checksum <sha256>`, the hash of everything
+//! above it. The record is written after the run's epoch file, and carries that file's row
+//! count and hash: a run whose two files do not agree with each other, or that lacks either,
+//! is not finished.
+
+use super::atomic::hex;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A finished run's outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: String,
+    /// `ok` or `diverged`.
+    pub status: String,
+    pub diverged_epoch: Option<usize>,
+    pub epochs: usize,
+    pub final_loss: f64,
+    pub min_loss: f64,
+    pub accuracy: Option<f64>,
+    pub test_loss: Option<f64>,
+    pub test_accuracy: Option<f64>,
+    pub epochs_to_target: Option<usize>,
+    pub seconds: f64,
+    pub predictions: Vec<Vec<f64>>,
+    /// Lines in the run's epoch file.
+    pub rows: u64,
+    /// SHA-256 of the run's epoch file.
+    pub epochs_sha256: String,
+}
+
+const MARK: &str = "# checksum ";
+
+impl RunRecord {
+    /// The record file's text, its checksum line last.
+    pub fn to_text(&self) -> String {
+        let body = toml::to_string(self).expect("records serialize");
+        let sum = hex(&Sha256::digest(body.as_bytes()));
+        format!("{body}{MARK}{sum}\n")
+    }
+
+    /// Parses and checks a record file's text; the error says what is wrong with it.
+    pub fn from_text(text: &str, id: &str) -> Result<RunRecord, String> {
+        let body_end = text.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1);
+        let (body, last) = text.split_at(body_end);
+        let Some(sum) = last.trim_end().strip_prefix(MARK) else {
+            return Err("its record has no checksum line (it was cut short)".into());
+        };
+        if hex(&Sha256::digest(body.as_bytes())) != sum {
+            return Err("its record does not match its checksum".into());
+        }
+        let record: RunRecord =
+            toml::from_str(body).map_err(|e| format!("its record cannot be read: {e}"))?;
+        if record.id != id {
+            return Err(format!("its record belongs to run `{}`", record.id));
+        }
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> RunRecord {
+        RunRecord {
+            id: "00ff".into(),
+            status: "ok".into(),
+            diverged_epoch: None,
+            epochs: 3,
+            final_loss: 0.25,
+            min_loss: f64::NAN,
+            accuracy: Some(1.0),
+            test_loss: None,
+            test_accuracy: None,
+            epochs_to_target: None,
+            seconds: 0.5,
+            predictions: vec![vec![0.1]],
+            rows: 3,
+            epochs_sha256: "ab".into(),
+        }
+    }
+
+    #[test]
+    fn a_record_reads_back_and_any_damage_is_named() {
+        let text = record().to_text();
+        let back = RunRecord::from_text(&text, "00ff").unwrap();
+        assert_eq!(back.to_text(), text);
+        let cut = &text[..text.len() / 2];
+        assert!(RunRecord::from_text(cut, "00ff").is_err());
+        let garbled = text.replace("final_loss = 0.25", "final_loss = 0.35");
+        assert_eq!(
+            RunRecord::from_text(&garbled, "00ff").unwrap_err(),
+            "its record does not match its checksum"
+        );
+        assert!(RunRecord::from_text(&text, "0000").is_err());
+        assert!(RunRecord::from_text("", "00ff").is_err());
+    }
+}
