@@ -27,6 +27,61 @@ pub enum Command {
     Merge(FolderArgs),
     /// Show how much of the sweep last run in a results folder is finished, per shard.
     Status(FolderArgs),
+    /// Write a Slurm job array that trains the sweep in N shards, and a merge job after it;
+    /// with --submit, submit both.
+    Slurm(SlurmArgs),
+}
+
+/// `runner slurm`.
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// The experiment file.
+    pub experiment: PathBuf,
+
+    /// Tasks in the array: the sweep's runs are dealt into this many shards of equal work.
+    #[arg(long, value_name = "N")]
+    pub array: usize,
+
+    /// Results folder, on a filesystem every node shares [default: `results/NAME`].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Override or sweep a key, as for a local run. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    pub sets: Vec<String>,
+
+    /// Slurm partition [default: the cluster's default].
+    #[arg(long)]
+    pub partition: Option<String>,
+
+    /// Slurm account to charge.
+    #[arg(long)]
+    pub account: Option<String>,
+
+    /// Wall-clock limit per task, as sbatch reads it [default: three times the estimated time of
+    /// the largest shard, at least 10 minutes].
+    #[arg(long)]
+    pub time: Option<String>,
+
+    /// CPUs per task; each task trains this many runs at once.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub cpus_per_task: usize,
+
+    /// Memory per task, as sbatch reads it (`2G`) [default: the cluster's default].
+    #[arg(long)]
+    pub mem: Option<String>,
+
+    /// The runner binary the tasks run, on a path every node sees [default: this binary].
+    #[arg(long, value_name = "PATH")]
+    pub runner: Option<PathBuf>,
+
+    /// An extra `#SBATCH` line, e.g. `--sbatch=--qos=long`. Repeatable.
+    #[arg(long = "sbatch", value_name = "LINE", allow_hyphen_values = true)]
+    pub extra: Vec<String>,
+
+    /// Submit the array and the merge with sbatch, and print their job ids.
+    #[arg(long)]
+    pub submit: bool,
 }
 
 /// A results folder.

@@ -17,6 +17,7 @@ pub mod prepare;
 pub mod progress;
 pub mod report;
 pub mod rng;
+pub mod slurm;
 pub mod store;
 pub mod suggest;
 pub mod train;

@@ -1,6 +1,7 @@
 //! The runner, start to finish: read the experiment, load its data, check everything, open the
 //! results folder, train what the store does not hold, assemble the files and print the table.
 
+mod cluster;
 mod folder;
 mod sweep;
 
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Merge(args)) => folder::merge(&args),
         Some(Command::Status(args)) => folder::status(&args),
+        Some(Command::Slurm(args)) => cluster::slurm(&args),
         None if cli.args.dry_run => plan(&cli.args),
         None => run_experiment(&cli.args),
     }

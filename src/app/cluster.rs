@@ -1,0 +1,126 @@
+//! `runner slurm`: checks the experiment and the folder as a local run would, writes the
+//! scripts, and submits them on request.
+
+use super::{folder, load};
+use crate::cli::{Shard, SlurmArgs};
+use crate::output;
+use crate::prepare;
+use crate::slurm::{time_limit, ArrayJob};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::{Command, ExitCode};
+
+/// Sample × parameter updates a CPU does per second, on the slow side (tiny networks reach
+/// about 1e9 on this machine kind; `runner plan` gives the work): the time limit's estimate.
+const WORK_PER_CPU_SECOND: f64 = 3e8;
+
+pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
+    if args.array == 0 {
+        bail!("`--array 0`: a job array needs at least one task; write e.g. `--array 4`");
+    }
+    if args.cpus_per_task == 0 {
+        bail!("`--cpus-per-task 0`: a task needs at least one CPU; write e.g. `--cpus-per-task 2`");
+    }
+    let job = load(&args.experiment, &args.sets, args.out.as_deref())?;
+    folder::refuse_inputs_inside(&job)?;
+    output::precheck(&job.store, &job.exp, false)?;
+    let deal = prepare::deal(&job.runs, args.array);
+    let mut work = vec![0.0; args.array];
+    for (r, &k) in job.runs.iter().zip(&deal) {
+        work[k] += r.work() + 1e6;
+    }
+    let largest = work.iter().copied().fold(0.0, f64::max);
+    let abs = |p: &Path| std::path::absolute(p).with_context(|| format!("`{}`", p.display()));
+    let runner = match &args.runner {
+        Some(p) => abs(p)?,
+        None => std::env::current_exe()
+            .context("cannot tell where this runner binary is; give it with `--runner PATH`")?,
+    };
+    let array = ArrayJob {
+        name: job.exp.name.clone(),
+        runner,
+        experiment: abs(&args.experiment)?,
+        out: abs(&job.store.dir)?,
+        workdir: std::env::current_dir().context("cannot read the current folder")?,
+        sets: args.sets.clone(),
+        tasks: args.array,
+        cpus: args.cpus_per_task,
+        time: args.time.clone().unwrap_or_else(|| {
+            time_limit(largest / (WORK_PER_CPU_SECOND * args.cpus_per_task as f64))
+        }),
+        mem: args.mem.clone(),
+        partition: args.partition.clone(),
+        account: args.account.clone(),
+        extra: args.extra.clone(),
+    };
+    job.store.create()?;
+    let shard = Shard {
+        index: 0,
+        count: args.array,
+    };
+    folder::remember(&job, &args.experiment, &args.sets, Some(shard))?;
+    let (array_path, merge_path) = array.write()?;
+    let dir = job.store.dir.display();
+    println!(
+        "{} runs in {} tasks (largest shard {largest:.2e} sample × parameter updates; time limit {})",
+        job.runs.len(),
+        args.array,
+        array.time
+    );
+    println!(
+        "wrote {} and {}",
+        array_path.display(),
+        merge_path.display()
+    );
+    if !args.submit {
+        println!(
+            "submit them with: runner slurm {} --array {} --submit (same options)",
+            args.experiment.display(),
+            args.array
+        );
+        println!(
+            "or by hand: sbatch --dependency=afterany:$(sbatch --parsable {}) {}",
+            array_path.display(),
+            merge_path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let array_id = sbatch(&[array_path.as_os_str()])?;
+    let dependency = format!("--dependency=afterany:{array_id}");
+    let merge_id = sbatch(&[dependency.as_ref(), merge_path.as_os_str()])?;
+    println!(
+        "submitted array job {array_id} ({} tasks) and merge job {merge_id}",
+        args.array
+    );
+    println!("watch: squeue -j {array_id},{merge_id}    progress: runner status {dir}");
+    println!("logs: {dir}/slurm/logs/");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `sbatch --parsable ARGS` and returns the job id.
+fn sbatch(args: &[&std::ffi::OsStr]) -> Result<String> {
+    let out = Command::new("sbatch")
+        .arg("--parsable")
+        .args(args)
+        .output()
+        .context(
+            "cannot run `sbatch`; run this on a Slurm login node, or submit the scripts by hand",
+        )?;
+    if !out.status.success() {
+        bail!(
+            "sbatch refused the job: {}; check the options (partition, account, time, memory)",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let id = text
+        .trim()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if id.is_empty() {
+        bail!("sbatch printed no job id");
+    }
+    Ok(id)
+}

@@ -1,0 +1,224 @@
+//! `runner slurm`: a sweep as a Slurm job array. Slurm is the engine; runner only writes the
+//! two sbatch scripts (the array of shards, and the merge that runs after it) and, with
+//! `--submit`, hands them to `sbatch`. Each task trains its shard into the shared results
+//! folder (the store makes that safe), and the merge assembles the files.
+
+use crate::store::{write_atomic, StoreError};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Everything a job array needs.
+#[derive(Clone, Debug)]
+pub struct ArrayJob {
+    pub name: String,
+    /// Absolute paths: the tasks may start anywhere on a node.
+    pub runner: PathBuf,
+    pub experiment: PathBuf,
+    pub out: PathBuf,
+    pub workdir: PathBuf,
+    pub sets: Vec<String>,
+    pub tasks: usize,
+    pub cpus: usize,
+    /// `--time`, as Slurm reads it (`D-HH:MM:SS`).
+    pub time: String,
+    pub mem: Option<String>,
+    pub partition: Option<String>,
+    pub account: Option<String>,
+    /// Extra `#SBATCH` lines, as given (`--qos=long` or `#SBATCH --qos=long`).
+    pub extra: Vec<String>,
+}
+
+/// The first line after the shebang of every script runner writes, so that it never replaces
+/// a script it did not write.
+pub const MARK: &str = "# Written by `runner slurm`";
+
+/// A word quoted for bash.
+pub fn quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn q(p: &Path) -> String {
+    quote(&p.display().to_string())
+}
+
+/// A wall-clock limit for `seconds` of estimated work: three times the estimate, at least 10
+/// minutes, in Slurm's `D-HH:MM:SS`.
+pub fn time_limit(seconds: f64) -> String {
+    let total = (3.0 * seconds).max(600.0).ceil() as u64;
+    let (d, h, m, s) = (
+        total / 86_400,
+        total / 3600 % 24,
+        total / 60 % 60,
+        total % 60,
+    );
+    format!("{d}-{h:02}:{m:02}:{s:02}")
+}
+
+impl ArrayJob {
+    fn header(&self, name: &str, log: &str) -> String {
+        let mut s =
+            format!("#!/bin/bash\n{MARK}; run it with sbatch, or use `runner slurm --submit`.\n");
+        let mut line = |l: String| {
+            let _ = writeln!(s, "#SBATCH {l}");
+        };
+        line(format!("--job-name={name}"));
+        line(format!(
+            "--output={}",
+            self.out.join("slurm/logs").join(log).display()
+        ));
+        if let Some(p) = &self.partition {
+            line(format!("--partition={p}"));
+        }
+        if let Some(a) = &self.account {
+            line(format!("--account={a}"));
+        }
+        s
+    }
+
+    fn command(&self, args: &[String]) -> String {
+        let mut words = vec![q(&self.runner)];
+        words.extend(args.iter().cloned());
+        words.push("--out".into());
+        words.push(q(&self.out));
+        for set in &self.sets {
+            words.push("--set".into());
+            words.push(quote(set));
+        }
+        words.join(" ")
+    }
+
+    /// The array: task K trains shard K of N.
+    pub fn array_script(&self) -> String {
+        let mut s = self.header(&format!("runner-{}", self.name), "task-%a.log");
+        let _ = writeln!(s, "#SBATCH --array=0-{}", self.tasks - 1);
+        let _ = writeln!(s, "#SBATCH --cpus-per-task={}", self.cpus);
+        let _ = writeln!(s, "#SBATCH --time={}", self.time);
+        if let Some(m) = &self.mem {
+            let _ = writeln!(s, "#SBATCH --mem={m}");
+        }
+        for e in &self.extra {
+            let e = e.trim().trim_start_matches("#SBATCH").trim();
+            let _ = writeln!(s, "#SBATCH {e}");
+        }
+        // N is written out rather than read from SLURM_ARRAY_TASK_COUNT: resubmitting one task
+        // (`sbatch --array=2 …`) would make that count 1.
+        let _ = write!(
+            s,
+            "set -euo pipefail\ncd {}\nexec {} --shard \"$SLURM_ARRAY_TASK_ID/{}\" --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet\n",
+            q(&self.workdir),
+            self.command(&[q(&self.experiment)]),
+            self.tasks
+        );
+        s
+    }
+
+    /// The merge, after every task has ended (however it ended): assembles the files, or
+    /// reports what is missing.
+    pub fn merge_script(&self) -> String {
+        let mut s = self.header(&format!("runner-{}-merge", self.name), "merge.log");
+        let _ = writeln!(s, "#SBATCH --cpus-per-task=1");
+        let _ = writeln!(s, "#SBATCH --time=0-01:00:00");
+        if let Some(m) = &self.mem {
+            let _ = writeln!(s, "#SBATCH --mem={m}");
+        }
+        let runner = q(&self.runner);
+        let dir = q(&self.out);
+        let _ = write!(
+            s,
+            "set -uo pipefail\ncd {}\nif ! {runner} merge {dir}; then\n  {runner} status {dir}\n  echo \"some tasks did not finish; submit the same command again to train what is missing\"\n  exit 1\nfi\n",
+            q(&self.workdir)
+        );
+        s
+    }
+
+    /// Writes `slurm/array.sbatch` and `slurm/merge.sbatch` (and `slurm/logs/`) in the
+    /// results folder; refuses to replace scripts runner did not write.
+    pub fn write(&self) -> Result<(PathBuf, PathBuf), StoreError> {
+        let dir = self.out.join("slurm");
+        let logs = dir.join("logs");
+        std::fs::create_dir_all(&logs).map_err(|cause| StoreError::Io {
+            path: logs.clone(),
+            cause,
+        })?;
+        let (array, merge) = (dir.join("array.sbatch"), dir.join("merge.sbatch"));
+        for p in [&array, &merge] {
+            if let Ok(text) = std::fs::read_to_string(p) {
+                if text.lines().nth(1).is_none_or(|l| !l.starts_with(MARK)) {
+                    return Err(StoreError::NotOurs { path: p.clone() });
+                }
+            } else if p.exists() {
+                return Err(StoreError::NotOurs { path: p.clone() });
+            }
+        }
+        write_atomic(&array, self.array_script().as_bytes())?;
+        write_atomic(&merge, self.merge_script().as_bytes())?;
+        Ok((array, merge))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> ArrayJob {
+        ArrayJob {
+            name: "moons_sweep".into(),
+            runner: "/opt/bin/runner".into(),
+            experiment: "/home/me/exp/moons sweep.toml".into(),
+            out: "/shared/res".into(),
+            workdir: "/home/me".into(),
+            sets: vec!["model.hidden=[2],[4]".into(), "data.kind=it's".into()],
+            tasks: 4,
+            cpus: 2,
+            time: time_limit(100.0),
+            mem: Some("2G".into()),
+            partition: Some("short".into()),
+            account: None,
+            extra: vec!["#SBATCH --qos=low".into(), "--nice=10".into()],
+        }
+    }
+
+    #[test]
+    fn the_array_runs_one_shard_per_task_with_every_option() {
+        let s = job().array_script();
+        assert!(
+            s.starts_with("#!/bin/bash\n# Written by `runner slurm`"),
+            "{s}"
+        );
+        for line in [
+            "#SBATCH --job-name=runner-moons_sweep",
+            "#SBATCH --output=/shared/res/slurm/logs/task-%a.log",
+            "#SBATCH --partition=short",
+            "#SBATCH --array=0-3",
+            "#SBATCH --cpus-per-task=2",
+            "#SBATCH --time=0-00:10:00",
+            "#SBATCH --mem=2G",
+            "#SBATCH --qos=low",
+            "#SBATCH --nice=10",
+            "exec /opt/bin/runner '/home/me/exp/moons sweep.toml' --out /shared/res --set 'model.hidden=[2],[4]' --set 'data.kind=it'\\''s' --shard \"$SLURM_ARRAY_TASK_ID/4\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet",
+        ] {
+            assert!(s.lines().any(|l| l == line), "no `{line}` in\n{s}");
+        }
+        assert!(!s.contains("--account"));
+    }
+
+    #[test]
+    fn the_merge_reports_what_is_missing_when_it_cannot_merge() {
+        let s = job().merge_script();
+        assert!(s.contains("if ! /opt/bin/runner merge /shared/res; then\n  /opt/bin/runner status /shared/res\n"), "{s}");
+        assert!(s.contains("#SBATCH --output=/shared/res/slurm/logs/merge.log"));
+    }
+
+    #[test]
+    fn time_limits_leave_room() {
+        assert_eq!(time_limit(0.0), "0-00:10:00");
+        assert_eq!(time_limit(1000.0), "0-00:50:00");
+        assert_eq!(time_limit(40_000.0), "1-09:20:00");
+    }
+}
