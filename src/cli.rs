@@ -151,9 +151,14 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "KEY=VALUES")]
     pub sets: Vec<String>,
 
-    /// Runs trained at once [default: all cores].
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Runs trained at once, 1 to 1024 [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+
+    /// Refuse experiments estimated to need more memory than SIZE (`32G`, `512M`)
+    /// [default: the memory free when runner starts].
+    #[arg(long, value_name = "SIZE", value_parser = crate::budget::parse_size)]
+    pub max_memory: Option<u64>,
 
     /// No progress bar.
     #[arg(long, short)]

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod blocks;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod data;

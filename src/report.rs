@@ -7,6 +7,15 @@ use crate::prepare::Prepared;
 use crate::store::RunRecord;
 use std::fmt::Write;
 
+/// `1 run`, `2 runs`.
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// Seven significant digits, fixed-point when that is readable.
 pub fn sig(v: f64) -> String {
     if v == 0.0 || !v.is_finite() || (1e-3..1e6).contains(&v.abs()) {
@@ -113,7 +122,13 @@ fn sig4(v: f64) -> String {
 }
 
 /// `runner plan`: the runs, the work, where outputs go and what is already there (`state`).
-pub fn plan(exp: &Experiment, runs: &[Prepared], out: &std::path::Path, state: &str) -> String {
+pub fn plan(
+    exp: &Experiment,
+    runs: &[Prepared],
+    out: &std::path::Path,
+    state: &str,
+    memory: &crate::budget::Estimate,
+) -> String {
     let mut rows = vec![["run", "id", "epochs", "rows", "params", "work"]
         .map(String::from)
         .to_vec()];
@@ -132,11 +147,13 @@ pub fn plan(exp: &Experiment, runs: &[Prepared], out: &std::path::Path, state: &
         ]);
     }
     let mut s = format!(
-        "experiment `{}` ({}): {} runs\noutputs: {} ({state})\nwork: {total:.3e} sample × parameter updates (epochs × training rows × parameters)\n\n",
+        "experiment `{}` ({}): {}\noutputs: {} ({state})\nwork: {total:.3e} sample × parameter updates (epochs × training rows × parameters)\nmemory: about {} at the peak ({} at once)\n\n",
         exp.name,
         exp.path.display(),
-        runs.len(),
+        count(runs.len(), "run"),
         out.display(),
+        crate::budget::Bytes(memory.total()),
+        count(memory.at_once, "run"),
     );
     s.push_str(&align(&rows));
     s

@@ -1,7 +1,7 @@
 //! `runner slurm`: checks the experiment and the folder as a local run would, writes the
 //! scripts, and submits them on request.
 
-use super::{folder, load};
+use super::{folder, load, Limits};
 use crate::cli::{Shard, SlurmArgs};
 use crate::output;
 use crate::prepare;
@@ -21,7 +21,12 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     if args.cpus_per_task == 0 {
         bail!("`--cpus-per-task 0`: a task needs at least one CPU; write e.g. `--cpus-per-task 2`");
     }
-    let job = load(&args.experiment, &args.sets, args.out.as_deref())?;
+    let job = load(
+        &args.experiment,
+        &args.sets,
+        args.out.as_deref(),
+        Limits::of(Some(1), None),
+    )?;
     folder::refuse_inputs_inside(&job)?;
     output::precheck(&job.store, &job.exp, false)?;
     let deal = prepare::deal(&job.runs, args.array);

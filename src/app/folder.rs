@@ -1,7 +1,7 @@
 //! Commands on a results folder: `runner merge`, `runner status`, what `runner plan` says of
 //! the folder, and the checks on where results may be written.
 
-use super::{finish, load, require_all, Job};
+use super::{finish, load, require_all, Job, Limits};
 use crate::cli::FolderArgs;
 use crate::output;
 use crate::prepare;
@@ -57,7 +57,12 @@ fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
             path.display()
         )
     })?;
-    let job = load(&command.experiment, &command.sets, Some(dir))?;
+    let job = load(
+        &command.experiment,
+        &command.sets,
+        Some(dir),
+        Limits::of(Some(1), None),
+    )?;
     Ok((job, command.shards))
 }
 
@@ -153,7 +158,7 @@ pub(super) fn status(args: &FolderArgs) -> Result<ExitCode> {
 }
 
 /// What `runner plan` says of the folder.
-pub(super) fn stored(job: &Job) -> String {
+pub(super) fn stored(job: &Job, force: bool) -> String {
     let dir = &job.store.dir;
     if !dir.exists() {
         return "new folder".into();
@@ -163,9 +168,12 @@ pub(super) fn stored(job: &Job) -> String {
         .iter()
         .filter(|r| matches!(job.store.lookup(&r.spec.id), Lookup::Found(_)))
         .count();
+    let total = report::count(job.runs.len(), "run");
+    if force {
+        return format!("{done} of {total} stored there; with --force all are trained again");
+    }
     format!(
-        "{done} of {} runs already stored there; {} to train",
-        job.runs.len(),
+        "{done} of {total} already stored there; {} to train",
         job.runs.len() - done
     )
 }

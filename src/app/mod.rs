@@ -5,6 +5,7 @@ mod cluster;
 mod folder;
 mod sweep;
 
+use crate::budget;
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{self, Experiment};
 use crate::output::{self, Columns};
@@ -18,6 +19,8 @@ use std::process::ExitCode;
 /// An experiment with its prepared runs and its results folder.
 pub struct Job {
     pub exp: Experiment,
+    /// Its estimated peak memory.
+    pub memory: budget::Estimate,
     pub runs: Vec<Prepared>,
     pub store: Store,
     pub cols: Columns,
@@ -35,20 +38,45 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// How much of the machine a command may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Runs trained at once.
+    pub threads: usize,
+    /// `--max-memory`, else the memory free.
+    pub max_memory: Option<u64>,
+}
+
+impl Limits {
+    pub fn of(threads: Option<u16>, max_memory: Option<u64>) -> Limits {
+        Limits {
+            threads: threads.map_or_else(
+                || std::thread::available_parallelism().map_or(1, |n| n.get()),
+                usize::from,
+            ),
+            max_memory,
+        }
+    }
+}
+
 /// Reads, expands, validates and prepares the experiment `path` with `--set` overrides, for
-/// the folder `out` (default `results/NAME`).
-pub fn load(path: &Path, sets: &[String], out: Option<&Path>) -> Result<Job> {
+/// the folder `out` (default `results/NAME`). Refuses, before any data is loaded, an
+/// experiment whose estimated memory exceeds the limit.
+pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) -> Result<Job> {
     let sets = sets
         .iter()
         .map(|s| config::parse_set(s).map_err(|e| anyhow!("--set: {e}")))
         .collect::<Result<Vec<_>>>()?;
     let mut exp = config::load(path, &sets)?;
+    let memory = budget::estimate(&exp, limits.threads);
+    budget::check(&memory, limits.max_memory, path).map_err(|e| anyhow!(e))?;
     let runs = prepare::prepare(&mut exp)?;
     let out = out.map_or_else(|| PathBuf::from("results").join(&exp.name), Path::to_owned);
     let classes = runs.iter().any(|r| r.data.train.is_classification());
     let cols = Columns::new(&exp, classes);
     Ok(Job {
         exp,
+        memory,
         runs,
         store: Store::at(&out),
         cols,
@@ -62,17 +90,33 @@ fn experiment_path(args: &RunArgs) -> &Path {
 }
 
 fn plan(args: &RunArgs) -> Result<ExitCode> {
-    let job = load(experiment_path(args), &args.sets, args.out.as_deref())?;
+    let job = load(
+        experiment_path(args),
+        &args.sets,
+        args.out.as_deref(),
+        Limits::of(args.threads, args.max_memory),
+    )?;
     print!(
         "{}",
-        report::plan(&job.exp, &job.runs, &job.store.dir, &folder::stored(&job))
+        report::plan(
+            &job.exp,
+            &job.runs,
+            &job.store.dir,
+            &folder::stored(&job, args.force),
+            &job.memory
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     let path = experiment_path(args);
-    let job = load(path, &args.sets, args.out.as_deref())?;
+    let job = load(
+        path,
+        &args.sets,
+        args.out.as_deref(),
+        Limits::of(args.threads, args.max_memory),
+    )?;
     folder::refuse_inputs_inside(&job)?;
     let dir = job.store.dir.display().to_string();
     // A finished experiment run again: the files are up to date, nothing is written.
@@ -126,7 +170,8 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     if let Some(shard) = args.shard {
         let mine = (0..job.runs.len()).filter(|&i| mine(i)).count();
         println!(
-            "shard {shard}: {mine} runs finished ({} trained here, {} already stored) in {dir}",
+            "shard {shard}: {} finished ({} trained here, {} already stored) in {dir}",
+            report::count(mine, "run"),
             trained.here,
             mine - trained.here,
         );
@@ -141,7 +186,8 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     let reused = job.runs.len() - trained.here;
     if reused > 0 {
         eprintln!(
-            "{reused} runs reused from the store, {} trained",
+            "{} reused from the store, {} trained",
+            report::count(reused, "run"),
             trained.here
         );
     }

@@ -29,12 +29,12 @@ pub struct Trained {
 pub fn train_all(
     job: &Job,
     todo: &[usize],
-    threads: Option<usize>,
+    threads: Option<u16>,
     quiet: bool,
     reuse: bool,
 ) -> Result<Trained> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
+        .num_threads(threads.map_or(0, usize::from))
         .build()
         .context("cannot start the thread pool")?;
     let stop = Arc::new(AtomicBool::new(false));

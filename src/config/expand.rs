@@ -8,6 +8,10 @@ use super::Problem;
 use crate::suggest::did_you_mean;
 use toml::{Table, Value};
 
+/// The most runs one experiment may expand into: each takes some 20 kB of configuration, so
+/// this keeps a sweep's own bookkeeping to a few GB.
+pub const MAX_RUNS: usize = 200_000;
+
 /// A `--set KEY=VALUE[,VALUE…]` argument: one value overrides, several sweep.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SetArg {
@@ -153,6 +157,20 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
     for set in sets.iter().filter(|s| s.values.len() == 1) {
         check_values(&set.key, &set.values, "--set", &mut problems);
     }
+    let runs = axes
+        .iter()
+        .fold(raw.variants.len().max(1) as f64, |n, (_, v)| {
+            n * v.len() as f64
+        });
+    if runs > MAX_RUNS as f64 {
+        problems.push(problem(
+            "sweep",
+            format!(
+                "the sweep expands into {runs:.0} runs, more than the {MAX_RUNS} runs one experiment may have; sweep fewer values, and split a larger study into several experiments (each with its own results, or `--shard` on a cluster)"
+            ),
+        ));
+        return Err(problems);
+    }
     let mut names = std::collections::HashSet::new();
     for v in &raw.variants {
         if !names.insert(v.name.as_str()) {
@@ -268,14 +286,22 @@ fn axis_values(value: &Value) -> Result<Vec<Value>, String> {
         Value::Table(t) if t.len() == 1 => match t.get("range").and_then(Value::as_array) {
             Some(r) => {
                 let ints: Option<Vec<i64>> = r.iter().map(Value::as_integer).collect();
-                match ints.as_deref() {
-                    Some(&[start, stop]) => (start..stop).map(Value::Integer).collect(),
-                    Some(&[start, stop, step]) if step > 0 => (start..stop)
-                        .step_by(step as usize)
-                        .map(Value::Integer)
-                        .collect(),
+                let (start, stop, step) = match ints.as_deref() {
+                    Some(&[start, stop]) => (start, stop, 1),
+                    Some(&[start, stop, step]) if step > 0 => (start, stop, step),
                     _ => return Err(format!("`{value}` is not a valid range; {fix}")),
+                };
+                let count = (stop as i128 - start as i128).max(0) / step as i128
+                    + i128::from((stop as i128 - start as i128).max(0) % step as i128 != 0);
+                if count > MAX_RUNS as i128 {
+                    return Err(format!(
+                        "`{value}` sweeps {count} values, more than the {MAX_RUNS} runs one experiment may have; sweep a smaller range, and split a larger study into several experiments"
+                    ));
                 }
+                (start..stop)
+                    .step_by(step as usize)
+                    .map(Value::Integer)
+                    .collect()
             }
             None => return Err(format!("`{value}` is not a sweep; {fix}")),
         },

@@ -34,6 +34,8 @@ pub enum CsvError {
     },
     #[error("`{}` holds no data rows; add rows below the header", path.display())]
     Empty { path: PathBuf },
+    #[error("`{}` has a single column ({column}), so the network would have no inputs; add input columns (every column but `data.target` is an input), or check that the file is the data set you meant", path.display())]
+    NoInputs { path: PathBuf, column: String },
 }
 
 pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Dataset, CsvError> {
@@ -84,6 +86,14 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let cols = *width.get_or_insert(record.len());
+        if cols < 2 {
+            return Err(CsvError::NoInputs {
+                path: path.to_owned(),
+                column: names
+                    .first()
+                    .map_or_else(|| "unnamed".to_string(), |n| format!("`{n}`")),
+            });
+        }
         let t = match target_col {
             Some(t) => t,
             None => {
@@ -116,7 +126,7 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
     }
     let Some(cols) = width else {
         // Still report a wrong target name for a header-only file.
-        if header {
+        if header && names.len() >= 2 {
             resolve_target(target, &names, names.len()).map_err(|(c, h, t)| no_target(c, h, t))?;
         }
         return Err(CsvError::Empty {

@@ -257,3 +257,77 @@ fn an_output_folder_that_cannot_be_written() {
         "error: cannot write results at `afile/res/.runner/runs`: Not a directory (os error 20); check that the folder can be written, or choose another with `--out DIR`\n"
     );
 }
+
+#[test]
+fn nothing_crashes_or_exhausts_memory_and_plan_refuses_it_too() {
+    // No inputs.
+    let one = "[data]\nkind = \"csv\"\npath = \"d.csv\"\n";
+    for (csv, want) in [
+        (
+            "y\n0\n1\n",
+            "`d.csv` has a single column (`y`), so the network would have no inputs",
+        ),
+        ("0\n1\n", "`d.csv` has a single column (`0`)"),
+        ("y\n", "`d.csv` holds no data rows"),
+        ("", "`d.csv` holds no data rows"),
+    ] {
+        let err = fails(one, &[("d.csv", csv)]);
+        assert!(err.contains(want), "{csv:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let headless = format!("{one}header = false\n");
+    let err = fails(&headless, &[("d.csv", "0\n1\n")]);
+    assert!(err.contains("`d.csv` has a single column (unnamed)"), "{err}");
+    // Sizes that cannot fit: refused with the estimate, before anything is allocated.
+    for (toml, want) in [
+        (
+            "[data]\nkind = \"moons\"\nsamples = 4611686018427387904\n",
+            "EB of memory",
+        ),
+        (
+            "[data]\nkind = \"moons\"\nsamples = 10000000000\n",
+            "of memory (",
+        ),
+        (
+            "[data]\nkind = \"moons\"\n[model]\nhidden = [1000000000]\n",
+            "TB of memory",
+        ),
+        (
+            "[data]\nkind = \"moons\"\n[sweep]\n\"init.seed\" = { range = [0, 1000000000000] }\n",
+            "sweeps 1000000000000 values, more than the 200000 runs one experiment may have",
+        ),
+        (
+            "[data]\nkind = \"moons\"\n[sweep]\n\"init.seed\" = { range = [0, 1000] }\n\"data.seed\" = { range = [0, 1000] }\n",
+            "the sweep expands into 1000000 runs, more than the 200000 runs",
+        ),
+    ] {
+        let err = fails(toml, &[]);
+        assert!(err.contains(want), "{toml}: {err}");
+        assert!(err.contains("--max-memory") || err.contains("runs one experiment"), "{err}");
+        let s = Scratch::new();
+        s.file("bad.toml", toml);
+        let o = runner(s.path(), &["plan", "bad.toml"]);
+        assert_eq!(o.status.code(), Some(1), "plan accepted {toml}");
+        assert!(stderr(&o).contains(want));
+    }
+    // --max-memory lowers (or raises) the limit; plan shows the estimate.
+    let s = Scratch::new();
+    s.file("ok.toml", MOONS);
+    let plan = ok(runner(s.path(), &["plan", "ok.toml"]));
+    assert!(plan.contains("\nmemory: about "), "{plan}");
+    let o = runner(s.path(), &["ok.toml", "-q", "--max-memory", "1k"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("more than the limit set with `--max-memory`, 1.0 kB"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(s.listing(), ["ok.toml"]);
+    // Thread counts out of range: usage errors, nothing created.
+    for t in ["0", "-1", "100000", "x"] {
+        let o = runner(s.path(), &["ok.toml", "-q", "--threads", t]);
+        assert_eq!(o.status.code(), Some(2), "--threads {t}");
+        assert!(stderr(&o).contains("--threads <N>"), "{}", stderr(&o));
+        assert_eq!(s.listing(), ["ok.toml"]);
+    }
+}

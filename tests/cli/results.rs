@@ -96,7 +96,7 @@ fn a_changed_experiment_replaces_the_files_and_the_store_keeps_both() {
     s.file("small.toml", SMALL);
     let o = runner(s.path(), &["small.toml", "--quiet"]);
     assert!(o.status.success());
-    assert_eq!(stderr(&o), "1 runs reused from the store, 0 trained\n");
+    assert_eq!(stderr(&o), "1 run reused from the store, 0 trained\n");
     assert_eq!(contents(&s.path().join("results/small")), before);
 }
 

@@ -61,7 +61,7 @@ fn spawn(dir: &Path, args: &[&str]) -> Child {
 /// How many runs a finished process says it trained.
 fn trained(o: &std::process::Output, runs: usize) -> usize {
     let err = stderr(o);
-    match err.split(" runs reused from the store, ").nth(1) {
+    match err.split(" reused from the store, ").nth(1) {
         Some(rest) => rest.split(' ').next().unwrap().parse().unwrap(),
         None if stdout(o).contains("(up to date)") => 0,
         None if err.is_empty() => runs,

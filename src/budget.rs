@@ -1,0 +1,233 @@
+//! Memory, estimated before anything is allocated or created: each distinct data set, each
+//! run's own working memory (its blocked copy of the data, its parameters and gradients, and
+//! its per-thread activations), times the runs that train at once. An experiment whose
+//! estimate exceeds the memory the machine has free is refused, naming both; `--max-memory`
+//! sets another limit. Sizes are counted in f64, so no setting can overflow the estimate.
+
+use crate::blocks::BLOCK_ROWS;
+use crate::config::{Experiment, RunSpec};
+use crate::data::Source;
+use std::fmt;
+
+/// Bytes the configuration of one run takes (its spec, resolved table and labels): measured as
+/// about 20 kB for the shipped sweeps, rounded up.
+const PER_RUN_CONFIG: f64 = 32e3;
+
+/// An estimate of an experiment's peak memory, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    /// Every distinct data set, as loaded and split.
+    pub data: f64,
+    /// The largest run's own memory: its blocked copy of the data, its parameters.
+    pub per_run: f64,
+    /// Activations and deltas of one block, per thread.
+    pub blocks: f64,
+    /// Runs training at once.
+    pub at_once: usize,
+    /// The runs' configurations and records.
+    pub config: f64,
+}
+
+impl Estimate {
+    pub fn total(&self) -> f64 {
+        self.data + self.per_run * self.at_once as f64 + self.blocks + self.config
+    }
+}
+
+/// A byte count as people read it: `1.5 GB`.
+pub struct Bytes(pub f64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+        let mut v = self.0;
+        let mut u = 0;
+        while v >= 1000.0 && u + 1 < units.len() {
+            v /= 1000.0;
+            u += 1;
+        }
+        if u == 0 {
+            write!(f, "{v:.0} B")
+        } else if v >= 1e6 {
+            write!(f, "{v:.2e} {}", units[u])
+        } else {
+            write!(f, "{v:.1} {}", units[u])
+        }
+    }
+}
+
+/// Rows, inputs and outputs a data set will have, as far as the configuration tells (a CSV
+/// file's are bounded by its size: every value takes at least two bytes).
+fn shape(spec: &RunSpec) -> (f64, f64, f64) {
+    match &spec.data.source {
+        Source::Moons { samples, .. } | Source::Circles { samples, .. } => {
+            (*samples as f64, 2.0, 1.0)
+        }
+        Source::Gate(_) => (4.0, 2.0, 1.0),
+        Source::Table { inputs, targets } => (
+            inputs.len() as f64,
+            inputs.first().map_or(0, Vec::len) as f64,
+            targets.first().map_or(0, Vec::len) as f64,
+        ),
+        Source::Csv { path, .. } => {
+            let bytes = std::fs::metadata(path).map_or(0, |m| m.len()) as f64;
+            // As many values as bytes / 2, laid out as one row of inputs per line: the
+            // estimate is the data's size, whatever its shape.
+            (1.0, (bytes / 2.0).max(1.0), 1.0)
+        }
+    }
+}
+
+/// The run's parameters, with `inputs` and `outputs` as estimated.
+fn params(spec: &RunSpec, inputs: f64, outputs: f64) -> f64 {
+    let mut widths = vec![inputs];
+    widths.extend(spec.model.hidden.iter().map(|&h| h as f64));
+    widths.push(outputs);
+    widths
+        .windows(2)
+        .map(|w| w[0] * w[1] + if spec.model.bias { w[1] } else { 0.0 })
+        .sum()
+}
+
+/// The estimate for `exp` with `threads` runs at once.
+pub fn estimate(exp: &Experiment, threads: usize) -> Estimate {
+    let mut data = 0.0;
+    let mut per_run: f64 = 0.0;
+    let mut block_ws: f64 = 0.0;
+    let mut seen: Vec<&crate::data::DataSpec> = Vec::new();
+    for spec in &exp.runs {
+        let (rows, inputs, outputs) = shape(spec);
+        let values = rows * (inputs + outputs) * 8.0;
+        if !seen.contains(&&spec.data) {
+            seen.push(&spec.data);
+            // Generated or read, then split: two copies at the peak.
+            data += 2.0 * values;
+        }
+        let p = params(spec, inputs, outputs);
+        let widths: f64 = spec.model.hidden.iter().map(|&h| h as f64).sum::<f64>() + outputs;
+        let block = rows.min(BLOCK_ROWS as f64);
+        // The blocked copy of the data, and parameters with their gradient and initial copy.
+        per_run = per_run.max(values + 4.0 * 8.0 * p);
+        // Activations and deltas of a block: one per thread, whether the threads share a run's
+        // blocks or train runs of their own.
+        block_ws = block_ws.max(2.0 * 8.0 * block * widths);
+    }
+    Estimate {
+        data,
+        per_run,
+        blocks: block_ws * threads.max(1) as f64,
+        at_once: threads.min(exp.runs.len()).max(1),
+        config: PER_RUN_CONFIG * exp.runs.len() as f64,
+    }
+}
+
+/// The memory the machine has free (`MemAvailable` in `/proc/meminfo`), if it says.
+pub fn available() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
+/// Parses a size as `--max-memory` takes it: `512M`, `32G`, `1.5T`, or bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let unit = t[i..].to_ascii_uppercase();
+            let mult = match unit.trim_end_matches('B').trim_end_matches('I') {
+                "" => 1.0,
+                "K" => 1024.0,
+                "M" => 1024f64.powi(2),
+                "G" => 1024f64.powi(3),
+                "T" => 1024f64.powi(4),
+                _ => {
+                    return Err(format!(
+                        "`{s}` is not a size; write e.g. `32G`, `512M` or `1.5T`"
+                    ))
+                }
+            };
+            (&t[..i], mult)
+        }
+        None => (t, 1.0),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * mult < 1.8e19 => Ok((v * mult) as u64),
+        _ => Err(format!(
+            "`{s}` is not a size; write e.g. `32G`, `512M` or `1.5T`"
+        )),
+    }
+}
+
+/// Refuses an estimate above `limit` (default: the memory free now).
+pub fn check(est: &Estimate, limit: Option<u64>, path: &std::path::Path) -> Result<(), String> {
+    let (limit, what) = match limit {
+        Some(l) => (l as f64, "the limit set with `--max-memory`"),
+        None => match available() {
+            Some(a) => (a, "the memory this machine has free"),
+            None => return Ok(()),
+        },
+    };
+    if est.total() <= limit {
+        return Ok(());
+    }
+    Err(format!(
+        "`{}` needs about {} of memory ({} of data, {} per run × {} at once, {} of activations, {} of configuration), more than {what}, {}; make the data or the network smaller, train fewer runs at once with `--threads N`, or raise the limit with `--max-memory SIZE` if the estimate is too cautious",
+        path.display(),
+        Bytes(est.total()),
+        Bytes(est.data),
+        Bytes(est.per_run),
+        est.at_once,
+        Bytes(est.blocks),
+        Bytes(est.config),
+        Bytes(limit),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_as_people_write_them() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("32G"), Ok(32 << 30));
+        assert_eq!(parse_size("32GiB"), Ok(32 << 30));
+        assert_eq!(parse_size("1.5k"), Ok(1536));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        for bad in ["", "G", "-1G", "1Q", "1e30T", "nanG"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn byte_counts_read_well() {
+        assert_eq!(Bytes(999.0).to_string(), "999 B");
+        assert_eq!(Bytes(1.5e9).to_string(), "1.5 GB");
+        assert_eq!(Bytes(8e13).to_string(), "80.0 TB");
+    }
+
+    #[test]
+    fn huge_settings_are_estimated_without_overflow() {
+        let path = std::path::Path::new("x.toml");
+        let exp = crate::config::parse(
+            "[data]\nkind = \"moons\"\nsamples = 4611686018427387904\n",
+            path,
+            &[],
+        )
+        .unwrap();
+        let e = estimate(&exp, 2);
+        assert!(e.total() > 1e19 && e.total().is_finite());
+        assert!(check(&e, Some(1 << 40), path).is_err());
+        let exp = crate::config::parse(
+            "[data]\nkind = \"moons\"\n[model]\nhidden = [1000000000]\n",
+            path,
+            &[],
+        )
+        .unwrap();
+        assert!(estimate(&exp, 1).total() > 3.2e10);
+        let small = crate::config::parse("[data]\nkind = \"moons\"\n", path, &[]).unwrap();
+        assert!(estimate(&small, 2).total() < 1e6);
+        assert!(check(&estimate(&small, 2), Some(1 << 20), path).is_ok());
+    }
+}
