@@ -152,7 +152,8 @@ pub struct RunArgs {
     pub sets: Vec<String>,
 
     /// Runs trained at once, 1 to 1024 [default: all cores].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 
     /// Refuse experiments estimated to need more memory than SIZE (`32G`, `512M`)

@@ -277,7 +277,10 @@ fn nothing_crashes_or_exhausts_memory_and_plan_refuses_it_too() {
     }
     let headless = format!("{one}header = false\n");
     let err = fails(&headless, &[("d.csv", "0\n1\n")]);
-    assert!(err.contains("`d.csv` has a single column (unnamed)"), "{err}");
+    assert!(
+        err.contains("`d.csv` has a single column (unnamed)"),
+        "{err}"
+    );
     // Sizes that cannot fit: refused with the estimate, before anything is allocated.
     for (toml, want) in [
         (
