@@ -27,6 +27,9 @@ pub enum Command {
     Merge(FolderArgs),
     /// Show how much of the sweep last run in a results folder is finished, per shard.
     Status(FolderArgs),
+    /// Rebuild `report.html` and `plots/` (and the other result files) from a results folder
+    /// whose runs are all finished; trains nothing.
+    Report(FolderArgs),
     /// Write a Slurm job array that trains the sweep in N shards, and a merge job after it;
     /// with --submit, submit both.
     Slurm(SlurmArgs),

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod data;
+pub mod figures;
 pub mod init;
 pub mod network;
 pub mod output;
@@ -22,6 +23,7 @@ pub mod slurm;
 pub mod store;
 pub mod suggest;
 pub mod train;
+pub mod weights;
 
 #[cfg(test)]
 mod fixtures;

@@ -13,14 +13,17 @@ use std::sync::Arc;
 /// The version of runner's numerics. A run's id includes it, so that stored results are
 /// reused only by a runner that would compute the same numbers. Bump it with any change that
 /// can move a result's bits: the kernels or their summation order, the initialisers, the data
-/// generators or the split, the loss or its logging, the CSV number format.
-pub const NUMERICS: u32 = 2;
+/// generators or the split, the loss, accuracy or their logging, the CSV number format.
+/// (3: accuracy breaks argmax ties to the first output, as NumPy.)
+pub const NUMERICS: u32 = 3;
 
 /// A run ready to train: its spec, data and shape.
 pub struct Prepared {
     pub spec: RunSpec,
     pub data: Arc<Loaded>,
     pub arch: Architecture,
+    /// A hash of the data's content (16 hex digits): runs with the same data share it.
+    pub data_id: String,
 }
 
 impl Prepared {
@@ -61,6 +64,7 @@ pub fn prepare(exp: &mut Experiment) -> Result<Vec<Prepared>> {
         problems.extend(found);
         prepared.push(Prepared {
             arch: spec.model.architecture(train.inputs, train.outputs),
+            data_id: digest[..16].to_string(),
             spec: spec.clone(),
             data,
         });

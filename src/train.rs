@@ -3,7 +3,7 @@
 
 use crate::blocks::Blocked;
 use crate::data::Loaded;
-use crate::network::{self, Architecture, Loss, Real, Workspace};
+use crate::network::{self, Architecture, Loss, Real};
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
 
@@ -80,6 +80,8 @@ pub struct Outcome {
     pub reached_target: Option<usize>,
     /// Outputs for `[predict]` inputs after the last update, one row per input.
     pub predictions: Vec<Vec<f64>>,
+    /// The parameters after the last update, as f64.
+    pub params: Vec<f64>,
 }
 
 /// How to run the epoch loop (not part of the results: they are the same either way).
@@ -167,11 +169,8 @@ pub fn train<T: Real>(
     }
     let predictions = predict.map_or_else(Vec::new, |rows| {
         let flat: Vec<T> = rows.concat().into_iter().map(T::from_f64).collect();
-        let x = network::transpose(&flat, rows.len(), arch.inputs);
-        let mut ws = Workspace::<T>::new(&layers, rows.len());
-        network::forward(&layers, &params, &x, rows.len(), &mut ws);
-        let out = network::transpose(ws.output(rows.len()), arch.outputs, rows.len());
-        out.chunks(arch.outputs)
+        network::predict(&layers, &params, &flat, rows.len())
+            .chunks(arch.outputs)
             .map(|r| r.iter().map(|v| v.to_f64()).collect())
             .collect()
     });
@@ -182,5 +181,6 @@ pub fn train<T: Real>(
         min_loss,
         reached_target,
         predictions,
+        params: params.iter().map(|v| v.to_f64()).collect(),
     }
 }

@@ -28,7 +28,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         Limits::of(Some(1), None),
     )?;
     folder::refuse_inputs_inside(&job)?;
-    output::precheck(&job.store, &job.exp, false)?;
+    output::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
     let deal = prepare::deal(&job.runs, args.array);
     let mut work = vec![0.0; args.array];
     for (r, &k) in job.runs.iter().zip(&deal) {

@@ -87,7 +87,7 @@ pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
         .collect();
     require_all(&job, &records, shards)?;
     let records: Vec<RunRecord> = records.into_iter().flatten().collect();
-    output::precheck(&job.store, &job.exp, false)?;
+    output::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
     finish(&job, &records, false)?;
     Ok(ExitCode::SUCCESS)
 }

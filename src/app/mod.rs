@@ -8,6 +8,7 @@ mod sweep;
 use crate::budget;
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{self, Experiment};
+use crate::figures;
 use crate::output::{self, Columns};
 use crate::prepare::{self, Prepared};
 use crate::report;
@@ -32,9 +33,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Merge(args)) => folder::merge(&args),
         Some(Command::Status(args)) => folder::status(&args),
+        Some(Command::Report(args)) => folder::merge(&args),
         Some(Command::Slurm(args)) => cluster::slurm(&args),
         None if cli.args.dry_run => plan(&cli.args),
         None => run_experiment(&cli.args),
+    }
+}
+
+impl Job {
+    /// The files of `report.html` and its figures (none with `[output] report = false`).
+    pub fn drawn_files(&self) -> Vec<String> {
+        figures::files(&self.exp, &self.cols, &self.runs)
+    }
+
+    /// Every file assembling may write in the results folder.
+    pub fn planned_files(&self) -> Vec<String> {
+        output::planned(&self.runs, &self.drawn_files())
+    }
+
+    /// Where the report is, when there is one.
+    fn report_line(&self) -> Option<String> {
+        figures::wanted(&self.runs)
+            .then(|| format!("report in {}", self.store.dir.join("report.html").display()))
     }
 }
 
@@ -125,11 +145,14 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
             if output::up_to_date(&job.store, &output::key(&job.exp, &records)) {
                 print!("{}", report::table(&job.exp, &job.cols, &records));
                 println!("results in {dir} (up to date)");
+                if let Some(line) = job.report_line() {
+                    println!("{line}");
+                }
                 return Ok(ExitCode::SUCCESS);
             }
         }
     }
-    output::precheck(&job.store, &job.exp, args.force)?;
+    output::precheck(&job.store, &job.exp, &job.planned_files(), args.force)?;
     job.store.create()?;
     folder::remember(&job, path, &args.sets, args.shard)?;
     let deal = args.shard.map(|s| prepare::deal(&job.runs, s.count));
@@ -196,7 +219,23 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
 
 /// Assembles the files, then prints the table and where they are.
 fn finish(job: &Job, records: &[RunRecord], force: bool) -> Result<()> {
-    if let Some(other) = output::assemble(&job.store, &job.exp, &job.cols, records, force)? {
+    let draw = || {
+        figures::render(&figures::Inputs {
+            exp: &job.exp,
+            cols: &job.cols,
+            runs: &job.runs,
+            records,
+            store: &job.store,
+        })
+    };
+    let drawn = output::Drawn {
+        names: job.drawn_files(),
+        draw: &draw,
+    };
+    let replaced = output::assemble(
+        &job.store, &job.exp, &job.cols, &job.runs, records, &drawn, force,
+    )?;
+    if let Some(other) = replaced {
         eprintln!(
             "note: the files in `{}` described experiment `{other}` and now describe `{}`; `{other}`'s runs stay stored, and its command reassembles them at once",
             job.store.dir.display(),
@@ -205,6 +244,9 @@ fn finish(job: &Job, records: &[RunRecord], force: bool) -> Result<()> {
     }
     print!("{}", report::table(&job.exp, &job.cols, records));
     println!("results in {}", job.store.dir.display());
+    if let Some(line) = job.report_line() {
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -184,6 +184,7 @@ impl Ctx<'_> {
             epochs_to_target: outcome.reached_target,
             seconds: start.elapsed().as_secs_f64(),
             predictions: outcome.predictions,
+            weights: outcome.params,
             rows,
             epochs_sha256,
         };

@@ -194,6 +194,10 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
             .map(|v| {
                 let mut t = Table::try_from(v).expect("variants serialize");
                 t.remove("name");
+                // A single-valued --set overrides the key in every run, the variants' too.
+                for set in sets.iter().filter(|s| s.values.len() == 1) {
+                    remove_dotted(&mut t, &set.key);
+                }
                 (Some(v.name.clone()), t)
             })
             .collect()
@@ -344,6 +348,20 @@ fn merge(base: &mut Table, overlay: Table) {
 }
 
 /// Sets `a.b.c = value`, creating tables on the way.
+/// Removes `section.key` from a table, and the section when it empties.
+fn remove_dotted(table: &mut Table, key: &str) {
+    let Some((section, rest)) = key.split_once('.') else {
+        table.remove(key);
+        return;
+    };
+    if let Some(Value::Table(t)) = table.get_mut(section) {
+        remove_dotted(t, rest);
+        if t.is_empty() {
+            table.remove(section);
+        }
+    }
+}
+
 fn set_dotted(table: &mut Table, key: &str, value: Value) {
     let mut parts: Vec<&str> = key.split('.').collect();
     let last = parts.pop().expect("split yields at least one part");
@@ -394,5 +412,29 @@ mod tests {
         let c = cartesian(&axes);
         assert_eq!(c.len(), 6);
         assert_eq!(label_of(&c[1]), "a=1 b=4");
+    }
+
+    #[test]
+    fn a_single_set_overrides_what_variants_set_and_a_sweep_replaces_it() {
+        let raw: RawExperiment = toml::from_str(
+            "[data]\nkind = \"xor\"\n[model]\nhidden = [1]\n[[variant]]\nname = \"a\"\nmodel = { hidden = [2], bias = false }\n[[variant]]\nname = \"b\"\nmodel = { hidden = [3] }\n",
+        )
+        .unwrap();
+        let hidden = |p: &Point| p.table["model"]["hidden"].to_string();
+        let set = parse_set("model.hidden=[8]").unwrap();
+        let e = expand(&raw, &[set]).unwrap();
+        assert_eq!(
+            e.points.iter().map(hidden).collect::<Vec<_>>(),
+            ["[8]", "[8]"]
+        );
+        // The variant's other keys stay.
+        assert_eq!(e.points[0].table["model"]["bias"], Value::Boolean(false));
+        assert_eq!(e.points[0].provenance.of("model.hidden"), None);
+        let sweep = parse_set("model.hidden=[4],[5]").unwrap();
+        let e = expand(&raw, &[sweep]).unwrap();
+        assert_eq!(
+            e.points.iter().map(hidden).collect::<Vec<_>>(),
+            ["[4]", "[5]", "[4]", "[5]"]
+        );
     }
 }

@@ -195,5 +195,9 @@ section!(
 
 section!(
     /// `[output]`
-    RawOutput { every: i64 }
+    RawOutput {
+        every: i64,
+        weights: bool,
+        report: bool,
+    }
 );

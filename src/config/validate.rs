@@ -56,6 +56,10 @@ pub struct RunSpec {
     pub predict: Option<Vec<Vec<f64>>>,
     /// Log every Nth epoch (the first and last always).
     pub every: usize,
+    /// `[output] weights`: write `weights/<id>.safetensors`.
+    pub weights: bool,
+    /// `[output] report`: write `report.html` and `plots/`.
+    pub report: bool,
     /// The run's sections with every default filled in.
     pub resolved: toml::Table,
     /// The keys its variant and sweep point set, to attribute data-dependent problems.
@@ -120,7 +124,13 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
     sections.remove("name");
     sections.remove("description");
     let id = {
-        let text = toml::to_string(&sections).expect("tables serialize");
+        // What the results folder shows is not part of a run's result.
+        let mut hashed = sections.clone();
+        if let Some(toml::Value::Table(out)) = hashed.get_mut("output") {
+            out.remove("weights");
+            out.remove("report");
+        }
+        let text = toml::to_string(&hashed).expect("tables serialize");
         let digest = Sha256::digest(text.as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
     };
@@ -169,6 +179,8 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         train: train.expect("checked"),
         predict,
         every: every.expect("checked"),
+        weights: raw.output.weights.unwrap_or(true),
+        report: raw.output.report.unwrap_or(true),
         resolved: sections,
         provenance: point.provenance,
     })
@@ -229,6 +241,8 @@ fn fill_defaults(raw: &mut RawExperiment, problems: &mut Vec<Problem>) {
     t.optimizer.get_or_insert(Optimizer::Gd);
     t.precision.get_or_insert(Precision::F64);
     raw.output.every.get_or_insert(1);
+    raw.output.weights.get_or_insert(true);
+    raw.output.report.get_or_insert(true);
 }
 
 /// Collects problems while turning raw sections into specs.
@@ -517,6 +531,16 @@ impl Checker {
                 let Some(weights) = i.weights.clone() else {
                     return self.bad("init.weights", "is missing; `kind = \"explicit\"` needs one matrix per layer, e.g. `weights = [[[0.1], [0.2]]]`".into());
                 };
+                let bad_weight = weights.iter().flatten().flatten().find(|v| !v.is_finite());
+                let bad_bias = i.biases.iter().flatten().flatten().find(|v| !v.is_finite());
+                for (key, v) in [("init.weights", bad_weight), ("init.biases", bad_bias)] {
+                    if let Some(v) = v {
+                        return self.bad(
+                            key,
+                            format!("holds `{v}`; every initial value must be a finite number"),
+                        );
+                    }
+                }
                 InitKind::Explicit {
                     weights,
                     biases: i.biases.clone(),
@@ -594,7 +618,9 @@ pub fn check_data(run: &RunSpec, inputs: usize, outputs: usize, rows: usize) -> 
         }
         for (l, (w, layer)) in weights.iter().zip(&layers).enumerate() {
             let (r, k, rect) = shape(w);
-            if !rect || r != layer.fan_in || k != layer.fan_out {
+            if !rect {
+                c.bad::<()>(&format!("init.weights[{l}]"), format!("has rows of different lengths; layer {} needs {} rows (its inputs) of {} values each (its units)", l + 1, layer.fan_in, layer.fan_out));
+            } else if r != layer.fan_in || k != layer.fan_out {
                 c.bad::<()>(&format!("init.weights[{l}]"), format!("is {r} rows of {k} values; layer {} needs {} rows (its inputs) of {} values (its units)", l + 1, layer.fan_in, layer.fan_out));
             }
         }

@@ -191,6 +191,16 @@ pub fn forward<T: Real>(
     }
 }
 
+/// The outputs for `rows` rows of `x` (`rows x inputs`, row-major), row-major: what a user
+/// of the trained network gets (predictions, decision boundaries). Allocates its workspace.
+pub fn predict<T: Real>(layers: &[LayerShape], params: &[T], x: &[T], rows: usize) -> Vec<T> {
+    let (inputs, outputs) = (layers[0].fan_in, layers[layers.len() - 1].fan_out);
+    let xc = transpose(x, rows, inputs);
+    let mut ws = Workspace::<T>::new(layers, rows);
+    forward(layers, params, &xc, rows, &mut ws);
+    transpose(ws.output(rows), outputs, rows)
+}
+
 /// Backward pass after [`forward`] of `block`: writes (`accum = Replace`) or adds
 /// (`accum = Add`) ∂loss/∂params into `grad`. `divisor` is the loss's divisor for the whole
 /// data set ([`Loss::divisor`]), so that blocks' gradients add up to the whole gradient.
@@ -267,14 +277,16 @@ pub fn correct<T: Real>(a: &[T], y: &[T], rows: usize) -> usize {
             if outputs == 1 {
                 (a[i] >= half) == (y[i] >= half)
             } else {
+                // The first of equal maxima, as NumPy's argmax.
                 let argmax = |m: &[T]| {
-                    (0..outputs)
-                        .max_by(|&p, &q| {
-                            m[p * rows + i]
-                                .to_f64()
-                                .total_cmp(&m[q * rows + i].to_f64())
-                        })
-                        .unwrap_or(0)
+                    (1..outputs).fold(0, |best, p| {
+                        let (v, b) = (m[p * rows + i].to_f64(), m[best * rows + i].to_f64());
+                        if v.total_cmp(&b).is_gt() {
+                            p
+                        } else {
+                            best
+                        }
+                    })
                 };
                 argmax(a) == argmax(y)
             }

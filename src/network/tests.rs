@@ -149,6 +149,11 @@ fn accuracy_thresholds_single_outputs_and_argmaxes_several() {
     assert_eq!(correct(&[0.2, 0.7, 0.5, 0.4], &[0.0, 1.0, 0.0, 1.0], 4), 2);
     // Two rows, two outputs, column-major: row 0 = (0.9, 0.1), row 1 = (0.3, 0.6).
     assert_eq!(correct(&[0.9, 0.3, 0.1, 0.6], &[1.0, 1.0, 0.0, 0.0], 2), 1);
+    // Ties go to the first output, as numpy.argmax([0.5, 0.5]) == 0: one row, (0.5, 0.5)
+    // against the class (1, 0) is correct, against (0, 1) it is not.
+    assert_eq!(correct(&[0.5, 0.5], &[1.0, 0.0], 1), 1);
+    assert_eq!(correct(&[0.5, 0.5], &[0.0, 1.0], 1), 0);
+    assert_eq!(correct(&[0.2, 0.7, 0.7], &[0.0, 1.0, 0.0], 1), 1);
 }
 
 /// The gradient in precision `T` of data and parameters given in f64.

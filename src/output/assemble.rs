@@ -6,8 +6,9 @@
 //! removes the ones it wrote for an earlier experiment that this one does not have, so the
 //! files always describe the experiment just run.
 
-use super::{resolved_toml, summary, write_predictions, write_runs, Columns};
+use super::{extras, resolved_toml, summary, write_predictions, write_runs, Columns};
 use crate::config::Experiment;
+use crate::prepare::Prepared;
 use crate::store::{
     hex, stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written, RESULT_FILES,
 };
@@ -46,12 +47,36 @@ pub fn up_to_date(store: &Store, key: &str) -> bool {
     }
 }
 
+/// Files that are drawn rather than assembled from the store (the report): their names, and
+/// how to make them once the runs are finished.
+pub struct Drawn<'a> {
+    pub names: Vec<String>,
+    pub draw: &'a dyn Fn() -> io::Result<Vec<(String, Vec<u8>)>>,
+}
+
+/// Every file assembling `exp` may write: the CSVs, `experiment.toml`, the data and weights
+/// files, and `drawn`.
+pub fn planned(runs: &[Prepared], drawn: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = RESULT_FILES.iter().map(|s| s.to_string()).collect();
+    names.extend(extras::data_files(runs).into_iter().map(|f| f.0));
+    names.extend(extras::weights_files(runs).into_iter().map(|f| f.0));
+    names.extend(drawn.iter().cloned());
+    names
+}
+
 /// Checks, before anything is trained or written, that assembling `exp` in the folder will
-/// replace only files runner wrote, and none that were edited since unless `force`.
-pub fn precheck(store: &Store, exp: &Experiment, force: bool) -> Result<(), StoreError> {
+/// replace only files runner wrote (of the `names` it may write), and none that were edited
+/// since unless `force`.
+pub fn precheck(
+    store: &Store,
+    exp: &Experiment,
+    names: &[String],
+    force: bool,
+) -> Result<(), StoreError> {
     let index = store.index()?;
     let same = index.experiment == fingerprint(exp);
-    index.check(&store.dir, &RESULT_FILES, force || same)
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    index.check(&store.dir, &names, force || same)
 }
 
 /// Writes the result files that changed, and the index, under the folder's lock. Returns the
@@ -60,7 +85,9 @@ pub fn assemble(
     store: &Store,
     exp: &Experiment,
     cols: &Columns,
+    runs: &[Prepared],
     records: &[RunRecord],
+    drawn: &Drawn,
     force: bool,
 ) -> Result<Option<String>, StoreError> {
     let _lock = store.lock()?;
@@ -70,14 +97,16 @@ pub fn assemble(
         return Ok(None);
     }
     // Files of this name that runner did not write are refused whatever else happens.
-    index.check(&store.dir, &RESULT_FILES, true)?;
-    let staged = stage_all(store, exp, cols, records)?;
+    let names = planned(runs, &drawn.names);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    index.check(&store.dir, &names, true)?;
+    let staged = stage_all(store, exp, cols, runs, records, drawn)?;
     // Edited files: left alone when their runner content would not change; else replaced
     // only with --force.
     let unchanged_content = index.key == key;
     let mut plan: Vec<(Staged, bool)> = Vec::new();
     for s in staged {
-        let name = file_name(&s);
+        let name = file_name(&store.dir, &s);
         let write = match index.get(&name) {
             None => true,
             Some(w) => match w.state(&store.dir) {
@@ -90,7 +119,7 @@ pub fn assemble(
         };
         plan.push((s, write));
     }
-    let produced: Vec<String> = plan.iter().map(|(s, _)| file_name(s)).collect();
+    let produced: Vec<String> = plan.iter().map(|(s, _)| file_name(&store.dir, s)).collect();
     let stale: Vec<Written> = index
         .files
         .iter()
@@ -108,7 +137,7 @@ pub fn assemble(
     // Step 1: the index accepts the old and the new contents, so that a crash while the files
     // are renamed into place leaves files runner still knows as its own.
     for (s, _) in &plan {
-        let name = file_name(s);
+        let name = file_name(&store.dir, s);
         match index.files.iter_mut().find(|w| w.name == name) {
             Some(w) => {
                 w.sha256.push(s.sha256.clone());
@@ -126,7 +155,7 @@ pub fn assemble(
     let replaced = (!index.name.is_empty() && index.name != exp.name).then(|| index.name.clone());
     let mut files = Vec::new();
     for (s, write) in plan {
-        let name = file_name(&s);
+        let name = file_name(&store.dir, &s);
         if write {
             let (path, sha) = (s.path.clone(), s.sha256.clone());
             s.persist()?;
@@ -150,11 +179,11 @@ pub fn assemble(
     Ok(replaced)
 }
 
-fn file_name(s: &Staged) -> String {
-    s.path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+/// A staged file's name in the results folder `dir` (`plots/loss.svg`).
+fn file_name(dir: &std::path::Path, s: &Staged) -> String {
+    let rel = s.path.strip_prefix(dir).unwrap_or(&s.path);
+    let parts: Vec<_> = rel.iter().map(|p| p.to_string_lossy()).collect();
+    parts.join("/")
 }
 
 /// Writes every result file beside its target, not yet in place.
@@ -162,12 +191,35 @@ fn stage_all(
     store: &Store,
     exp: &Experiment,
     cols: &Columns,
+    runs: &[Prepared],
     records: &[RunRecord],
+    drawn: &Drawn,
 ) -> Result<Vec<Staged>, StoreError> {
     let dir = &store.dir;
-    let mut out = vec![stage(&dir.join("epochs.csv"), |w| {
+    let mut out = Vec::new();
+    for (name, i) in extras::data_files(runs) {
+        let data = &runs[i].data;
+        out.push(stage_in(dir, &name, |w| {
+            extras::write_data(w, &data.train, data.test.as_ref())
+        })?);
+    }
+    for (name, i) in extras::weights_files(runs) {
+        out.push(stage_in(dir, &name, |w| {
+            extras::write_weights(w, &runs[i], &records[i])
+        })?);
+    }
+    if !drawn.names.is_empty() {
+        let files = (drawn.draw)().map_err(|cause| StoreError::Io {
+            path: dir.join("report.html"),
+            cause,
+        })?;
+        for (name, bytes) in files {
+            out.push(stage_in(dir, &name, |w| w.write_all(&bytes))?);
+        }
+    }
+    out.push(stage(&dir.join("epochs.csv"), |w| {
         write_epochs(w, store, exp, cols)
-    })?];
+    })?);
     out.push(stage(&dir.join("runs.csv"), |w| {
         write_runs(w, exp, cols, records)
     })?);
@@ -186,6 +238,22 @@ fn stage_all(
         w.write_all(resolved_toml(exp).as_bytes())
     })?);
     Ok(out)
+}
+
+/// [`stage`] for a file in a subfolder of the results folder, which is created if need be.
+fn stage_in(
+    dir: &std::path::Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<Staged, StoreError> {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|cause| StoreError::Io {
+            path: parent.to_owned(),
+            cause,
+        })?;
+    }
+    stage(&path, fill)
 }
 
 /// `epochs.csv`: every run's logged epochs, in run order, each row prefixed by its run.

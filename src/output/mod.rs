@@ -3,9 +3,10 @@
 //! never depend on which thread ran what, or when.
 
 mod assemble;
+pub mod extras;
 pub mod summary;
 
-pub use assemble::{assemble, key, precheck, up_to_date};
+pub use assemble::{assemble, key, planned, precheck, up_to_date, Drawn};
 
 use crate::config::{Experiment, RunSpec};
 use crate::store::{Hashing, RunRecord};

@@ -26,14 +26,22 @@ impl Stats {
             return None;
         }
         let n = v.len();
-        let mean = v.iter().sum::<f64>() / n as f64;
-        let std = if n > 1 {
-            (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
-        } else {
-            f64::NAN
-        };
         let min = v.iter().copied().fold(f64::INFINITY, f64::min);
         let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // Equal values have that mean and no spread exactly (a sum of ten copies divided by
+        // ten need not give the value back).
+        let mean = if min == max {
+            min
+        } else {
+            v.iter().sum::<f64>() / n as f64
+        };
+        let std = if n == 1 {
+            f64::NAN
+        } else if min == max {
+            0.0
+        } else {
+            (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
+        };
         Some(Stats {
             n,
             mean,
@@ -186,6 +194,18 @@ pub fn write_summary<W: Write>(
     csv.flush()
 }
 
+/// Every logged row of the run file `path`: its epoch and its metrics, in
+/// [`Columns::metric_names`] order (empty cells are NaN).
+pub(crate) fn read_rows(path: &std::path::Path) -> io::Result<Vec<(usize, Vec<f64>)>> {
+    let mut c = Curve::open(path)?;
+    let mut rows = Vec::new();
+    while let Some(row) = c.head.take() {
+        rows.push(row);
+        c.advance()?;
+    }
+    Ok(rows)
+}
+
 /// One run's logged rows, read back as numbers (empty cells are NaN).
 struct Curve {
     lines: Lines<BufReader<File>>,
@@ -282,5 +302,8 @@ mod tests {
         assert!((s.std - 3.095_695_936_834_452).abs() < 1e-12);
         assert!(Stats::of([f64::NAN]).is_none());
         assert!(Stats::of([2.0]).unwrap().std.is_nan());
+        // Ten copies of 0.1 sum to 0.9999999999999999: the mean is still 0.1, the std 0.
+        let same = Stats::of([0.1; 10]).unwrap();
+        assert_eq!((same.mean, same.std), (0.1, 0.0));
     }
 }

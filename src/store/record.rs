@@ -25,6 +25,8 @@ pub struct RunRecord {
     pub epochs_to_target: Option<usize>,
     pub seconds: f64,
     pub predictions: Vec<Vec<f64>>,
+    /// The final weights and biases, in runner's flat layout ([`crate::network`]).
+    pub weights: Vec<f64>,
     /// Lines in the run's epoch file.
     pub rows: u64,
     /// SHA-256 of the run's epoch file.
@@ -78,6 +80,7 @@ mod tests {
             epochs_to_target: None,
             seconds: 0.5,
             predictions: vec![vec![0.1]],
+            weights: vec![0.5, -1.0],
             rows: 3,
             epochs_sha256: "ab".into(),
         }

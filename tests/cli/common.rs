@@ -99,9 +99,13 @@ pub fn assert_rel(got: f64, want: f64, rel: f64, what: &str) {
     );
 }
 
-/// The files of a results folder, with runs.csv's wall-clock `seconds` column cut off.
+/// Every file of a results folder but runner's state (`.runner/`), relative and sorted, with
+/// runs.csv's wall-clock `seconds` column cut off and binary files (the weights) as hex.
 pub fn contents(dir: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
+    let mut names = Vec::new();
+    walk(dir, dir, &mut names);
+    names.retain(|n| !n.starts_with(".runner"));
+    names.sort();
     for name in [
         "epochs.csv",
         "runs.csv",
@@ -109,19 +113,28 @@ pub fn contents(dir: &Path) -> Vec<(String, String)> {
         "curves.csv",
         "experiment.toml",
     ] {
-        let text =
-            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let text = if name == "runs.csv" {
-            text.lines()
-                .map(|l| l.rsplit_once(',').unwrap().0)
-                .collect::<Vec<_>>()
-                .join("\n")
-        } else {
-            text
-        };
-        files.push((name.to_string(), text));
+        assert!(
+            names.iter().any(|n| n == name),
+            "{}: no {name}",
+            dir.display()
+        );
     }
-    files
+    names
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(dir.join(&name)).unwrap();
+            let text = match String::from_utf8(bytes.clone()) {
+                Ok(text) if name == "runs.csv" => text
+                    .lines()
+                    .map(|l| l.rsplit_once(',').unwrap().0)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                Ok(text) => text,
+                Err(_) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            };
+            (name, text)
+        })
+        .collect()
 }
 
 /// The files below `DIR/.runner/runs` whose names end with `suffix`, sorted.

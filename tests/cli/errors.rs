@@ -334,3 +334,18 @@ fn nothing_crashes_or_exhausts_memory_and_plan_refuses_it_too() {
         assert_eq!(s.listing(), ["ok.toml"]);
     }
 }
+
+#[test]
+fn explicit_weights_must_be_finite_and_rectangular() {
+    let base = "[data]\nkind = \"or\"\n[model]\nhidden = []\n[init]\nkind = \"explicit\"\n";
+    let err = fails(&format!("{base}weights = [[[nan], [0.5]]]\n"), &[]);
+    assert_eq!(
+        err,
+        "error: `bad.toml`: key `init.weights`: holds `NaN`; every initial value must be a finite number\n"
+    );
+    let err = fails(&format!("{base}weights = [[[0.1], [0.5, 0.2]]]\n"), &[]);
+    assert_eq!(
+        err,
+        "error: `bad.toml`: key `init.weights[0]`: has rows of different lengths; layer 1 needs 2 rows (its inputs) of 1 values each (its units)\n"
+    );
+}

@@ -3,6 +3,7 @@
 
 mod common;
 mod errors;
+mod report;
 mod results;
 mod store;
 mod sweeps;

@@ -1,0 +1,189 @@
+//! Decision boundaries, for data with two inputs and class targets: the network's output on
+//! a grid over the data's range as a heatmap, the training points (circles) and the test
+//! points (triangles) on top; one panel per configuration.
+
+use super::chart::{self, font, tint, Area, Res, PALETTE};
+use crate::data::{Dataset, Loaded};
+use crate::network::{self, Architecture};
+use plotters::prelude::*;
+
+/// Grid cells per side.
+pub const CELLS: usize = 60;
+/// Output levels a heatmap tells apart: outputs in the same tenth share a colour, so that
+/// neighbouring cells merge into one rectangle and the file stays small.
+const LEVELS: usize = 10;
+
+/// The network's outputs at the centres of a `CELLS x CELLS` grid.
+pub struct Grid {
+    /// Cell centres along the first and the second input.
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    /// Outputs, row-major over (second input, first input, output).
+    pub out: Vec<f64>,
+    pub outputs: usize,
+}
+
+/// The range of input `k` over the training and test rows, with a 5% margin.
+fn range(data: &Loaded, k: usize) -> (f64, f64) {
+    let sets = std::iter::once(&data.train).chain(data.test.as_ref());
+    chart::padded(sets.flat_map(|d| d.x.iter().skip(k).step_by(d.inputs).copied()))
+}
+
+/// The outputs of `arch` with `params` on a grid over `data`'s two inputs.
+pub fn grid(arch: &Architecture, params: &[f64], data: &Loaded) -> Grid {
+    let axis = |k| {
+        let (lo, hi) = range(data, k);
+        let step = (hi - lo) / CELLS as f64;
+        (0..CELLS)
+            .map(|i| lo + (i as f64 + 0.5) * step)
+            .collect::<Vec<_>>()
+    };
+    let (x, y) = (axis(0), axis(1));
+    let points: Vec<f64> = y
+        .iter()
+        .flat_map(|&b| x.iter().flat_map(move |&a| [a, b]))
+        .collect();
+    let out = network::predict(&arch.layers(), params, &points, CELLS * CELLS);
+    Grid {
+        x,
+        y,
+        out,
+        outputs: arch.outputs,
+    }
+}
+
+/// A target row's class: the thresholded output, or the first largest of several.
+pub fn class(y: &[f64]) -> usize {
+    if y.len() == 1 {
+        return usize::from(y[0] >= 0.5);
+    }
+    (1..y.len()).fold(0, |best, k| if y[k] > y[best] { k } else { best })
+}
+
+/// A cell's colour level: class and confidence, quantised.
+fn level(out: &[f64]) -> (usize, usize) {
+    let q = |v: f64| ((v.clamp(0.0, 1.0) * LEVELS as f64) as usize).min(LEVELS - 1);
+    if out.len() == 1 {
+        return (0, q(out[0]));
+    }
+    let c = class(out);
+    (c, q(out[c]))
+}
+
+fn cell_color((c, l): (usize, usize), outputs: usize) -> RGBColor {
+    let t = (l as f64 + 0.5) / LEVELS as f64;
+    if outputs == 1 {
+        // Class 0 blue through white to class 1 orange.
+        if t < 0.5 {
+            tint(PALETTE[0], (0.5 - t) * 2.0 * 0.6)
+        } else {
+            tint(PALETTE[1], (t - 0.5) * 2.0 * 0.6)
+        }
+    } else {
+        tint(PALETTE[c % PALETTE.len()], 0.1 + 0.5 * t)
+    }
+}
+
+fn point_color(class: usize, outputs: usize) -> RGBColor {
+    if outputs == 1 {
+        PALETTE[class]
+    } else {
+        PALETTE[class % PALETTE.len()]
+    }
+}
+
+/// One panel to draw.
+pub struct Panel<'a> {
+    pub title: String,
+    pub grid: Grid,
+    pub train: &'a Dataset,
+    pub test: Option<&'a Dataset>,
+}
+
+/// Draws the panels as small multiples, `per_row` to a row.
+pub fn draw(area: &Area, panels: &[Panel], per_row: usize) -> Res {
+    let rows = panels.len().div_ceil(per_row);
+    let cells = area.split_evenly((rows, per_row));
+    for (cell, p) in cells.iter().zip(panels) {
+        let g = &p.grid;
+        let step = |v: &[f64]| (v[1] - v[0]) / 2.0;
+        let (dx, dy) = (step(&g.x), step(&g.y));
+        let xr = g.x[0] - dx..g.x[CELLS - 1] + dx;
+        let yr = g.y[0] - dy..g.y[CELLS - 1] + dy;
+        let mut chart = ChartBuilder::on(cell)
+            .caption(chart::clip(&p.title, 40), font(13))
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(xr, yr)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("input 1")
+            .y_desc("input 2")
+            .x_labels(5)
+            .y_labels(5)
+            .x_label_formatter(&|v| chart::people(*v))
+            .y_label_formatter(&|v| chart::people(*v))
+            .label_style(font(10))
+            .axis_desc_style(font(11))
+            .draw()?;
+        // Each row of cells as runs of equal colour: one rectangle per run.
+        let k = g.outputs;
+        let mut rects = Vec::new();
+        for (i, &yc) in g.y.iter().enumerate() {
+            let mut j = 0;
+            while j < CELLS {
+                let lv = level(&g.out[(i * CELLS + j) * k..(i * CELLS + j + 1) * k]);
+                let start = j;
+                while j < CELLS && level(&g.out[(i * CELLS + j) * k..(i * CELLS + j + 1) * k]) == lv
+                {
+                    j += 1;
+                }
+                rects.push(Rectangle::new(
+                    [(g.x[start] - dx, yc - dy), (g.x[j - 1] + dx, yc + dy)],
+                    cell_color(lv, k).filled(),
+                ));
+            }
+        }
+        chart.draw_series(rects)?;
+        let outline = RGBColor(40, 40, 40);
+        let pts = |d: &Dataset| -> Vec<(f64, f64, usize)> {
+            (0..d.rows)
+                .map(|r| {
+                    let y = &d.y[r * d.outputs..(r + 1) * d.outputs];
+                    (d.x[r * d.inputs], d.x[r * d.inputs + 1], class(y))
+                })
+                .collect()
+        };
+        chart.draw_series(pts(p.train).into_iter().map(|(a, b, c)| {
+            EmptyElement::at((a, b))
+                + Circle::new((0, 0), 3, point_color(c, k).filled())
+                + Circle::new((0, 0), 3, outline.stroke_width(1))
+        }))?;
+        if let Some(test) = p.test {
+            chart.draw_series(pts(test).into_iter().map(|(a, b, c)| {
+                EmptyElement::at((a, b))
+                    + TriangleMarker::new((0, 0), 6, outline.filled())
+                    + TriangleMarker::new((0, 0), 4, point_color(c, k).filled())
+            }))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_and_levels() {
+        assert_eq!(class(&[0.49]), 0);
+        assert_eq!(class(&[0.5]), 1);
+        assert_eq!(class(&[0.2, 0.7, 0.7]), 1);
+        assert_eq!(level(&[0.0]), (0, 0));
+        assert_eq!(level(&[1.0]), (0, 9));
+        assert_eq!(level(&[0.1, 0.95]), (1, 9));
+        assert_ne!(cell_color((0, 0), 1), cell_color((0, 9), 1));
+    }
+}

@@ -1,0 +1,357 @@
+//! Pictures and what they need: `report.html`, `plots/*.svg`, `weights/*.safetensors` and
+//! `data/*.csv`, checked by parsing them, counting what they draw and recomputing the
+//! network's outputs from the saved weights without runner's kernels.
+
+use crate::common::*;
+use runner::data::{Dataset, Loaded};
+use runner::network::{self, Activation};
+use runner::rng::RandomState;
+use std::path::Path;
+
+const SWEEP: &str = "name = \"pics\"
+[data]
+kind = \"moons\"
+samples = 60
+noise = 0.2
+test_fraction = 0.25
+[model]
+activation = \"tanh\"
+[init]
+kind = \"xavier\"
+[train]
+loss = \"mse\"
+learning_rate = 1.0
+epochs = 300
+[output]
+every = 10
+[sweep]
+\"model.hidden\" = [[], [2], [4, 3]]
+\"init.seed\" = [0, 1, 2, 3]
+";
+
+/// Parses `text` as XML, panicking with the parser's message.
+fn xml(text: &str, what: &str) {
+    if let Err(e) = roxmltree::Document::parse(text) {
+        panic!("{what} is not well-formed XML: {e}");
+    }
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Every file below `dir/sub`, sorted.
+fn files_in(dir: &Path, sub: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join(sub))
+        .map(|d| {
+            d.map(|e| format!("{sub}/{}", e.unwrap().file_name().to_string_lossy()))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Elements named `tag` whose attributes include every `(name, value)` of `attrs`.
+fn count(svg: &str, tag: &str, attrs: &[(&str, &str)]) -> usize {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == tag)
+        .filter(|n| attrs.iter().all(|(k, v)| n.attribute(*k) == Some(*v)))
+        .count()
+}
+
+/// The outputs of a network from its safetensors file, computed here in plain f64 with std's
+/// exp and tanh: row-major, `rows x outputs`.
+fn forward_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<f64> {
+    let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
+    let (meta, _) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
+    let json = &meta.metadata().as_ref().unwrap()["runner"];
+    let get = |key: &str| -> String {
+        let start = json.find(&format!("\"{key}\":")).unwrap() + key.len() + 3;
+        json[start..]
+            .split([',', '}'])
+            .next()
+            .unwrap()
+            .trim_matches('"')
+            .to_string()
+    };
+    let act = |name: &str, z: f64| match name {
+        "sigmoid" => 1.0 / (1.0 + (-z).exp()),
+        "tanh" => z.tanh(),
+        "relu" => z.max(0.0),
+        _ => z,
+    };
+    let floats = |name: &str| -> Option<(Vec<usize>, Vec<f64>)> {
+        let t = file.tensor(name).ok()?;
+        let v = t
+            .data()
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        Some((t.shape().to_vec(), v))
+    };
+    let (hidden, output) = (get("activation"), get("output"));
+    let mut a = x.to_vec();
+    let mut width = x.len() / rows;
+    let mut l = 0;
+    while let Some((shape, w)) = floats(&format!("layers.{l}.weight")) {
+        assert_eq!(shape[0], width);
+        let units = shape[1];
+        let b = floats(&format!("layers.{l}.bias")).map(|b| b.1);
+        let last = floats(&format!("layers.{}.weight", l + 1)).is_none();
+        let mut next = vec![0.0; rows * units];
+        for r in 0..rows {
+            for j in 0..units {
+                let mut z = b.as_ref().map_or(0.0, |b| b[j]);
+                for i in 0..width {
+                    z += a[r * width + i] * w[i * units + j];
+                }
+                next[r * units + j] = act(if last { &output } else { &hidden }, z);
+            }
+        }
+        a = next;
+        width = units;
+        l += 1;
+    }
+    a
+}
+
+fn close(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+            "{what}: {g} vs {w}"
+        );
+    }
+}
+
+#[test]
+fn the_moons_report_shows_both_boundaries_and_both_curves() {
+    let s = Scratch::new();
+    let out = ok(runner(
+        s.path(),
+        &[
+            &experiment("moons.toml"),
+            "--set",
+            "train.epochs=3000",
+            "-q",
+        ],
+    ));
+    assert!(
+        out.ends_with("report in results/moons/report.html\n"),
+        "{out}"
+    );
+    let dir = s.path().join("results/moons");
+    let html = read(&dir, "report.html");
+    xml(&html, "report.html");
+    assert!(
+        !html.contains("http://") || !html.contains("src=\"http"),
+        "nothing fetched"
+    );
+    let plots = files_in(&dir, "plots");
+    assert_eq!(
+        plots,
+        [
+            "plots/accuracy.svg",
+            "plots/boundaries.svg",
+            "plots/loss.svg"
+        ]
+    );
+    for p in &plots {
+        let svg = read(&dir, p);
+        xml(&svg, p);
+        assert!(html.contains(&svg), "{p} is inline in the page");
+    }
+    // Two configurations, one run each: a faint and a mean line each, no band.
+    let loss = read(&dir, "plots/loss.svg");
+    assert_eq!(count(&loss, "polyline", &[("stroke-width", "2")]), 2);
+    assert_eq!(count(&loss, "polygon", &[]), 0);
+    // Two boundary panels, 100 training points on each.
+    let b = read(&dir, "plots/boundaries.svg");
+    assert!(
+        b.contains(">perceptron<") && b.contains(">hidden<"),
+        "panel titles"
+    );
+    assert_eq!(count(&b, "circle", &[]), 2 * 2 * 100);
+    assert_eq!(files_in(&dir, "weights").len(), 2);
+    let data = read_csv(&dir.join(&files_in(&dir, "data")[0]));
+    assert_eq!(data.len(), 100);
+    assert_eq!(
+        data[0].keys().collect::<Vec<_>>(),
+        ["input_1", "input_2", "split", "target"]
+    );
+}
+
+#[test]
+fn a_sweep_report_has_bands_a_comparison_and_small_multiples() {
+    let s = Scratch::new();
+    s.file("pics.toml", SWEEP);
+    ok(runner(s.path(), &["pics.toml", "-q"]));
+    let dir = s.path().join("results/pics");
+    let html = read(&dir, "report.html");
+    xml(&html, "report.html");
+    // Loss and accuracy, train and test: one band and one mean line per configuration.
+    for p in ["plots/loss.svg", "plots/accuracy.svg"] {
+        let svg = read(&dir, p);
+        assert_eq!(count(&svg, "polygon", &[]), 3 * 2, "{p}: bands");
+        assert_eq!(
+            count(&svg, "polyline", &[("stroke-width", "2")]),
+            3 * 2,
+            "{p}: mean lines"
+        );
+    }
+    // Final loss, minimum loss and test accuracy against the total hidden units 0, 2, 7.
+    let cmp = read(&dir, "plots/compare_model_hidden.svg");
+    assert_eq!(count(&cmp, "circle", &[]), 3 * 3);
+    for label in [">0<", ">2<", ">7<", "hidden units (total; perceptron = 0)"] {
+        assert!(cmp.contains(label), "{label}");
+    }
+    let b = read(&dir, "plots/boundaries.svg");
+    assert!(b.contains("hidden=[4,3] · seed") || b.contains("hidden=[4, 3] · seed"));
+    // 45 training points (circles) and 15 test points (triangles) on each of 3 panels.
+    assert_eq!(count(&b, "circle", &[]), 3 * 2 * 45);
+    assert!(html.contains("median"), "says which seed is shown and why");
+    assert_eq!(files_in(&dir, "weights").len(), 12);
+    let data = files_in(&dir, "data");
+    assert_eq!(data.len(), 1, "one data set, written once");
+    let rows = read_csv(&dir.join(&data[0]));
+    let split: Vec<&str> = rows.iter().map(|r| r["split"].as_str()).collect();
+    assert_eq!(split.iter().filter(|s| **s == "test").count(), 15);
+    assert!(split[..45].iter().all(|s| *s == "train"));
+}
+
+#[test]
+fn boundary_cells_are_the_networks_outputs_recomputed_from_the_saved_weights() {
+    let s = Scratch::new();
+    s.file("pics.toml", SWEEP);
+    ok(runner(s.path(), &["pics.toml", "-q"]));
+    let dir = s.path().join("results/pics");
+    let rows = read_csv(&dir.join(&files_in(&dir, "data")[0]));
+    let pick = |split: &str| {
+        let r: Vec<_> = rows.iter().filter(|r| r["split"] == split).collect();
+        let x = r
+            .iter()
+            .flat_map(|r| [num(r, "input_1"), num(r, "input_2")])
+            .collect();
+        let y = r.iter().map(|r| num(r, "target")).collect();
+        Dataset::new(x, y, r.len(), 2, 1)
+    };
+    let data = Loaded {
+        train: pick("train"),
+        test: Some(pick("test")),
+        rng: RandomState::new(0),
+    };
+    for w in files_in(&dir, "weights") {
+        let bytes = std::fs::read(dir.join(&w)).unwrap();
+        let (meta, params) = runner::weights::decode(&bytes).unwrap();
+        assert_eq!(meta.activation, Activation::Tanh);
+        let grid = runner::figures::grid(&meta.architecture(), &params, &data);
+        let n = runner::figures::CELLS;
+        assert_eq!((grid.x.len(), grid.y.len(), grid.out.len()), (n, n, n * n));
+        // The grid spans the data, train and test.
+        let xs: Vec<f64> = rows.iter().map(|r| num(r, "input_1")).collect();
+        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!(grid.x[0] < lo && lo - grid.x[0] < 0.2);
+        let points: Vec<f64> = grid
+            .y
+            .iter()
+            .flat_map(|&b| grid.x.iter().flat_map(move |&a| [a, b]))
+            .collect();
+        close(&grid.out, &forward_from_file(&bytes, &points, n * n), &w);
+    }
+}
+
+#[test]
+fn saved_weights_reproduce_predictions_exactly() {
+    let s = Scratch::new();
+    ok(runner(
+        s.path(),
+        &[
+            &experiment("xor3_hidden.toml"),
+            "--set",
+            "train.epochs=2000",
+            "-q",
+        ],
+    ));
+    let dir = s.path().join("results/xor3_hidden");
+    let p = read_csv(&dir.join("predictions.csv"));
+    let x: Vec<f64> = (1..=3).map(|i| num(&p[0], &format!("input_{i}"))).collect();
+    let runs = read_csv(&dir.join("runs.csv"));
+    let bytes = std::fs::read(dir.join(format!("weights/{}.safetensors", runs[0]["id"]))).unwrap();
+    let (meta, params) = runner::weights::decode(&bytes).unwrap();
+    assert_eq!(
+        (meta.label.as_str(), meta.id.as_str()),
+        ("run", runs[0]["id"].as_str())
+    );
+    assert_eq!(
+        (meta.inputs, meta.hidden.clone(), meta.outputs),
+        (3, vec![4], 1)
+    );
+    let layers = meta.architecture().layers();
+    let exact = network::predict(&layers, &params, &x, 1);
+    assert_eq!(exact, [num(&p[0], "output")]);
+    close(
+        &forward_from_file(&bytes, &x, 1),
+        &exact,
+        "independent forward",
+    );
+    // More than two inputs: the report says why it has no boundaries.
+    let html = read(&dir, "report.html");
+    assert!(html.contains("two inputs; this data has 3"), "{html}");
+    assert!(!dir.join("plots/boundaries.svg").exists());
+}
+
+#[test]
+fn report_rebuilds_a_folder_and_can_be_turned_off_without_retraining() {
+    let s = Scratch::new();
+    s.file("pics.toml", SWEEP);
+    ok(runner(s.path(), &["pics.toml", "-q"]));
+    let dir = s.path().join("results/pics");
+    let before = contents(&dir);
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    std::fs::remove_dir_all(dir.join("plots")).unwrap();
+    let out = ok(runner(s.path(), &["report", "results/pics"]));
+    assert!(out.contains("report in results/pics/report.html"), "{out}");
+    assert_eq!(contents(&dir), before);
+    // Off: the same runs, reused; no report, no weights.
+    let off = SWEEP.replace("every = 10", "every = 10\nweights = false\nreport = false");
+    s.file("off.toml", &off);
+    let o = runner(s.path(), &["off.toml", "--out", "results/pics", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("12 runs reused from the store, 0 trained"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("report in"));
+    let left: Vec<String> = contents(&dir).into_iter().map(|f| f.0).collect();
+    let mut want: Vec<String> = [
+        "curves.csv",
+        "epochs.csv",
+        "experiment.toml",
+        "runs.csv",
+        "summary.csv",
+    ]
+    .map(String::from)
+    .to_vec();
+    want.extend(files_in(&dir, "data"));
+    want.sort();
+    assert_eq!(left, want);
+}
+
+#[test]
+fn a_report_file_runner_did_not_write_is_never_replaced() {
+    let s = Scratch::new();
+    s.file("pics.toml", SWEEP);
+    std::fs::create_dir_all(s.path().join("results/pics/plots")).unwrap();
+    s.file("results/pics/plots/loss.svg", "<svg>mine</svg>");
+    let o = runner(s.path(), &["pics.toml", "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "error: `results/pics/plots/loss.svg` was not written by runner, and runner never replaces a file it did not write; move it away, or write elsewhere with `--out DIR`\n"
+    );
+    assert_eq!(s.listing(), ["pics.toml", "results/pics/plots/loss.svg"]);
+}
