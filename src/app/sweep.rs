@@ -74,7 +74,7 @@ pub fn train_all(
                             busy.lock().expect("not poisoned").push(i);
                             return Ok(None);
                         }
-                        Claimed::Done(r) => Some(r),
+                        Claimed::Done(r) => Some(*r),
                         Claimed::Mine(claim) => ctx.train_run(i, claim)?,
                     };
                     count(1);
@@ -96,7 +96,7 @@ pub fn train_all(
                 }
                 let out = match job.store.claim(&job.runs[i].spec.id, true, reuse)? {
                     Claimed::Busy => unreachable!("a waiting claim is never busy"),
-                    Claimed::Done(r) => Some(r),
+                    Claimed::Done(r) => Some(*r),
                     Claimed::Mine(claim) => ctx.train_run(i, claim)?,
                 };
                 count(1);

@@ -33,7 +33,7 @@ const VIRIDIS: [(u8, u8, u8); 5] = [
 
 /// The colour of series `i` of `n`.
 pub fn color(i: usize, n: usize) -> RGBColor {
-    if n <= PALETTE.len() - 1 {
+    if n < PALETTE.len() {
         return PALETTE[i];
     }
     let t = i as f64 / (n - 1).max(1) as f64 * (VIRIDIS.len() - 1) as f64;
@@ -110,6 +110,30 @@ pub fn wants_log(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     (hi / lo > 10.0).then_some((lo, hi))
 }
 
+/// Ticks for a log axis over `lo..hi`: 1, 2 and 5 times the powers of ten, or every digit
+/// times them when the range spans less than a decade or so.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let pick = |steps: &[f64]| -> Vec<f64> {
+        let mut t = Vec::new();
+        let mut p = 10f64.powf(lo.log10().floor());
+        while p <= hi {
+            t.extend(
+                steps
+                    .iter()
+                    .map(|s| s * p)
+                    .filter(|v| (lo..=hi).contains(v)),
+            );
+            p *= 10.0;
+        }
+        t
+    };
+    let t = pick(&[1.0, 2.0, 5.0]);
+    if t.len() >= 4 {
+        return t;
+    }
+    pick(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+}
+
 /// The finite range of `values`, padded by 5% (a flat range gets some room).
 pub fn padded(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -182,6 +206,8 @@ mod tests {
         assert_eq!(wants_log([1.5, 17.0]), Some((1.5, 17.0)));
         assert_eq!(wants_log([0.0, 1000.0]), None);
         assert_ne!(color(0, 3), color(1, 3));
+        assert_eq!(log_ticks(0.9, 25.0), [1.0, 2.0, 5.0, 10.0, 20.0]);
+        assert_eq!(log_ticks(0.015, 0.05), [0.02, 0.03, 0.04, 0.05]);
         assert_ne!(color(0, 20), color(19, 20));
     }
 }

@@ -162,10 +162,6 @@ pub fn draw(
             chart.draw_series(pts.iter().map(|p| {
                 ErrorBar::new_vertical(at(p.0), p.1 - p.2, p.1, p.1 + p.2, c.stroke_width(2), 8)
             }))?;
-            chart.draw_series(
-                pts.iter()
-                    .map(|p| Circle::new((at(p.0), p.1), 3, c.filled())),
-            )?;
         }
     }
     Ok(())

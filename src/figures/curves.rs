@@ -9,10 +9,12 @@ use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::io;
 
-/// At most this many points per curve.
+/// At most this many points per mean curve, and per faint run curve.
 const POINTS: usize = 240;
-/// At most this many faint run curves per figure panel, shared by the configurations.
-const FAINT: usize = 240;
+const FAINT_POINTS: usize = 120;
+/// At most this many faint run curves per figure panel, shared by the configurations (at
+/// least 3 each): enough to show the spread, few enough that a 1 000-run report stays small.
+const FAINT: usize = 120;
 
 /// Per-epoch running mean and variance (Welford), so memory stays per epoch, not per run.
 #[derive(Clone, Copy, Default)]
@@ -45,11 +47,14 @@ pub struct Curves {
     pub band: Vec<(f64, f64, f64, usize)>,
 }
 
-/// Every `stride`-th row, and the last: at most about [`POINTS`] of them.
-fn thin<T: Clone>(rows: &[T]) -> Vec<T> {
-    let stride = rows.len().div_ceil(POINTS).max(1);
+/// Every `stride`-th row, and the last: at most about `points` of them.
+fn thin<T: Clone>(rows: &[T], points: usize) -> Vec<T> {
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let stride = rows.len().div_ceil(points).max(1);
     let mut out: Vec<T> = rows.iter().step_by(stride).cloned().collect();
-    if (rows.len() - 1) % stride != 0 {
+    if !(rows.len() - 1).is_multiple_of(stride) {
         out.extend(rows.last().cloned());
     }
     out
@@ -68,7 +73,7 @@ pub fn load(inp: &Inputs, groups: &[Group], cols: &[usize]) -> io::Result<Vec<Ve
             if rows.is_empty() {
                 continue;
             }
-            let rows = thin(&rows);
+            let rows = thin(&rows, POINTS);
             for (c, &col) in cols.iter().enumerate() {
                 let points: Vec<(f64, f64)> = rows
                     .iter()
@@ -79,7 +84,7 @@ pub fn load(inp: &Inputs, groups: &[Group], cols: &[usize]) -> io::Result<Vec<Ve
                     accs[c].entry(e as usize).or_default().add(v);
                 }
                 if k < faint {
-                    runs[c].push(points);
+                    runs[c].push(thin(&points, FAINT_POINTS));
                 }
             }
         }
@@ -134,7 +139,15 @@ pub fn draw(
         if p.accuracy {
             panel(cell, p, x_max, -0.02..1.02)?;
         } else if let Some((lo, hi)) = chart::wants_log(values.clone()) {
-            panel(cell, p, x_max, (lo * 0.8..hi * 1.25).log_scale())?;
+            let (lo, hi) = (lo * 0.8, hi * 1.25);
+            panel(
+                cell,
+                p,
+                x_max,
+                (lo..hi)
+                    .log_scale()
+                    .with_key_points(chart::log_ticks(lo, hi)),
+            )?;
         } else {
             let (lo, hi) = chart::padded(values);
             panel(cell, p, x_max, lo..hi)?;
@@ -206,11 +219,11 @@ mod tests {
     #[test]
     fn thinning_keeps_the_first_and_last_and_at_most_the_limit() {
         let rows: Vec<usize> = (0..2001).collect();
-        let t = thin(&rows);
+        let t = thin(&rows, POINTS);
         assert!(t.len() <= POINTS + 1);
         assert_eq!((t[0], *t.last().unwrap()), (0, 2000));
         let short: Vec<usize> = (0..5).collect();
-        assert_eq!(thin(&short), short);
+        assert_eq!(thin(&short, POINTS), short);
         let mut a = Acc::default();
         [1.0, 2.0, 4.0, 8.0].iter().for_each(|&v| a.add(v));
         assert!((a.mean - 3.75).abs() < 1e-15 && (a.std() - 3.095_695_936_834_452).abs() < 1e-12);

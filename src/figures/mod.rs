@@ -74,13 +74,6 @@ pub fn plan(exp: &Experiment, cols: &Columns, runs: &[Prepared]) -> Vec<Planned>
         file: "plots/loss.svg".into(),
         heading: "Loss".into(),
     }];
-    if cols.accuracy {
-        out.push(Planned {
-            kind: Kind::Curves("accuracy"),
-            file: "plots/accuracy.svg".into(),
-            heading: "Accuracy".into(),
-        });
-    }
     let groups = groups(exp, cols);
     for (k, key) in config_columns(cols).iter().enumerate() {
         if key != "variant" && compare::arrange(&groups, k).is_some() {
@@ -100,6 +93,13 @@ pub fn plan(exp: &Experiment, cols: &Columns, runs: &[Prepared]) -> Vec<Planned>
             kind: Kind::Boundaries,
             file: "plots/boundaries.svg".into(),
             heading: "Decision boundaries".into(),
+        });
+    }
+    if cols.accuracy {
+        out.push(Planned {
+            kind: Kind::Curves("accuracy"),
+            file: "plots/accuracy.svg".into(),
+            heading: "Accuracy".into(),
         });
     }
     out
@@ -131,10 +131,13 @@ pub struct Figure {
 /// Draws every figure and the page: `(file name, contents)`, the page last.
 pub fn render(inp: &Inputs) -> io::Result<Vec<(String, Vec<u8>)>> {
     let groups = groups(inp.exp, inp.cols);
+    // Every run file read once, for all the curve figures.
+    let metric_cols: Vec<usize> = (0..inp.cols.metric_names().len()).collect();
+    let curves = curves::load(inp, &groups, &metric_cols)?;
     let mut figures = Vec::new();
     for planned in plan(inp.exp, inp.cols, inp.runs) {
         let (svg, caption) = match &planned.kind {
-            Kind::Curves(metric) => curves_figure(inp, &groups, metric)?,
+            Kind::Curves(metric) => curves_figure(inp, &groups, metric, &curves)?,
             Kind::Compare(k) => compare_figure(inp, &groups, *k)?,
             Kind::Boundaries => boundaries_figure(inp, &groups)?,
         };
@@ -198,14 +201,19 @@ fn legend_entries(groups: &[Group]) -> (Vec<(String, RGBColor)>, Option<String>)
     (entries, more)
 }
 
-fn curves_figure(inp: &Inputs, groups: &[Group], metric: &str) -> io::Result<(String, String)> {
+/// `data[g][c]`: group `g`'s curves of metric column `c`.
+fn curves_figure(
+    inp: &Inputs,
+    groups: &[Group],
+    metric: &str,
+    data: &[Vec<curves::Curves>],
+) -> io::Result<(String, String)> {
     let names = inp.cols.metric_names();
     let test = format!("test_{metric}");
     let cols: Vec<usize> = [metric, test.as_str()]
         .iter()
         .filter_map(|m| names.iter().position(|n| n == m))
         .collect();
-    let data = curves::load(inp, groups, &cols)?;
     let accuracy = metric == "accuracy";
     let what = if accuracy {
         "accuracy".to_string()
@@ -214,8 +222,7 @@ fn curves_figure(inp: &Inputs, groups: &[Group], metric: &str) -> io::Result<(St
     };
     let panels: Vec<curves::Panel> = cols
         .iter()
-        .enumerate()
-        .map(|(c, &col)| curves::Panel {
+        .map(|&col| curves::Panel {
             title: format!(
                 "{} {what}",
                 if names[col].starts_with("test_") {
@@ -226,13 +233,13 @@ fn curves_figure(inp: &Inputs, groups: &[Group], metric: &str) -> io::Result<(St
             ),
             y_label: what.clone(),
             accuracy,
-            curves: data.iter().map(|g| &g[c]).collect(),
+            curves: data.iter().map(|g| &g[col]).collect(),
         })
         .collect();
     let (entries, more) = legend_entries(groups);
     let w = 200 + 440 * panels.len() as u32;
     let svg = svg(w, 380, |a| curves::draw(a, &panels, &entries, more))?;
-    let faint: usize = data.iter().map(|g| g[0].runs.len()).sum();
+    let faint: usize = data.iter().map(|g| g[cols[0]].runs.len()).sum();
     let caption = format!(
         "{what} against epoch, per configuration: the line is the mean across its seeds and the band ± one standard deviation; each faint line is one run ({faint} of {} runs drawn){}.",
         inp.exp.runs.len(),

@@ -110,16 +110,16 @@ fn settings(inp: &Inputs) -> String {
 pub fn html(inp: &Inputs, groups: &[Group], figures: &[Figure], note: Option<String>) -> String {
     let exp = inp.exp;
     let mut h = String::new();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>runner: {}</title><style>{STYLE}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>runner: {}</title><style>{STYLE}</style></head><body>",
         escape(&exp.name)
     );
     let _ = write!(h, "<h1>{}</h1>", escape(&exp.name));
     let runs = exp.runs.len();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p class=\"sub\">{}{} {}, {} {}.</p>\n",
+        "<p class=\"sub\">{}{} {}, {} {}.</p>",
         exp.description
             .as_deref()
             .map(|d| format!("{} — ", escape(d)))
@@ -138,15 +138,15 @@ pub fn html(inp: &Inputs, groups: &[Group], figures: &[Figure], note: Option<Str
         let _ = write!(h, "<a href=\"#fig{i}\">{}</a>", escape(&f.planned.heading));
     }
     h.push_str("<a href=\"#experiment\">experiment</a></nav>\n");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section id=\"summary\"><h2>Summary</h2><p>Per configuration: mean ± sample standard deviation across its runs that did not diverge; losses at the last epoch (<code>final loss</code>) and the lowest over all epochs (<code>min loss</code>). The same numbers are in <code>summary.csv</code>, each run in <code>runs.csv</code>.</p>{}</section>\n",
+        "<section id=\"summary\"><h2>Summary</h2><p>Per configuration: mean ± sample standard deviation across its runs that did not diverge; losses at the last epoch (<code>final loss</code>) and the lowest over all epochs (<code>min loss</code>). The same numbers are in <code>summary.csv</code>, each run in <code>runs.csv</code>.</p>{}</section>",
         summary_table(inp, groups)
     );
     for (i, f) in figures.iter().enumerate() {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<section id=\"fig{i}\"><h2>{}</h2><figure>{}<figcaption>{} Also in <code>{}</code>.</figcaption></figure></section>\n",
+            "<section id=\"fig{i}\"><h2>{}</h2><figure>{}<figcaption>{} Also in <code>{}</code>.</figcaption></figure></section>",
             escape(&f.planned.heading),
             f.svg,
             escape(&f.caption),
@@ -154,15 +154,15 @@ pub fn html(inp: &Inputs, groups: &[Group], figures: &[Figure], note: Option<Str
         );
     }
     if let Some(note) = note {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<section><h2>Decision boundaries</h2><p>{}</p></section>\n",
+            "<section><h2>Decision boundaries</h2><p>{}</p></section>",
             escape(&note)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section id=\"experiment\"><h2>Experiment</h2>{}</section>\n</body></html>\n",
+        "<section id=\"experiment\"><h2>Experiment</h2>{}</section>\n</body></html>",
         settings(inp)
     );
     h

@@ -21,10 +21,12 @@ pub fn fingerprint(exp: &Experiment) -> String {
     hex(&Sha256::digest(resolved_toml(exp).as_bytes()))
 }
 
-/// Hash of everything the result files are assembled from: the resolved experiment and each
-/// run's record (which carries its epoch file's hash).
+/// Hash of everything the result files are assembled from: runner's version, the resolved
+/// experiment and each run's record (which carries its epoch file's hash).
 pub fn key(exp: &Experiment, records: &[RunRecord]) -> String {
     let mut h = Sha256::new();
+    // Another runner may write other files (a report drawn otherwise) from the same runs.
+    h.update(concat!("runner ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
     h.update(resolved_toml(exp).as_bytes());
     for r in records {
         h.update(r.to_text().as_bytes());
@@ -100,12 +102,27 @@ pub fn assemble(
     let names = planned(runs, &drawn.names);
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     index.check(&store.dir, &names, true)?;
-    let staged = stage_all(store, exp, cols, runs, records, drawn)?;
     // Edited files: left alone when their runner content would not change; else replaced
-    // only with --force.
+    // only with --force. When nothing they are made from changed, only the files that are
+    // missing are made again (a deleted report, say), not the ones in place.
     let unchanged_content = index.key == key;
+    let keep = |name: &str| {
+        unchanged_content
+            && index
+                .get(name)
+                .is_some_and(|w| w.state(&store.dir) != FileState::Missing)
+    };
+    let staged = stage_all(store, exp, cols, runs, records, drawn, &keep)?;
     let mut plan: Vec<(Staged, bool)> = Vec::new();
-    for s in staged {
+    let mut kept: Vec<String> = Vec::new();
+    for entry in staged {
+        let s = match entry {
+            Entry::Kept(name) => {
+                kept.push(name);
+                continue;
+            }
+            Entry::Staged(s) => s,
+        };
         let name = file_name(&store.dir, &s);
         let write = match index.get(&name) {
             None => true,
@@ -119,7 +136,11 @@ pub fn assemble(
         };
         plan.push((s, write));
     }
-    let produced: Vec<String> = plan.iter().map(|(s, _)| file_name(&store.dir, s)).collect();
+    let produced: Vec<String> = plan
+        .iter()
+        .map(|(s, _)| file_name(&store.dir, s))
+        .chain(kept.iter().cloned())
+        .collect();
     let stale: Vec<Written> = index
         .files
         .iter()
@@ -153,7 +174,7 @@ pub fn assemble(
     index.write(store.state())?;
     // Step 2: the files.
     let replaced = (!index.name.is_empty() && index.name != exp.name).then(|| index.name.clone());
-    let mut files = Vec::new();
+    let mut files: Vec<Written> = kept.iter().filter_map(|n| before.get(n).cloned()).collect();
     for (s, write) in plan {
         let name = file_name(&store.dir, &s);
         if write {
@@ -186,7 +207,14 @@ fn file_name(dir: &std::path::Path, s: &Staged) -> String {
     parts.join("/")
 }
 
-/// Writes every result file beside its target, not yet in place.
+/// A result file made for assembly: staged beside its target, or kept as it is.
+enum Entry {
+    Staged(Staged),
+    /// In place and unchanged: not made again.
+    Kept(String),
+}
+
+/// Writes every result file but those to `keep` beside its target, not yet in place.
 fn stage_all(
     store: &Store,
     exp: &Experiment,
@@ -194,47 +222,65 @@ fn stage_all(
     runs: &[Prepared],
     records: &[RunRecord],
     drawn: &Drawn,
-) -> Result<Vec<Staged>, StoreError> {
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Entry>, StoreError> {
     let dir = &store.dir;
     let mut out = Vec::new();
+    let entry = |name: &str,
+                 fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>|
+     -> Result<Entry, StoreError> {
+        Ok(if keep(name) {
+            Entry::Kept(name.to_string())
+        } else {
+            Entry::Staged(stage_in(dir, name, fill)?)
+        })
+    };
     for (name, i) in extras::data_files(runs) {
         let data = &runs[i].data;
-        out.push(stage_in(dir, &name, |w| {
+        out.push(entry(&name, &mut |w| {
             extras::write_data(w, &data.train, data.test.as_ref())
         })?);
     }
     for (name, i) in extras::weights_files(runs) {
-        out.push(stage_in(dir, &name, |w| {
+        out.push(entry(&name, &mut |w| {
             extras::write_weights(w, &runs[i], &records[i])
         })?);
     }
-    if !drawn.names.is_empty() {
+    // The report is drawn whole, when any of its files is needed.
+    if drawn.names.iter().any(|n| !keep(n)) {
         let files = (drawn.draw)().map_err(|cause| StoreError::Io {
             path: dir.join("report.html"),
             cause,
         })?;
+        // All of them: a page and its figures come from one drawing.
         for (name, bytes) in files {
-            out.push(stage_in(dir, &name, |w| w.write_all(&bytes))?);
+            out.push(Entry::Staged(stage_in(dir, &name, &mut |w| {
+                w.write_all(&bytes)
+            })?));
+        }
+    } else {
+        for name in &drawn.names {
+            out.push(entry(name, &mut |_| Ok(()))?);
         }
     }
-    out.push(stage(&dir.join("epochs.csv"), |w| {
+    out.push(entry("epochs.csv", &mut |w| {
         write_epochs(w, store, exp, cols)
     })?);
-    out.push(stage(&dir.join("runs.csv"), |w| {
+    out.push(entry("runs.csv", &mut |w| {
         write_runs(w, exp, cols, records)
     })?);
     if exp.runs.iter().any(|r| r.predict.is_some()) {
-        out.push(stage(&dir.join("predictions.csv"), |w| {
+        out.push(entry("predictions.csv", &mut |w| {
             write_predictions(w, exp, cols, records)
         })?);
     }
-    out.push(stage(&dir.join("summary.csv"), |w| {
+    out.push(entry("summary.csv", &mut |w| {
         summary::write_summary(w, exp, cols, records)
     })?);
-    out.push(stage(&dir.join("curves.csv"), |w| {
+    out.push(entry("curves.csv", &mut |w| {
         summary::write_curves(w, exp, cols, store)
     })?);
-    out.push(stage(&dir.join("experiment.toml"), |w| {
+    out.push(entry("experiment.toml", &mut |w| {
         w.write_all(resolved_toml(exp).as_bytes())
     })?);
     Ok(out)
@@ -244,7 +290,7 @@ fn stage_all(
 fn stage_in(
     dir: &std::path::Path,
     name: &str,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
 ) -> Result<Staged, StoreError> {
     let path = dir.join(name);
     if let Some(parent) = path.parent() {
@@ -253,7 +299,7 @@ fn stage_in(
             cause,
         })?;
     }
-    stage(&path, fill)
+    stage(&path, |w| fill(w))
 }
 
 /// `epochs.csv`: every run's logged epochs, in run order, each row prefixed by its run.

@@ -75,7 +75,7 @@ pub enum Claimed {
     /// Another process is training it.
     Busy,
     /// It finished meanwhile (in another process).
-    Done(RunRecord),
+    Done(Box<RunRecord>),
     /// This process trains it, and holds its lock until it finishes or gives up.
     Mine(Claim),
 }
@@ -242,7 +242,7 @@ impl Store {
             if reuse {
                 if let Lookup::Found(r) = self.verify(id) {
                     let _ = fs::remove_file(&path);
-                    return Ok(Claimed::Done(r));
+                    return Ok(Claimed::Done(Box::new(r)));
                 }
             }
             file.set_len(0).map_err(io_err(&path))?;

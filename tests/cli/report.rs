@@ -29,9 +29,14 @@ every = 10
 \"init.seed\" = [0, 1, 2, 3]
 ";
 
-/// Parses `text` as XML, panicking with the parser's message.
+/// Parses `text` as XML (the page's `<!DOCTYPE html>` allowed), panicking with the parser's
+/// message.
 fn xml(text: &str, what: &str) {
-    if let Err(e) = roxmltree::Document::parse(text) {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    if let Err(e) = roxmltree::Document::parse_with_options(text, opts) {
         panic!("{what} is not well-formed XML: {e}");
     }
 }
@@ -61,11 +66,20 @@ fn count(svg: &str, tag: &str, attrs: &[(&str, &str)]) -> usize {
         .count()
 }
 
+/// The trimmed text of every `<text>` element.
+fn texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+        .collect()
+}
+
 /// The outputs of a network from its safetensors file, computed here in plain f64 with std's
 /// exp and tanh: row-major, `rows x outputs`.
 fn forward_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<f64> {
     let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
-    let (meta, _) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
+    let (_, meta) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
     let json = &meta.metadata().as_ref().unwrap()["runner"];
     let get = |key: &str| -> String {
         let start = json.find(&format!("\"{key}\":")).unwrap() + key.len() + 3;
@@ -170,9 +184,10 @@ fn the_moons_report_shows_both_boundaries_and_both_curves() {
     assert_eq!(count(&loss, "polygon", &[]), 0);
     // Two boundary panels, 100 training points on each.
     let b = read(&dir, "plots/boundaries.svg");
+    let t = texts(&b);
     assert!(
-        b.contains(">perceptron<") && b.contains(">hidden<"),
-        "panel titles"
+        t.contains(&"perceptron".into()) && t.contains(&"hidden".into()),
+        "{t:?}"
     );
     assert_eq!(count(&b, "circle", &[]), 2 * 2 * 100);
     assert_eq!(files_in(&dir, "weights").len(), 2);
@@ -202,14 +217,26 @@ fn a_sweep_report_has_bands_a_comparison_and_small_multiples() {
             "{p}: mean lines"
         );
     }
-    // Final loss, minimum loss and test accuracy against the total hidden units 0, 2, 7.
+    // Final loss, minimum loss and test accuracy against the total hidden units 0, 2, 7: a
+    // mean mark on each error bar.
     let cmp = read(&dir, "plots/compare_model_hidden.svg");
     assert_eq!(count(&cmp, "circle", &[]), 3 * 3);
-    for label in [">0<", ">2<", ">7<", "hidden units (total; perceptron = 0)"] {
-        assert!(cmp.contains(label), "{label}");
+    let t = texts(&cmp);
+    for label in [
+        "0",
+        "2",
+        "7",
+        "hidden units (total; perceptron = 0)",
+        "test accuracy",
+    ] {
+        assert!(t.contains(&label.to_string()), "{label}: {t:?}");
     }
     let b = read(&dir, "plots/boundaries.svg");
-    assert!(b.contains("hidden=[4,3] · seed") || b.contains("hidden=[4, 3] · seed"));
+    let t = texts(&b);
+    assert!(
+        t.iter().any(|t| t.starts_with("hidden=[4, 3] · seed ")),
+        "{t:?}"
+    );
     // 45 training points (circles) and 15 test points (triangles) on each of 3 panels.
     assert_eq!(count(&b, "circle", &[]), 3 * 2 * 45);
     assert!(html.contains("median"), "says which seed is shown and why");
