@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show the runs an experiment expands into, the work, and where outputs go; train nothing.
-    Plan(RunArgs),
+    Plan(PlanArgs),
     /// Assemble the result files of a sharded sweep once its shards have finished.
     Merge(FolderArgs),
     /// Show how much of the sweep last run in a results folder is finished, per shard.
@@ -126,6 +126,48 @@ impl std::str::FromStr for Shard {
 impl std::fmt::Display for Shard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// `runner plan`: the options that change what a plan says.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The experiment file, e.g. experiments/moons.toml.
+    pub experiment: PathBuf,
+
+    /// Folder the results would go to [default: `results/NAME`].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Plan as `--force` would run: every run trained afresh.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Override or sweep a key, as for a run. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    pub sets: Vec<String>,
+
+    /// Runs trained at once, 1 to 1024, for the memory estimate [default: all cores].
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+
+    /// The memory limit to check the estimate against (`32G`, `512M`) [default: the memory
+    /// free].
+    #[arg(long, value_name = "SIZE", value_parser = crate::budget::parse_size)]
+    pub max_memory: Option<u64>,
+}
+
+impl From<&RunArgs> for PlanArgs {
+    fn from(a: &RunArgs) -> PlanArgs {
+        PlanArgs {
+            experiment: a.experiment.clone().unwrap_or_default(),
+            out: a.out.clone(),
+            force: a.force,
+            sets: a.sets.clone(),
+            threads: a.threads,
+            max_memory: a.max_memory,
+        }
     }
 }
 

@@ -138,6 +138,14 @@ pub fn train<T: Real>(
         }
         let diverged = !value.is_finite();
         let is_last = epoch + 1 == spec.epochs || diverged;
+        // A diverged epoch off the `every` grid is logged too, with its accuracy like any row.
+        let accuracy = if diverged && !logged {
+            train
+                .pass(&layers, &params, loss, true, false, opts.parallel)
+                .accuracy
+        } else {
+            pass.accuracy
+        };
         let row = (logged || diverged).then(|| {
             let tested = test
                 .as_mut()
@@ -145,7 +153,7 @@ pub fn train<T: Real>(
             EpochRow {
                 epoch,
                 loss: value,
-                accuracy: pass.accuracy,
+                accuracy,
                 test_loss: tested.map(|t| t.loss),
                 test_accuracy: tested.and_then(|t| t.accuracy),
             }

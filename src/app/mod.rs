@@ -6,7 +6,7 @@ mod folder;
 mod sweep;
 
 use crate::budget;
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{Cli, Command, PlanArgs, RunArgs};
 use crate::config::{self, Experiment};
 use crate::figures;
 use crate::output::{self, Columns};
@@ -35,7 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Status(args)) => folder::status(&args),
         Some(Command::Report(args)) => folder::merge(&args),
         Some(Command::Slurm(args)) => cluster::slurm(&args),
-        None if cli.args.dry_run => plan(&cli.args),
+        None if cli.args.dry_run => plan(&PlanArgs::from(&cli.args)),
         None => run_experiment(&cli.args),
     }
 }
@@ -109,9 +109,9 @@ fn experiment_path(args: &RunArgs) -> &Path {
         .expect("clap requires the experiment")
 }
 
-fn plan(args: &RunArgs) -> Result<ExitCode> {
+fn plan(args: &PlanArgs) -> Result<ExitCode> {
     let job = load(
-        experiment_path(args),
+        &args.experiment,
         &args.sets,
         args.out.as_deref(),
         Limits::of(args.threads, args.max_memory),

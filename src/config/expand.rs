@@ -31,10 +31,12 @@ pub fn parse_set(arg: &str) -> Result<SetArg, String> {
             Some(Value::Array(a)) => a,
             _ => unreachable!("parsed as an array"),
         },
-        Err(_) => rhs
-            .split(',')
-            .map(|s| Value::String(s.trim().into()))
-            .collect(),
+        // Not one TOML list: each comma-separated value on its own, bare words as strings.
+        Err(_) => top_level_split(rhs)
+            .into_iter()
+            .enumerate()
+            .map(|(i, piece)| one_value(arg, i, piece))
+            .collect::<Result<_, _>>()?,
     };
     if key.is_empty() || values.is_empty() {
         return Err(format!(
@@ -42,6 +44,53 @@ pub fn parse_set(arg: &str) -> Result<SetArg, String> {
         ));
     }
     Ok(SetArg { key, values })
+}
+
+/// `rhs` split at the commas outside brackets, braces and quotes.
+fn top_level_split(rhs: &str) -> Vec<&str> {
+    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+    let mut out = Vec::new();
+    for (i, c) in rhs.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(&rhs[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&rhs[start..]);
+    out
+}
+
+/// Value `i` (0-based) of `--set arg`: TOML, or a bare word taken as a string.
+fn one_value(arg: &str, i: usize, piece: &str) -> Result<Value, String> {
+    let p = piece.trim();
+    if p.is_empty() {
+        return Err(format!(
+            "`--set {arg}`: value {} is empty; remove the extra comma, e.g. `--set train.epochs=100,200`",
+            i + 1
+        ));
+    }
+    if let Ok(mut t) = toml::from_str::<Table>(&format!("v = {p}")) {
+        return Ok(t.remove("v").expect("parsed"));
+    }
+    let bare = p
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'));
+    if bare {
+        Ok(Value::String(p.into()))
+    } else {
+        Err(format!(
+            "`--set {arg}`: value {} (`{p}`) is not a TOML value; quote strings (`'\"a b\"'`), write lists in brackets (`[2,4]`) and separate values with commas",
+            i + 1
+        ))
+    }
 }
 
 /// One run before validation.
@@ -136,6 +185,18 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
     base.remove("sweep");
     let mut axes: Vec<(String, Vec<Value>)> = Vec::new();
     for (key, value) in raw.sweep.iter().flatten() {
+        // `model.hidden = [...]` unquoted: TOML reads a table `model` holding `hidden`.
+        if let Value::Table(t) = value {
+            if let Some((inner, v)) = t.iter().next().filter(|_| !t.contains_key("range")) {
+                problems.push(problem(
+                    &format!("sweep.{key}.{inner}"),
+                    format!(
+                        "is written without quotes, so TOML reads it as a table `{key}` holding `{inner}`; quote the whole key: `\"{key}.{inner}\" = {v}`"
+                    ),
+                ));
+                continue;
+            }
+        }
         match axis_values(value) {
             Ok(values) => axes.push((key.clone(), values)),
             Err(message) => problems.push(problem(&format!("sweep.\"{key}\""), message)),
@@ -240,12 +301,61 @@ fn problem(key: &str, message: String) -> Problem {
     }
 }
 
+/// "did you mean" for a key that is not `section.key`: the section keys it could be (a bare
+/// `output` is `model.output` or the section `[output]`), else the nearest section name.
+fn section_hint(key: &str) -> String {
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    let known = [
+        "data.kind",
+        "data.samples",
+        "data.noise",
+        "data.seed",
+        "data.test_fraction",
+        "data.split_seed",
+        "data.path",
+        "data.target",
+        "model.hidden",
+        "model.activation",
+        "model.output",
+        "model.bias",
+        "init.kind",
+        "init.seed",
+        "init.low",
+        "init.high",
+        "init.std",
+        "train.loss",
+        "train.learning_rate",
+        "train.epochs",
+        "train.precision",
+        "train.target_loss",
+        "output.every",
+        "output.weights",
+        "output.report",
+    ];
+    let matches: Vec<String> = known
+        .iter()
+        .filter(|k| k.rsplit('.').next() == Some(leaf))
+        .map(|k| format!("`{k}`"))
+        .collect();
+    if !matches.is_empty() && !key.contains('.') {
+        return format!("; did you mean {}?", matches.join(" or "));
+    }
+    if SECTIONS.contains(&key) {
+        let example = known
+            .iter()
+            .find(|k| k.starts_with(&format!("{key}.")))
+            .unwrap_or(&"model.hidden");
+        return format!("; `{key}` is a section: name one of its keys, e.g. `{example}`");
+    }
+    did_you_mean(key.split('.').next().unwrap_or_default(), SECTIONS)
+}
+
 /// Checks each value of an overridden or swept key on its own, so a bad key or value is
 /// reported once, not once per run it would reach.
 fn check_values(key: &str, values: &[Value], what: &str, problems: &mut Vec<Problem>) {
     let root = key.split('.').next().unwrap_or_default();
     if !SECTIONS.contains(&root) || !key.contains('.') {
-        let hint = did_you_mean(root, SECTIONS);
+        let hint = section_hint(key);
         problems.push(problem(
             key,
             format!(

@@ -79,9 +79,25 @@ fn list(problems: &[Problem]) -> String {
 
 /// Reads, expands and validates an experiment file, with `--set` overrides applied.
 pub fn load(path: &Path, sets: &[SetArg]) -> Result<Experiment, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+    let read = |cause| ConfigError::Read {
         path: path.to_owned(),
         cause,
+    };
+    if path.is_dir() {
+        return Err(read(std::io::Error::other("it is a folder, not a file")));
+    }
+    let bytes = std::fs::read(path).map_err(read)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = at - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        ConfigError::Parse {
+            path: path.to_owned(),
+            message: format!(
+                "line {line}, column {column} (byte {at}) is not UTF-8 text; save the file as UTF-8 (a TOML file is text)"
+            ),
+        }
     })?;
     parse(&text, path, sets)
 }
@@ -149,7 +165,9 @@ fn check_name(name: &str, written: bool) -> Result<(), String> {
     let rule = format!(
         "it names the results folder `results/NAME`, so it must be 1 to {MAX_NAME} letters, digits, `-`, `_` or `.`, not starting with `.`, e.g. `name = \"moons_sweep\"`; to write somewhere else, keep the name and pass `--out DIR`"
     );
-    Err(if written {
+    Err(if name.is_empty() {
+        format!("is empty: {rule}")
+    } else if written {
         format!("`{shown}{ellipsis}` is not a plain folder name: {rule}")
     } else {
         format!("the file name `{shown}{ellipsis}` cannot name the results folder, and the file sets no `name`; add one: {rule}")
@@ -186,8 +204,34 @@ pub fn merge(problems: Vec<Problem>) -> Vec<Problem> {
         .collect()
 }
 
-/// Adds a "did you mean" hint to serde's "unknown field/variant `x`, expected one of …".
+/// serde's words for what a key wants, in the words of the file: no Rust type names.
+const PLAIN: [(&str, &str); 9] = [
+    (
+        "data did not match any variant of untagged enum RawColumn",
+        "expected a column: its header name as a string (`target = \"label\"`) or its number as an integer (0 is the first, -1 the last)",
+    ),
+    (
+        "data did not match any variant of untagged enum RawSeed",
+        "expected a seed: an integer from 0 to 4294967295, or `\"data\"` to continue the data generator",
+    ),
+    (
+        "data did not match any variant of untagged enum RawTarget",
+        "expected a target row: a number, or a list of numbers for several outputs, e.g. `targets = [0, 1, 1, 0]`",
+    ),
+    ("expected i64", "expected an integer, e.g. `500`"),
+    ("expected u32", "expected an integer, e.g. `500`"),
+    ("expected usize", "expected an integer, e.g. `500`"),
+    ("expected f64", "expected a number, e.g. `0.5`"),
+    ("expected a sequence", "expected a list in brackets, e.g. `[4]`"),
+    ("expected a boolean", "expected `true` or `false`"),
+];
+
+/// serde's message in the file's words ([`PLAIN`]), with a "did you mean" hint for an unknown
+/// field or variant (`x`, expected one of …).
 pub(crate) fn explain_serde(message: String) -> String {
+    let message = PLAIN
+        .iter()
+        .fold(message, |m, (rust, plain)| m.replace(rust, plain));
     let Some(start) = message
         .find("unknown field `")
         .or_else(|| message.find("unknown variant `"))

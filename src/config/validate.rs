@@ -211,7 +211,11 @@ fn fill_defaults(raw: &mut RawExperiment, problems: &mut Vec<Problem>) {
     }
     let seed = *d.seed.get_or_insert(0);
     d.test_fraction.get_or_insert(0.0);
-    d.split_seed.get_or_insert(seed);
+    // The split follows the data seed unless set; a bad data seed is reported once, not
+    // again as a split seed the user never wrote.
+    if u32::try_from(seed).is_ok() {
+        d.split_seed.get_or_insert(seed);
+    }
 
     let m = &mut raw.model;
     m.hidden.get_or_insert_with(Vec::new);

@@ -44,6 +44,12 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
         line,
         message,
     };
+    if path.is_dir() {
+        return Err(CsvError::Open {
+            path: path.to_owned(),
+            cause: std::io::Error::other("it is a folder, not a file"),
+        });
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(header)
         .trim(csv::Trim::All)
@@ -56,7 +62,7 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
             other => malformed(1, format!("{other:?}")),
         })?;
     let names: Vec<String> = if header {
-        let h = reader.headers().map_err(|e| malformed(1, e.to_string()))?;
+        let h = reader.headers().map_err(|e| malformed(1, plain(&e)))?;
         h.iter().map(str::to_owned).collect()
     } else {
         Vec::new()
@@ -80,7 +86,7 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
                 } => format!(
                     "{len} cells where the rows above have {expected_len}; give every row the same number of cells"
                 ),
-                _ => e.to_string(),
+                _ => plain(&e),
             };
             malformed(line, msg)
         })?;
@@ -135,6 +141,17 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
     };
     let rows = y.len();
     Ok(Dataset::new(x, y, rows, cols - 1, 1))
+}
+
+/// A CSV reading error in the file's words, with the fix.
+fn plain(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => {
+            "holds bytes that are not UTF-8 text (is it a binary file?); give a CSV text file, saved as UTF-8".into()
+        }
+        csv::ErrorKind::Io(cause) => format!("{cause}; check that the file can be read"),
+        _ => format!("{e}; check the file's format (comma-separated numbers, one row per line)"),
+    }
 }
 
 /// The target's column index, or the pieces of a [`CsvError::NoTarget`].

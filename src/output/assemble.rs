@@ -75,6 +75,11 @@ pub fn precheck(
     names: &[String],
     force: bool,
 ) -> Result<(), StoreError> {
+    if store.dir.exists() && !store.dir.is_dir() {
+        return Err(StoreError::NotAFolder {
+            path: store.dir.clone(),
+        });
+    }
     let index = store.index()?;
     let same = index.experiment == fingerprint(exp);
     let names: Vec<&str> = names.iter().map(String::as_str).collect();

@@ -52,6 +52,8 @@ pub enum StoreError {
     NotOurs { path: PathBuf },
     #[error("`{}` was changed after runner wrote it; move it away to keep the changes, or add `--force` to replace it", path.display())]
     Edited { path: PathBuf },
+    #[error("the results folder `{}` is a file, not a folder; choose a folder with `--out DIR`", path.display())]
+    NotAFolder { path: PathBuf },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {

@@ -58,7 +58,7 @@ fn wrong_type_names_value_and_expected_type() {
     let err = fails(&format!("{MOONS}[train]\nlearning_rate = \"fast\"\n"), &[]);
     assert!(err.contains("line 4, column 17"), "{err}");
     assert!(
-        err.contains("invalid type: string \"fast\", expected f64"),
+        err.contains("invalid type: string \"fast\", expected a number, e.g. `0.5`"),
         "{err}"
     );
 }

@@ -222,7 +222,11 @@ fn a_name_is_one_plain_folder_name() {
         long.as_str(),
     ] {
         let toml = GATE.replace("name = \"gate\"", &format!("name = {name:?}"));
-        refused(&toml, &[], "is not a plain folder name");
+        refused(
+            &toml,
+            &[],
+            "it names the results folder `results/NAME`, so it must be 1 to 64",
+        );
     }
     // Only --out picks an arbitrary folder.
     let s = Scratch::new();

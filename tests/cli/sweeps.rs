@@ -132,6 +132,20 @@ fn divergence_is_recorded_and_the_sweep_goes_on() {
     assert!(num(curve[at - 1], "loss").is_finite());
     let summary = read_csv(&s.path().join("o/summary.csv"));
     assert_eq!(summary[1]["diverged"], "1");
+    // Logged every 1000th epoch: the diverged epoch is off the grid and still gets its row,
+    // with its training accuracy written like its test accuracy.
+    s.file(
+        "sparse.toml",
+        "[data]\nkind = \"moons\"\ntest_fraction = 0.25\n[model]\nhidden = [4]\noutput = \"identity\"\nactivation = \"identity\"\n[train]\nloss = \"mse\"\nlearning_rate = 50.0\nepochs = 300\n[output]\nevery = 1000\n",
+    );
+    ok(runner(s.path(), &["sparse.toml", "-q", "--out", "p"]));
+    let rows = read_csv(&s.path().join("p/epochs.csv"));
+    let last = rows.last().unwrap();
+    assert!(!num(last, "loss").is_finite(), "{last:?}");
+    assert!(
+        !last["accuracy"].is_empty() && !last["test_accuracy"].is_empty(),
+        "{last:?}"
+    );
 }
 
 #[test]

@@ -91,9 +91,14 @@ wait_jobs() {
   squeue >&2
   fail "jobs $1 still queued after 10 minutes"
 }
-# Compares two results folders: every file byte for byte, runs.csv without `seconds`.
+# Compares two results folders: every file byte for byte (the report, its figures, the weights
+# and the data included), runs.csv without `seconds`.
 same() {
-  for f in epochs.csv summary.csv curves.csv experiment.toml; do
+  local files
+  files=$(cd "$1" && find . \( -path ./.runner -o -path ./slurm \) -prune -o -type f ! -name runs.csv -print | sort)
+  [ "$files" = "$(cd "$2" && find . \( -path ./.runner -o -path ./slurm \) -prune -o -type f ! -name runs.csv -print | sort)" ] \
+    || fail "$1 and $2 hold different files"
+  for f in $files epochs.csv summary.csv curves.csv experiment.toml report.html; do
     cmp "$1/$f" "$2/$f" || fail "$f differs between $1 and $2"
   done
   cmp <(sed 's/,[^,]*$//' "$1/runs.csv") <(sed 's/,[^,]*$//' "$2/runs.csv") || fail "runs.csv differs"
