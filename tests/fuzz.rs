@@ -29,39 +29,12 @@ fn front_end(text: &str, dir: &Path, sets: &[String]) {
     let _ = prepare::prepare(&mut exp);
 }
 
-const KEYS: &[&str] = &[
-    "data.kind",
-    "data.samples",
-    "data.noise",
-    "data.seed",
-    "data.test_fraction",
-    "data.split_seed",
-    "data.shuffle",
-    "data.factor",
-    "data.inputs",
-    "data.targets",
-    "data.path",
-    "data.target",
-    "data.header",
-    "model.hidden",
-    "model.activation",
-    "model.output",
-    "model.bias",
-    "init.kind",
-    "init.low",
-    "init.high",
-    "init.seed",
-    "init.weights",
-    "init.biases",
-    "train.learning_rate",
-    "train.epochs",
-    "train.loss",
-    "train.target_loss",
-    "train.precision",
-    "output.every",
-    "predict.inputs",
-    "name",
-];
+/// runner's keys, and `name`.
+static KEYS: std::sync::LazyLock<Vec<&str>> = std::sync::LazyLock::new(|| {
+    let mut k = runner::config::KEYS.to_vec();
+    k.push("name");
+    k
+});
 
 const VALUES: &[&str] = &[
     "0",

@@ -305,33 +305,7 @@ fn problem(key: &str, message: String) -> Problem {
 /// `output` is `model.output` or the section `[output]`), else the nearest section name.
 fn section_hint(key: &str) -> String {
     let leaf = key.rsplit('.').next().unwrap_or(key);
-    let known = [
-        "data.kind",
-        "data.samples",
-        "data.noise",
-        "data.seed",
-        "data.test_fraction",
-        "data.split_seed",
-        "data.path",
-        "data.target",
-        "model.hidden",
-        "model.activation",
-        "model.output",
-        "model.bias",
-        "init.kind",
-        "init.seed",
-        "init.low",
-        "init.high",
-        "init.std",
-        "train.loss",
-        "train.learning_rate",
-        "train.epochs",
-        "train.precision",
-        "train.target_loss",
-        "output.every",
-        "output.weights",
-        "output.report",
-    ];
+    let known = super::raw::KEYS;
     let matches: Vec<String> = known
         .iter()
         .filter(|k| k.rsplit('.').next() == Some(leaf))

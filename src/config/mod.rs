@@ -6,7 +6,7 @@ mod raw;
 mod validate;
 
 pub use expand::{parse_set, SetArg};
-pub use raw::RawExperiment;
+pub use raw::{RawExperiment, KEYS};
 pub use validate::{check_data, is_seed, name_of, ModelSpec, RunSpec};
 
 use crate::suggest::did_you_mean;

@@ -56,6 +56,44 @@ pub struct RawVariant {
     pub output: Option<RawOutput>,
 }
 
+/// Every key of every section, as `section.key`: for hints, and for tests that try them all.
+pub const KEYS: &[&str] = &[
+    "data.kind",
+    "data.samples",
+    "data.noise",
+    "data.factor",
+    "data.shuffle",
+    "data.seed",
+    "data.test_fraction",
+    "data.split_seed",
+    "data.inputs",
+    "data.targets",
+    "data.path",
+    "data.target",
+    "data.header",
+    "model.hidden",
+    "model.activation",
+    "model.output",
+    "model.bias",
+    "init.kind",
+    "init.low",
+    "init.high",
+    "init.std",
+    "init.seed",
+    "init.weights",
+    "init.biases",
+    "train.loss",
+    "train.learning_rate",
+    "train.epochs",
+    "train.optimizer",
+    "train.target_loss",
+    "train.precision",
+    "predict.inputs",
+    "output.every",
+    "output.weights",
+    "output.report",
+];
+
 /// The keys of [`RawExperiment`] that are sections (the rest name or expand the experiment).
 pub const SECTIONS: [&str; 6] = ["data", "model", "init", "train", "predict", "output"];
 
@@ -201,3 +239,33 @@ section!(
         report: bool,
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_key_is_a_key_and_every_key_is_listed() {
+        for key in KEYS {
+            let (section, leaf) = key.split_once('.').unwrap();
+            let text = format!("[{section}]\n{leaf} = 0\n");
+            let err = toml::from_str::<RawExperiment>(&text)
+                .err()
+                .map(|e| e.to_string());
+            assert!(!err.unwrap_or_default().contains("unknown field"), "{key}");
+        }
+        // The other way: serde lists a section's fields when one is unknown.
+        for section in SECTIONS {
+            let err = toml::from_str::<RawExperiment>(&format!("[{section}]\nzzz = 0\n"))
+                .unwrap_err()
+                .to_string();
+            let fields = err.split("expected ").nth(1).unwrap();
+            for f in fields.split('`').skip(1).step_by(2) {
+                assert!(
+                    KEYS.contains(&format!("{section}.{f}").as_str()),
+                    "{section}.{f}"
+                );
+            }
+        }
+    }
+}
