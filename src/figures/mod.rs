@@ -328,7 +328,12 @@ fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, Stri
     })?;
     let seeds = groups.iter().any(|g| g.runs.len() > 1);
     let caption = format!(
-        "The network's output over the inputs' range (blue: class 0, orange: class 1, in tenths; white is 0.5, the boundary), with the training points as circles and the test points as triangles, coloured by their class.{}{note}",
+        "The network's output over the inputs' range ({}), with the training points as circles and the test points as triangles, coloured by their class.{}{note}",
+        if inp.runs.iter().all(|r| r.arch.outputs == 1) {
+            "blue: class 0, orange: class 1, in tenths; white is 0.5, the boundary"
+        } else {
+            "each cell in the colour of the output that is largest there, darker where that output is larger"
+        },
         if seeds {
             " Each panel shows the run whose final loss is the median of its configuration's seeds (the lower median for an even count), so that the picture is typical rather than the best or the worst."
         } else {
