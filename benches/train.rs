@@ -30,16 +30,20 @@ fn workload(rows: usize, hidden: &str, seeds: usize) -> Vec<Prepared> {
 fn train(run: &Prepared, epochs: usize, parallel: bool) -> f64 {
     let mut spec = run.spec.train.clone();
     spec.epochs = epochs;
-    let params = run.spec.init.initialize(&run.arch.layers(), &run.data.rng);
+    let (params, rng) = run
+        .spec
+        .init
+        .initialize_with_rng(&run.arch.layers(), &run.data.rng);
     let opts = runner::train::Options {
         every: epochs,
         parallel,
     };
-    let out = runner::train::train_in_precision(
+    let out = runner::train::train(
         &run.arch,
         params,
         &spec,
         &run.data,
+        rng,
         opts,
         None,
         |_, _| ControlFlow::Continue(()),

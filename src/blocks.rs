@@ -162,7 +162,7 @@ impl<T: Real> Blocked<T> {
         backward: bool,
         parallel: bool,
     ) -> PassResult {
-        let divisor = loss.divisor(self.rows * self.outputs);
+        let divisor = loss.divisor(self.rows, self.outputs);
         let want_accuracy = want_accuracy && self.classes;
         let blocks = &self.blocks;
         // A fused pass computes the gradient whether or not it is asked for: training data
@@ -244,6 +244,11 @@ impl<T: Real> Blocked<T> {
         &self.groups[0].grad
     }
 
+    /// The gradient of the last pass, to add to (a penalty's gradient).
+    pub fn grad_mut(&mut self) -> &mut [T] {
+        &mut self.groups[0].grad
+    }
+
     /// Blocks in this data set (for tests).
     pub fn block_count(&self) -> usize {
         self.blocks.len()
@@ -323,7 +328,7 @@ mod tests {
             let mut ws = Workspace::new(&layers, d.rows);
             let mut grad = vec![0.0; params.len()];
             network::forward(&layers, &params, &x, d.rows, &mut ws);
-            let whole = loss.value(ws.output(d.rows), &y);
+            let whole = loss.value(ws.output(d.rows), &y, 2);
             let right = correct(ws.output(d.rows), &y, d.rows) as f64 / d.rows as f64;
             let block = Block {
                 x: &x,
@@ -331,7 +336,7 @@ mod tests {
                 y: &y,
                 rows: d.rows,
             };
-            let divisor = loss.divisor(d.rows * 2);
+            let divisor = loss.divisor(d.rows, 2);
             network::backward(
                 &layers,
                 &params,

@@ -60,9 +60,15 @@ impl fmt::Display for Bytes {
 /// file's are bounded by its size: every value takes at least two bytes).
 fn shape(spec: &RunSpec) -> (f64, f64, f64) {
     match &spec.data.source {
-        Source::Moons { samples, .. } | Source::Circles { samples, .. } => {
-            (*samples as f64, 2.0, 1.0)
+        Source::Moons { samples, .. }
+        | Source::Circles { samples, .. }
+        | Source::Spirals { samples, .. } => (*samples as f64, 2.0, 1.0),
+        Source::Blobs {
+            samples, features, ..
         }
+        | Source::GaussianQuantiles {
+            samples, features, ..
+        } => (*samples as f64, *features as f64, 1.0),
         Source::Gate(_) => (4.0, 2.0, 1.0),
         Source::Table { inputs, targets } => (
             inputs.len() as f64,

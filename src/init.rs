@@ -18,6 +18,10 @@ pub enum InitKind {
     Xavier,
     /// He: `normal(0, sqrt(2 / fan_in))`; biases start at 0.
     He,
+    /// scikit-learn's MLP (`_init_coef`): weights then biases of each layer from
+    /// `uniform(±sqrt(factor / (fan_in + fan_out)))`, factor 2 for a sigmoid hidden
+    /// activation and 6 otherwise.
+    Sklearn { factor: f64 },
     /// Written out: one `fan_in x fan_out` matrix (rows of `fan_out` values) per layer, and
     /// optionally one bias row per layer (zeros otherwise).
     Explicit {
@@ -45,9 +49,21 @@ pub struct InitSpec {
 impl InitSpec {
     /// The initial parameter vector, in the layout of [`crate::network`].
     pub fn initialize(&self, layers: &[LayerShape], data_rng: &RandomState) -> Vec<f64> {
-        let mut rng = match self.seed {
-            InitSeed::Seed(s) => RandomState::new(s),
-            InitSeed::Data => data_rng.clone(),
+        self.initialize_with_rng(layers, data_rng).0
+    }
+
+    /// The initial parameters and the generator right after them, which training goes on
+    /// drawing from (as scikit-learn's `_random_state`). Written-out weights draw nothing,
+    /// and hand on a fresh `RandomState(0)`.
+    pub fn initialize_with_rng(
+        &self,
+        layers: &[LayerShape],
+        data_rng: &RandomState,
+    ) -> (Vec<f64>, RandomState) {
+        let mut rng = match (&self.kind, self.seed) {
+            (InitKind::Explicit { .. }, _) => RandomState::new(0),
+            (_, InitSeed::Seed(s)) => RandomState::new(s),
+            (_, InitSeed::Data) => data_rng.clone(),
         };
         let total = layers.last().map_or(0, |l| {
             l.b.map_or(l.w + l.fan_in * l.fan_out, |b| b + l.fan_out)
@@ -65,6 +81,10 @@ impl InitSpec {
                     }
                     InitKind::He if !bias => rng.normal(0.0, (2.0 / fi as f64).sqrt()),
                     InitKind::Xavier | InitKind::He => 0.0,
+                    InitKind::Sklearn { factor } => {
+                        let lim = (factor / (fi + fo) as f64).sqrt();
+                        rng.uniform(-lim, lim)
+                    }
                     InitKind::Explicit { weights, biases } => match bias {
                         false => weights[l][i][j],
                         true => biases.as_ref().map_or(0.0, |b| b[l][j]),
@@ -83,7 +103,7 @@ impl InitSpec {
                 }
             }
         }
-        params
+        (params, rng)
     }
 }
 

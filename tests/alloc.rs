@@ -83,13 +83,17 @@ fn train(toml: &str, epochs: usize, parallel: bool, start: impl FnOnce()) {
         std::fs::File::create(dir.path().join("rows.csv")).unwrap(),
         &cols,
     );
-    let params = run.spec.init.initialize(&run.arch.layers(), &run.data.rng);
+    let (params, rng) = run
+        .spec
+        .init
+        .initialize_with_rng(&run.arch.layers(), &run.data.rng);
     start();
-    let outcome = runner::train::train_in_precision(
+    let outcome = runner::train::train(
         &run.arch,
         params,
         &run.spec.train,
         &run.data,
+        rng,
         runner::train::Options {
             every: run.spec.every,
             parallel,
@@ -121,6 +125,9 @@ fn training_longer_allocates_nothing_more() {
         "[data]\nkind = \"moons\"\nsamples = 300\ntest_fraction = 0.2\n[model]\nhidden = [16, 8, 4]\nactivation = \"tanh\"\n[train]\nloss = \"bce\"\nepochs = EPOCHS\n[predict]\ninputs = [[0, 1]]\n",
         // 2000 rows: four blocks in four groups.
         "[data]\nkind = \"circles\"\nsamples = 2000\n[model]\nhidden = [256]\nactivation = \"relu\"\n[train]\nloss = \"mse\"\nlearning_rate = 0.1\nepochs = EPOCHS\n",
+        // Minibatches: shuffled, a validation split scored each epoch, a test split; softmax.
+        "[data]\nkind = \"moons\"\nsamples = 500\ntest_fraction = 0.2\n[model]\nhidden = [16]\nactivation = \"relu\"\n[train]\noptimizer = \"adam\"\nloss = \"bce\"\nbatch_size = 64\nearly_stopping = true\nn_iter_no_change = 100000\nepochs = EPOCHS\n",
+        "[data]\nkind = \"moons\"\nsamples = 300\n[model]\nhidden = [8, 4]\noutput = \"softmax\"\n[train]\noptimizer = \"sgd\"\nloss = \"cross_entropy\"\nbatch_size = 32\nschedule = \"invscaling\"\nalpha = 0.01\nepochs = EPOCHS\n",
     ];
     // Sequential runs first, before any rayon worker exists.
     let cases = [false, true]

@@ -163,7 +163,9 @@ fn valid() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
     files.sort();
     files.push("[data]\nkind = \"csv\"\npath = \"d.csv\"\ntarget = \"y\"\n[model]\nhidden = [3]\n[sweep]\n\"init.seed\" = [0, 1]\n".into());

@@ -131,14 +131,15 @@ impl Ctx<'_> {
         let store = &self.job.store;
         let cannot_write = || format!("cannot write `{}`", store.epochs(&spec.id).display());
         let mut sink = EpochSink::new(claim.writer().with_context(cannot_write)?, &self.job.cols);
-        let params = spec.init.initialize(&r.arch.layers(), &r.data.rng);
+        let (params, rng) = spec.init.initialize_with_rng(&r.arch.layers(), &r.data.rng);
         let mut failed = None;
         let mut ticker = Ticker::new(self.bar);
-        let outcome = train::train_in_precision(
+        let outcome = train::train(
             &r.arch,
             params,
             &spec.train,
             &r.data,
+            rng,
             train::Options {
                 every: spec.every,
                 parallel: self.parallel,
@@ -169,6 +170,7 @@ impl Ctx<'_> {
         let (rows, epochs_sha256) = sink.close().with_context(cannot_write)?;
         let (status, diverged_epoch) = match outcome.status {
             Status::Diverged { epoch } => ("diverged", Some(epoch)),
+            Status::Converged { .. } => ("converged", None),
             _ => ("ok", None),
         };
         let record = RunRecord {

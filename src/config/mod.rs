@@ -207,8 +207,8 @@ pub fn merge(problems: Vec<Problem>) -> Vec<Problem> {
 /// serde's words for what a key wants, in the words of the file: no Rust type names.
 const PLAIN: [(&str, &str); 9] = [
     (
-        "data did not match any variant of untagged enum RawColumn",
-        "expected a column: its header name as a string (`target = \"label\"`) or its number as an integer (0 is the first, -1 the last)",
+        "data did not match any variant of untagged enum RawTargets",
+        "expected a column: its header name as a string (`target = \"label\"`) or its number as an integer (0 is the first, -1 the last), or a list of them for several outputs (`target = [\"y1\", \"y2\"]`)",
     ),
     (
         "data did not match any variant of untagged enum RawSeed",

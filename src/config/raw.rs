@@ -4,7 +4,7 @@
 //! [`super::validate`], in one place, so that a variant or a sweep can override any key and an
 //! unset key can be told from a default one.
 
-use crate::data::Gate;
+use crate::data::{Gate, Scale};
 use crate::network::{Activation, Loss};
 use crate::train::Precision;
 use serde::{Deserialize, Serialize};
@@ -62,6 +62,11 @@ pub const KEYS: &[&str] = &[
     "data.samples",
     "data.noise",
     "data.factor",
+    "data.centers",
+    "data.cluster_std",
+    "data.features",
+    "data.classes",
+    "data.arms",
     "data.shuffle",
     "data.seed",
     "data.test_fraction",
@@ -71,6 +76,7 @@ pub const KEYS: &[&str] = &[
     "data.path",
     "data.target",
     "data.header",
+    "data.scale",
     "model.hidden",
     "model.activation",
     "model.output",
@@ -88,6 +94,20 @@ pub const KEYS: &[&str] = &[
     "train.optimizer",
     "train.target_loss",
     "train.precision",
+    "train.batch_size",
+    "train.shuffle",
+    "train.momentum",
+    "train.nesterov",
+    "train.beta_1",
+    "train.beta_2",
+    "train.epsilon",
+    "train.alpha",
+    "train.schedule",
+    "train.power_t",
+    "train.tol",
+    "train.n_iter_no_change",
+    "train.early_stopping",
+    "train.validation_fraction",
     "predict.inputs",
     "output.every",
     "output.weights",
@@ -102,6 +122,9 @@ pub const SECTIONS: [&str; 6] = ["data", "model", "init", "train", "predict", "o
 pub enum DataKind {
     Moons,
     Circles,
+    Blobs,
+    GaussianQuantiles,
+    Spirals,
     Xor,
     Or,
     And,
@@ -110,6 +133,18 @@ pub enum DataKind {
 }
 
 impl DataKind {
+    /// Drawn from the data generator (`samples`, `shuffle` and `seed` apply).
+    pub fn generated(self) -> bool {
+        matches!(
+            self,
+            DataKind::Moons
+                | DataKind::Circles
+                | DataKind::Blobs
+                | DataKind::GaussianQuantiles
+                | DataKind::Spirals
+        )
+    }
+
     pub fn gate(self) -> Option<Gate> {
         match self {
             DataKind::Xor => Some(Gate::Xor),
@@ -136,6 +171,14 @@ pub enum RawColumn {
     Name(String),
 }
 
+/// `data.target`: one column, or a list of columns (several outputs).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RawTargets {
+    One(RawColumn),
+    Many(Vec<RawColumn>),
+}
+
 macro_rules! section {
     ($(#[$doc:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
         $(#[$doc])*
@@ -154,6 +197,11 @@ section!(
         samples: i64,
         noise: f64,
         factor: f64,
+        centers: i64,
+        cluster_std: f64,
+        features: i64,
+        classes: i64,
+        arms: i64,
         shuffle: bool,
         seed: i64,
         test_fraction: f64,
@@ -161,8 +209,9 @@ section!(
         inputs: Vec<Vec<f64>>,
         targets: Vec<RawTarget>,
         path: String,
-        target: RawColumn,
+        target: RawTargets,
         header: bool,
+        scale: Scale,
     }
 );
 
@@ -183,6 +232,7 @@ pub enum InitKindName {
     Normal,
     Xavier,
     He,
+    Sklearn,
     Explicit,
 }
 
@@ -212,6 +262,18 @@ section!(
 pub enum Optimizer {
     /// Full-batch gradient descent: `w -= learning_rate * ∂loss/∂w`.
     Gd,
+    /// scikit-learn's `sgd`: minibatches, momentum, schedules.
+    Sgd,
+    /// scikit-learn's `adam`.
+    Adam,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleName {
+    Constant,
+    Invscaling,
+    Adaptive,
 }
 
 section!(
@@ -223,6 +285,20 @@ section!(
         optimizer: Optimizer,
         target_loss: f64,
         precision: Precision,
+        batch_size: i64,
+        shuffle: bool,
+        momentum: f64,
+        nesterov: bool,
+        beta_1: f64,
+        beta_2: f64,
+        epsilon: f64,
+        alpha: f64,
+        schedule: ScheduleName,
+        power_t: f64,
+        tol: f64,
+        n_iter_no_change: i64,
+        early_stopping: bool,
+        validation_fraction: f64,
     }
 );
 

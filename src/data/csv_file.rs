@@ -1,6 +1,6 @@
-//! Reading a data set from a CSV file: every column but the target is an input.
+//! Reading a data set from a CSV file: every column but the targets is an input.
 
-use super::{CsvTarget, Dataset};
+use super::{CsvTarget, Dataset, Targets};
 use crate::suggest::did_you_mean;
 use std::path::{Path, PathBuf};
 
@@ -32,13 +32,22 @@ pub enum CsvError {
         columns: String,
         hint: String,
     },
+    #[error("{place}: {message}")]
+    Target { place: String, message: String },
     #[error("`{}` holds no data rows; add rows below the header", path.display())]
     Empty { path: PathBuf },
     #[error("`{}` has a single column ({column}), so the network would have no inputs; add input columns (every column but `data.target` is an input), or check that the file is the data set you meant", path.display())]
     NoInputs { path: PathBuf, column: String },
 }
 
-pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Dataset, CsvError> {
+/// Reads `path`: the columns `targets` are the targets (in that order), the rest inputs.
+/// With [`Targets::Classes`] the one target column holds class labels, any text.
+pub(super) fn read(
+    path: &Path,
+    targets: &[CsvTarget],
+    header: bool,
+    rule: Targets,
+) -> Result<Dataset, CsvError> {
     let malformed = |line: u64, message: String| CsvError::Malformed {
         path: path.to_owned(),
         line,
@@ -75,8 +84,9 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
     };
     let mut x = Vec::new();
     let mut y = Vec::new();
+    let mut labels = Vec::new();
     let mut width = None;
-    let mut target_col = None;
+    let mut target_cols: Option<Vec<usize>> = None;
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -100,47 +110,95 @@ pub(super) fn read(path: &Path, target: &CsvTarget, header: bool) -> Result<Data
                     .map_or_else(|| "unnamed".to_string(), |n| format!("`{n}`")),
             });
         }
-        let t = match target_col {
-            Some(t) => t,
+        let t = match &target_cols {
+            Some(t) => t.clone(),
             None => {
-                let t =
-                    resolve_target(target, &names, cols).map_err(|(c, h, t)| no_target(c, h, t))?;
-                target_col = Some(t);
+                let t = targets
+                    .iter()
+                    .map(|target| resolve_target(target, &names, cols))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|(c, h, t)| no_target(c, h, t))?;
+                if t.len() >= cols {
+                    return Err(CsvError::NoInputs {
+                        path: path.to_owned(),
+                        column: format!("all {cols} are targets"),
+                    });
+                }
+                target_cols = Some(t.clone());
                 t
             }
         };
+        let column = |j: usize| names.get(j).cloned().unwrap_or_else(|| (j + 1).to_string());
+        if rule == Targets::Classes {
+            labels.push(record[t[0]].to_string());
+        }
+        let mut row_y = vec![0.0; t.len()];
         for (j, cell) in record.iter().enumerate() {
+            let target = t.iter().position(|&c| c == j);
+            if rule == Targets::Classes && target.is_some() {
+                continue;
+            }
             let value = cell.parse::<f64>().ok().filter(|v| v.is_finite());
             let Some(value) = value else {
+                let found = if cell.is_empty() {
+                    "an empty cell".into()
+                } else {
+                    format!("`{cell}`")
+                };
+                if target.is_some() {
+                    return Err(CsvError::Target {
+                        place: format!("`{}`, line {line}, column `{}`", path.display(), column(j)),
+                        message: format!("{found} is not a number; for class labels set `model.output = \"softmax\"` with `train.loss = \"cross_entropy\"`, else write a number there"),
+                    });
+                }
                 return Err(CsvError::NotNumber {
                     path: path.to_owned(),
                     line,
-                    column: names.get(j).cloned().unwrap_or_else(|| (j + 1).to_string()),
-                    found: if cell.is_empty() {
-                        "an empty cell".into()
-                    } else {
-                        format!("`{cell}`")
-                    },
+                    column: column(j),
+                    found,
                 });
             };
-            if j == t {
-                y.push(value);
-            } else {
-                x.push(value);
+            match target {
+                Some(k) => {
+                    if rule == Targets::Binary && value != 0.0 && value != 1.0 {
+                        return Err(CsvError::Target {
+                            place: format!(
+                                "`{}`, line {line}, column `{}`",
+                                path.display(),
+                                column(j)
+                            ),
+                            message: super::not_binary(cell),
+                        });
+                    }
+                    row_y[k] = value;
+                }
+                None => x.push(value),
             }
         }
+        y.extend(row_y);
     }
     let Some(cols) = width else {
         // Still report a wrong target name for a header-only file.
         if header && names.len() >= 2 {
-            resolve_target(target, &names, names.len()).map_err(|(c, h, t)| no_target(c, h, t))?;
+            for target in targets {
+                resolve_target(target, &names, names.len())
+                    .map_err(|(c, h, t)| no_target(c, h, t))?;
+            }
         }
         return Err(CsvError::Empty {
             path: path.to_owned(),
         });
     };
-    let rows = y.len();
-    Ok(Dataset::new(x, y, rows, cols - 1, 1))
+    let k = target_cols.map_or(1, |t| t.len());
+    if rule == Targets::Classes {
+        let rows = labels.len();
+        let (y, classes) = super::one_hot(&labels);
+        let mut d = Dataset::new(x, y, rows, cols - 1, classes.len());
+        d.classes = classes;
+        return Ok(d);
+    }
+    let rows = y.len() / k;
+    Ok(Dataset::new(x, y, rows, cols - k, k))
 }
 
 /// A CSV reading error in the file's words, with the fix.

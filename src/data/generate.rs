@@ -36,7 +36,13 @@ pub fn moons(
         .iter()
         .map(|t| t.sin())
         .chain(inner.iter().map(|t| 1.0 - t.sin() - 0.5));
-    finish(xs.zip(ys).collect(), n_out, noise, shuffle, rng)
+    finish(
+        xs.zip(ys).collect(),
+        two_labels(samples, n_out),
+        noise,
+        shuffle,
+        rng,
+    )
 }
 
 /// A large circle containing a smaller one: `make_circles(samples, noise=noise, factor=factor)`.
@@ -57,21 +63,128 @@ pub fn circles(
         .map(|t| (t.cos(), t.sin()))
         .chain(inner.iter().map(|t| (t.cos() * factor, t.sin() * factor)))
         .collect();
-    finish(points, n_out, noise, shuffle, rng)
+    finish(points, two_labels(samples, n_out), noise, shuffle, rng)
 }
 
-/// The shared tail of both generators: labels (0 for the first `n_zero` points), the shuffle,
-/// then Gaussian noise added in row-major order — in that order, from the one generator.
-fn finish(
-    mut points: Vec<(f64, f64)>,
-    n_zero: usize,
+/// 0 for the first `n_zero` of `n` points, 1 for the rest.
+fn two_labels(n: usize, n_zero: usize) -> Vec<f64> {
+    (0..n).map(|i| if i < n_zero { 0.0 } else { 1.0 }).collect()
+}
+
+/// Gaussian clusters: `make_blobs(samples, n_features=features, centers=centers,
+/// cluster_std=std)` with its default `center_box = (-10, 10)`. Row-major inputs, labels.
+pub fn blobs(
+    samples: usize,
+    features: usize,
+    centers: usize,
+    std: f64,
+    shuffle: bool,
+    rng: &mut RandomState,
+) -> (Vec<f64>, Vec<f64>) {
+    let c: Vec<f64> = (0..centers * features)
+        .map(|_| rng.uniform(-10.0, 10.0))
+        .collect();
+    let mut x = Vec::with_capacity(samples * features);
+    let mut y = Vec::with_capacity(samples);
+    for k in 0..centers {
+        let n = samples / centers + usize::from(k < samples % centers);
+        for _ in 0..n {
+            for j in 0..features {
+                x.push(rng.normal(c[k * features + j], std));
+            }
+            y.push(k as f64);
+        }
+    }
+    shuffled(x, y, features, shuffle, rng)
+}
+
+/// Classes by distance from the origin: `make_gaussian_quantiles(n_samples=samples,
+/// n_features=features, n_classes=classes)` (mean 0, `cov` 1).
+pub fn gaussian_quantiles(
+    samples: usize,
+    features: usize,
+    classes: usize,
+    shuffle: bool,
+    rng: &mut RandomState,
+) -> (Vec<f64>, Vec<f64>) {
+    // `multivariate_normal(0, I)`: standard normals, times √1 = 1, plus 0.
+    let x: Vec<f64> = (0..samples * features).map(|_| rng.gauss()).collect();
+    let dist: Vec<f64> = x
+        .chunks_exact(features)
+        .map(|r| r.iter().map(|v| v * v).sum())
+        .collect();
+    let mut idx: Vec<usize> = (0..samples).collect();
+    idx.sort_by(|&a, &b| dist[a].total_cmp(&dist[b]));
+    let x: Vec<f64> = idx
+        .iter()
+        .flat_map(|&i| x[i * features..(i + 1) * features].to_vec())
+        .collect();
+    let step = samples / classes;
+    let y = (0..samples)
+        .map(|i| (i / step.max(1)).min(classes - 1) as f64)
+        .collect();
+    shuffled(x, y, features, shuffle, rng)
+}
+
+/// `arms` interleaved spirals, arm `k` of `K` holding `samples / K` points (the first arms one
+/// more when it does not divide): point `i` of an arm's `m` lies at radius `r = i / (m − 1)`
+/// and angle `θ = 2πk/K + 3πr` (one and a half turns), `(r cos θ, r sin θ)`, labelled `k`.
+/// Then, as for the moons, the rows are shuffled and `normal(0, noise)` is added to each
+/// coordinate, from the data generator.
+pub fn spirals(
+    samples: usize,
+    arms: usize,
     noise: Option<f64>,
     shuffle: bool,
     rng: &mut RandomState,
 ) -> (Vec<f64>, Vec<f64>) {
-    let mut labels: Vec<f64> = (0..points.len())
-        .map(|i| if i < n_zero { 0.0 } else { 1.0 })
+    let tau = 2.0 * std::f64::consts::PI;
+    let mut points = Vec::with_capacity(samples);
+    let mut labels = Vec::with_capacity(samples);
+    for k in 0..arms {
+        let m = samples / arms + usize::from(k < samples % arms);
+        for i in 0..m {
+            let r = if m > 1 {
+                i as f64 / (m - 1) as f64
+            } else {
+                0.0
+            };
+            let theta = tau * k as f64 / arms as f64 + 1.5 * tau * r;
+            points.push((r * theta.cos(), r * theta.sin()));
+            labels.push(k as f64);
+        }
+    }
+    finish(points, labels, noise, shuffle, rng)
+}
+
+/// `sklearn.utils.shuffle(X, y)`: rows taken by a permutation of their indices.
+fn shuffled(
+    x: Vec<f64>,
+    y: Vec<f64>,
+    width: usize,
+    shuffle: bool,
+    rng: &mut RandomState,
+) -> (Vec<f64>, Vec<f64>) {
+    if !shuffle {
+        return (x, y);
+    }
+    let idx = rng.permutation(y.len());
+    let xs = idx
+        .iter()
+        .flat_map(|&i| x[i * width..(i + 1) * width].to_vec())
         .collect();
+    (xs, idx.iter().map(|&i| y[i]).collect())
+}
+
+/// The shared tail of the 2-D generators: the shuffle, then Gaussian noise added in
+/// row-major order — in that order, from the one generator.
+fn finish(
+    mut points: Vec<(f64, f64)>,
+    mut labels: Vec<f64>,
+    noise: Option<f64>,
+    shuffle: bool,
+    rng: &mut RandomState,
+) -> (Vec<f64>, Vec<f64>) {
     if shuffle {
         // sklearn.utils.shuffle permutes an index array and takes rows by it.
         let idx = rng.permutation(points.len());
@@ -109,6 +222,37 @@ mod tests {
         let (x, y) = moons(9, Some(0.3), false, &mut RandomState::new(5));
         fx.assert_exact("moons_9_noise_0.3_noshuffle_seed_5_x", &x);
         fx.assert_exact("moons_9_noise_0.3_noshuffle_seed_5_y", &y);
+    }
+
+    #[test]
+    fn blobs_and_gaussian_quantiles_match_scikit_learn_bit_for_bit() {
+        let fx = Fixture::load("data.toml");
+        let (x, y) = blobs(101, 3, 4, 0.7, true, &mut RandomState::new(6));
+        fx.assert_exact("blobs_101_features_3_centers_4_std_0.7_seed_6_x", &x);
+        fx.assert_exact("blobs_101_features_3_centers_4_std_0.7_seed_6_y", &y);
+        let (x, y) = blobs(20, 2, 3, 1.0, false, &mut RandomState::new(0));
+        fx.assert_exact("blobs_20_noshuffle_seed_0_x", &x);
+        fx.assert_exact("blobs_20_noshuffle_seed_0_y", &y);
+        let (x, y) = gaussian_quantiles(103, 2, 3, true, &mut RandomState::new(8));
+        fx.assert_exact("quantiles_103_features_2_classes_3_seed_8_x", &x);
+        fx.assert_exact("quantiles_103_features_2_classes_3_seed_8_y", &y);
+        let (x, y) = gaussian_quantiles(50, 5, 4, true, &mut RandomState::new(1));
+        fx.assert_exact("quantiles_50_features_5_classes_4_seed_1_x", &x);
+        fx.assert_exact("quantiles_50_features_5_classes_4_seed_1_y", &y);
+    }
+
+    #[test]
+    fn spirals_follow_their_formula() {
+        let (x, y) = spirals(6, 3, None, false, &mut RandomState::new(0));
+        // Arm 1 of 3, its last point: r = 1, θ = 2π/3 + 3π.
+        let theta = 2.0 * std::f64::consts::PI / 3.0 + 3.0 * std::f64::consts::PI;
+        let turn = 3.0 * std::f64::consts::PI;
+        assert_eq!(&x[4..6], &[0.0, 0.0]);
+        assert_eq!(&x[2..4], &[turn.cos(), turn.sin()]);
+        assert_eq!(&x[6..8], &[theta.cos(), theta.sin()]);
+        assert_eq!(y, [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]);
+        let (noisy, _) = spirals(6, 3, Some(0.1), true, &mut RandomState::new(0));
+        assert_ne!(noisy, x);
     }
 
     #[test]

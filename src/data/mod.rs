@@ -7,8 +7,10 @@
 
 mod csv_file;
 mod generate;
+mod scale;
 
 pub use csv_file::CsvError;
+pub use scale::{Scale, Scaler};
 
 use crate::rng::RandomState;
 use serde::Serialize;
@@ -22,6 +24,20 @@ pub struct Dataset {
     pub rows: usize,
     pub inputs: usize,
     pub outputs: usize,
+    /// Class names, in output order, when the targets are one-hot classes; else empty.
+    pub classes: Vec<String>,
+}
+
+/// What the targets must be, by the loss that scores them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Targets {
+    /// Any finite numbers (½SSE, MSE, squared error).
+    Numbers,
+    /// 0 or 1 (binary cross-entropy).
+    Binary,
+    /// Class labels, one column, numbers or text, one-hot encoded in scikit-learn's order
+    /// (softmax with cross-entropy).
+    Classes,
 }
 
 /// The two-input truth tables.
@@ -47,6 +63,25 @@ pub enum Source {
         factor: f64,
         shuffle: bool,
     },
+    Blobs {
+        samples: usize,
+        features: usize,
+        centers: usize,
+        std: f64,
+        shuffle: bool,
+    },
+    GaussianQuantiles {
+        samples: usize,
+        features: usize,
+        classes: usize,
+        shuffle: bool,
+    },
+    Spirals {
+        samples: usize,
+        arms: usize,
+        noise: Option<f64>,
+        shuffle: bool,
+    },
     Gate(Gate),
     Table {
         inputs: Vec<Vec<f64>>,
@@ -54,7 +89,8 @@ pub enum Source {
     },
     Csv {
         path: PathBuf,
-        target: CsvTarget,
+        /// The target columns, in output order.
+        target: Vec<CsvTarget>,
         header: bool,
     },
 }
@@ -79,6 +115,10 @@ pub struct DataSpec {
     pub test_fraction: f64,
     /// Seed of the split's own generator.
     pub split_seed: u32,
+    /// How the inputs are scaled, fitted on the training rows.
+    pub scale: Scale,
+    /// What the targets must be.
+    pub targets: Targets,
 }
 
 /// A loaded data set, split into training and (optional) held-out rows.
@@ -88,6 +128,8 @@ pub struct Loaded {
     pub test: Option<Dataset>,
     /// The data generator, positioned right after the data.
     pub rng: RandomState,
+    /// The scaler fitted on the training rows, already applied to `train` and `test`.
+    pub scaler: Option<Scaler>,
 }
 
 impl DataSpec {
@@ -112,16 +154,162 @@ impl DataSpec {
                 let (x, y) = generate::circles(*samples, *noise, *factor, *shuffle, &mut rng);
                 Dataset::new(x, y, *samples, 2, 1)
             }
+            &Source::Blobs {
+                samples,
+                features,
+                centers,
+                std,
+                shuffle,
+            } => {
+                let (x, y) = generate::blobs(samples, features, centers, std, shuffle, &mut rng);
+                Dataset::new(x, y, samples, features, 1)
+            }
+            &Source::GaussianQuantiles {
+                samples,
+                features,
+                classes,
+                shuffle,
+            } => {
+                let (x, y) =
+                    generate::gaussian_quantiles(samples, features, classes, shuffle, &mut rng);
+                Dataset::new(x, y, samples, features, 1)
+            }
+            &Source::Spirals {
+                samples,
+                arms,
+                noise,
+                shuffle,
+            } => {
+                let (x, y) = generate::spirals(samples, arms, noise, shuffle, &mut rng);
+                Dataset::new(x, y, samples, 2, 1)
+            }
             Source::Gate(gate) => gate.table(),
             Source::Table { inputs, targets } => Dataset::from_rows(inputs, targets),
             Source::Csv {
                 path,
                 target,
                 header,
-            } => csv_file::read(path, target, *header)?,
+            } => csv_file::read(path, target, *header, self.targets)?,
         };
-        let (train, test) = split(all, self.test_fraction, self.split_seed);
-        Ok(Loaded { train, test, rng })
+        let all = self.check_targets(all)?;
+        let (mut train, mut test) = split(all, self.test_fraction, self.split_seed);
+        let scaler = Scaler::fit(self.scale, &train.x, train.rows, train.inputs);
+        if let Some(s) = &scaler {
+            s.apply(&mut train.x);
+            if let Some(t) = &mut test {
+                s.apply(&mut t.x);
+            }
+        }
+        Ok(Loaded {
+            train,
+            test,
+            rng,
+            scaler,
+        })
+    }
+}
+
+impl DataSpec {
+    /// Checks the targets against [`Targets`], and turns class labels into one-hot rows
+    /// (a CSV file's are already).
+    fn check_targets(&self, mut all: Dataset) -> Result<Dataset, CsvError> {
+        let place = |row: usize| match &self.source {
+            Source::Table { .. } => format!("key `data.targets`, row {}", row + 1),
+            other => format!("`data.kind = \"{}\"`, sample {}", other.name(), row + 1),
+        };
+        match self.targets {
+            Targets::Numbers => {}
+            _ if matches!(self.source, Source::Csv { .. }) => {}
+            Targets::Binary => {
+                if let Some(i) = all.y.iter().position(|&v| v != 0.0 && v != 1.0) {
+                    return Err(CsvError::Target {
+                        place: place(i / all.outputs),
+                        message: not_binary(&label(all.y[i])),
+                    });
+                }
+            }
+            Targets::Classes => {
+                if all.outputs != 1 {
+                    return Err(CsvError::Target {
+                        place: place(0),
+                        message: format!("has {} target values; class labels are one value per row, e.g. `targets = [0, 2, 1]`", all.outputs),
+                    });
+                }
+                let labels: Vec<String> = all.y.iter().map(|&v| label(v)).collect();
+                let (y, classes) = one_hot(&labels);
+                all.outputs = classes.len();
+                all.y = y;
+                all.classes = classes;
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// A number as a class label: `2`, not `2.0`.
+fn label(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        crate::output::num(v)
+    }
+}
+
+/// Why a target is refused by binary cross-entropy, with the fix.
+fn not_binary(value: &str) -> String {
+    format!("`{value}` is not 0 or 1, and `train.loss = \"bce\"` needs targets of 0 or 1; for more than two classes set `model.output = \"softmax\"` with `train.loss = \"cross_entropy\"`, or for numbers choose `loss = \"squared_error\"`")
+}
+
+/// One-hot rows (row-major) for class `labels`, and the class names in scikit-learn's order
+/// (`np.unique`): by value when every label is a number, else by text.
+fn one_hot(labels: &[String]) -> (Vec<f64>, Vec<String>) {
+    let numbers: Option<Vec<f64>> = labels.iter().map(|l| l.parse::<f64>().ok()).collect();
+    let mut classes: Vec<(Option<f64>, String)> = match &numbers {
+        Some(n) => n
+            .iter()
+            .zip(labels)
+            .map(|(&v, l)| (Some(v), l.clone()))
+            .collect(),
+        None => labels.iter().map(|l| (None, l.clone())).collect(),
+    };
+    classes.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        _ => a.1.cmp(&b.1),
+    });
+    classes.dedup_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.1 == b.1,
+    });
+    let k = classes.len();
+    let mut y = vec![0.0; labels.len() * k];
+    for (i, l) in labels.iter().enumerate() {
+        let c = classes
+            .iter()
+            .position(|(v, name)| match (v, &numbers) {
+                (Some(v), Some(n)) => *v == n[i],
+                _ => name == l,
+            })
+            .expect("every label is a class");
+        y[i * k + c] = 1.0;
+    }
+    (y, classes.into_iter().map(|(_, name)| name).collect())
+}
+
+impl Source {
+    /// The data kind's name, as the file writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Source::Moons { .. } => "moons",
+            Source::Circles { .. } => "circles",
+            Source::Blobs { .. } => "blobs",
+            Source::GaussianQuantiles { .. } => "gaussian_quantiles",
+            Source::Spirals { .. } => "spirals",
+            Source::Gate(Gate::Xor) => "xor",
+            Source::Gate(Gate::Or) => "or",
+            Source::Gate(Gate::And) => "and",
+            Source::Table { .. } => "table",
+            Source::Csv { .. } => "csv",
+        }
     }
 }
 
@@ -158,6 +346,7 @@ impl Dataset {
             rows,
             inputs,
             outputs,
+            classes: Vec::new(),
         }
     }
 
@@ -180,13 +369,15 @@ impl Dataset {
                 .copied()
                 .collect()
         };
-        Self::new(
+        let mut d = Self::new(
             pick(&self.x, self.inputs),
             pick(&self.y, self.outputs),
             idx.len(),
             self.inputs,
             self.outputs,
-        )
+        );
+        d.classes = self.classes.clone();
+        d
     }
 
     /// True when every target is 0 or 1, so that accuracy means something.

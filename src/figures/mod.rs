@@ -180,6 +180,8 @@ fn loss_name(inp: &Inputs) -> String {
         Some("half_sse") => "½SSE",
         Some("mse") => "MSE",
         Some("bce") => "BCE",
+        Some("squared_error") => "squared error",
+        Some("cross_entropy") => "cross-entropy",
         _ => "loss",
     };
     if names.iter().all(|n| *n == names[0]) {

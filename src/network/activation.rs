@@ -15,6 +15,9 @@ pub enum Activation {
     Relu,
     /// `z`, for regression outputs.
     Identity,
+    /// `exp(z_k) / Σ_j exp(z_j)` across a row's outputs: class probabilities. Only as the
+    /// output layer, with `loss = "cross_entropy"`; [`super::forward`] applies it row by row.
+    Softmax,
 }
 
 impl Activation {
@@ -24,7 +27,8 @@ impl Activation {
             Activation::Sigmoid => T::sigmoid(z, bias),
             Activation::Tanh => T::tanh(z, bias),
             Activation::Relu => T::relu(z, bias),
-            Activation::Identity => z.iter_mut().for_each(|v| *v += bias),
+            // Softmax needs the whole row: here the bias only, then `softmax_rows`.
+            Activation::Identity | Activation::Softmax => z.iter_mut().for_each(|v| *v += bias),
         }
     }
 
@@ -35,7 +39,26 @@ impl Activation {
             Activation::Sigmoid => T::sigmoid_grad(d, a),
             Activation::Tanh => T::tanh_grad(d, a),
             Activation::Relu => T::relu_grad(d, a),
-            Activation::Identity => {}
+            // Softmax is only an output, and its loss's delta needs no derivative.
+            Activation::Identity | Activation::Softmax => {}
+        }
+    }
+}
+
+/// Softmax across the `k` columns of an `n x k` column-major block, row by row, as
+/// scikit-learn's `inplace_softmax`: `exp(z − max)`, divided by the row's sum.
+pub fn softmax_rows<T: Real>(z: &mut [T], n: usize) {
+    let k = z.len() / n.max(1);
+    for i in 0..n {
+        let max = (0..k).fold(f64::NEG_INFINITY, |m, j| m.max(z[j * n + i].to_f64()));
+        let mut sum = 0.0;
+        for j in 0..k {
+            let e = (z[j * n + i].to_f64() - max).exp();
+            z[j * n + i] = T::from_f64(e);
+            sum += e;
+        }
+        for j in 0..k {
+            z[j * n + i] = T::from_f64(z[j * n + i].to_f64() / sum);
         }
     }
 }

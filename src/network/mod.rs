@@ -188,6 +188,9 @@ pub fn forward<T: Real>(
             }
             None => layer.activation.apply(out, T::default()),
         }
+        if layer.activation == Activation::Softmax {
+            activation::softmax_rows(out, n);
+        }
     }
 }
 

@@ -451,7 +451,8 @@ pub(super) fn activate<S: Lanes>(s: S, f: Activation, z: S::f64s) -> S::f64s {
         Activation::Sigmoid => s.sigmoid(z),
         Activation::Tanh => s.tanh(z),
         Activation::Relu => s.relu(z),
-        Activation::Identity => z,
+        // Softmax is never fused (`Fused::choose`).
+        Activation::Identity | Activation::Softmax => z,
     }
 }
 
@@ -462,7 +463,7 @@ pub(super) fn derive<S: Lanes>(s: S, f: Activation, d: S::f64s, a: S::f64s) -> S
         Activation::Sigmoid => s.sigmoid_grad(d, a),
         Activation::Tanh => s.tanh_grad(d, a),
         Activation::Relu => s.relu_grad(d, a),
-        Activation::Identity => d,
+        Activation::Identity | Activation::Softmax => d,
     }
 }
 
@@ -474,7 +475,7 @@ pub(super) fn activate_slice<S: Lanes>(s: S, f: Activation, z: &mut [f64]) {
         Activation::Sigmoid => SigmoidSlice(z, 0.0).run(s),
         Activation::Tanh => TanhSlice(z, 0.0).run(s),
         Activation::Relu => ReluSlice(z, 0.0).run(s),
-        Activation::Identity => {}
+        Activation::Identity | Activation::Softmax => {}
     }
 }
 
@@ -485,7 +486,7 @@ pub(super) fn derive_slice<S: Lanes>(s: S, f: Activation, d: &mut [f64], a: &[f6
         Activation::Sigmoid => SigmoidGrad(d, a).run(s),
         Activation::Tanh => TanhGrad(d, a).run(s),
         Activation::Relu => ReluGrad(d, a).run(s),
-        Activation::Identity => {}
+        Activation::Identity | Activation::Softmax => {}
     }
 }
 

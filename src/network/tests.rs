@@ -28,6 +28,7 @@ fn act_name(a: Activation) -> &'static str {
         Activation::Tanh => "tanh",
         Activation::Relu => "relu",
         Activation::Identity => "identity",
+        Activation::Softmax => "softmax",
     }
 }
 
@@ -61,12 +62,12 @@ fn forward_and_losses_match_numpy() {
             let name = format!("{}_{}", act_name(hidden), act_name(output));
             let out = transpose(ws.output(rows), 2, rows);
             fx.assert_close(&format!("out_{name}"), &out, 1e-13);
-            let half = Loss::HalfSse.value(ws.output(rows), &y);
+            let half = Loss::HalfSse.value(ws.output(rows), &y, 2);
             fx.assert_close(&format!("half_sse_{name}"), &[half], 1e-13);
-            let mse = Loss::Mse.value(ws.output(rows), &y);
+            let mse = Loss::Mse.value(ws.output(rows), &y, 2);
             fx.assert_close(&format!("mse_{name}"), &[mse], 1e-13);
             if output == Activation::Sigmoid {
-                let bce = Loss::Bce.value(ws.output(rows), &y);
+                let bce = Loss::Bce.value(ws.output(rows), &y, 2);
                 fx.assert_close(&format!("bce_{name}"), &[bce], 1e-13);
             }
         }
@@ -78,7 +79,7 @@ fn loss_at(a: &Architecture, loss: Loss, params: &[f64], x: &[f64], y: &[f64], r
     let layers = a.layers();
     let mut ws = Workspace::new(&layers, rows);
     forward(&layers, params, x, rows, &mut ws);
-    loss.value(ws.output(rows), y)
+    loss.value(ws.output(rows), y, a.outputs)
 }
 
 #[test]
@@ -178,7 +179,7 @@ fn gradient<T: Real>(
         rows,
     };
     let outputs = y.len() / rows;
-    let objective = (loss, loss.divisor(rows * outputs));
+    let objective = (loss, loss.divisor(rows, outputs));
     backward(
         layers,
         &p,
@@ -246,7 +247,7 @@ fn compare_fused(kind: Fused, arch: &Architecture, rows: usize, loss: Loss, seed
         y: &transpose(&y, rows, arch.outputs),
         rows,
     };
-    let divisor = loss.divisor(rows * arch.outputs);
+    let divisor = loss.divisor(rows, arch.outputs);
 
     let mut plain_ws = Workspace::new(&layers, rows);
     let mut plain = vec![0.5; params.len()];

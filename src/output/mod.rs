@@ -32,6 +32,8 @@ pub struct Columns {
     pub accuracy: bool,
     pub test: bool,
     pub target: bool,
+    /// Some run stops early on a validation score.
+    pub validation: bool,
 }
 
 impl Columns {
@@ -41,6 +43,10 @@ impl Columns {
             accuracy,
             test: exp.runs.iter().any(|r| r.data.test_fraction > 0.0),
             target: exp.runs.iter().any(|r| r.train.target_loss.is_some()),
+            validation: exp
+                .runs
+                .iter()
+                .any(|r| r.train.validation_fraction.is_some()),
         }
     }
 
@@ -54,6 +60,9 @@ impl Columns {
             if self.accuracy {
                 m.push("test_accuracy");
             }
+        }
+        if self.validation {
+            m.push("validation_score");
         }
         m
     }
@@ -116,6 +125,9 @@ impl EpochSink {
             if self.columns.accuracy {
                 cell(row.test_accuracy)?;
             }
+        }
+        if self.columns.validation {
+            cell(row.validation_score)?;
         }
         self.rows += 1;
         writeln!(self.out)

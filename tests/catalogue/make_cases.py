@@ -164,6 +164,42 @@ case("folder", "a report runner did not write", files={"results/bad/report.html"
 case("folder", "a figure runner did not write", files={"results/bad/plots/loss.svg": "<svg/>\n"})
 case("folder", "an output folder holding the inputs", CSV, args=["--out", "."], files={"d.csv": GOOD_CSV})
 case("folder", "an output folder that is a file", args=["--out", "taken"], files={"taken": "x"})
+# training: combinations that make no sense, targets a loss cannot score
+ADAM = MOONS + '[train]\noptimizer = "adam"\nloss = "bce"\n'
+SGD = MOONS + '[train]\noptimizer = "sgd"\nloss = "bce"\n'
+IRIS = "a,b,species\n1,2,setosa\n2,1,versicolor\n3,3,virginica\n"
+case("training", "momentum with adam", ADAM + "momentum = 0.9\n")
+case("training", "beta_1 with sgd", SGD + "beta_1 = 0.9\n")
+case("training", "a batch size with gd", MOONS + "[train]\nbatch_size = 32\n")
+case("training", "shuffle with gd", MOONS + "[train]\nshuffle = false\n")
+case("training", "early stopping with gd", MOONS + "[train]\nearly_stopping = true\n")
+case("training", "a batch larger than the training rows", ADAM + "batch_size = 500\n")
+case("training", "a batch larger than the rows left by the splits", MOONS + 'test_fraction = 0.5\n[train]\noptimizer = "adam"\nloss = "bce"\nbatch_size = 60\nearly_stopping = true\n')
+case("training", "a batch size of 0", ADAM + "batch_size = 0\n")
+case("training", "power_t without invscaling", SGD + "power_t = 0.5\n")
+case("training", "n_iter_no_change without tol", ADAM + "n_iter_no_change = 5\n")
+case("training", "validation_fraction without early stopping", ADAM + "validation_fraction = 0.2\n")
+case("training", "a validation split too small", '[data]\nkind = "moons"\nsamples = 10\n[train]\noptimizer = "adam"\nloss = "bce"\nbatch_size = 5\nearly_stopping = true\nvalidation_fraction = 0.1\n')
+case("training", "momentum above 1", SGD + "momentum = 1.5\n")
+case("training", "beta_2 of 1", ADAM + "beta_2 = 1.0\n")
+case("training", "a negative alpha", ADAM + "alpha = -0.1\n")
+case("training", "a negative tol", ADAM + "tol = -1.0\n")
+case("training", "an unknown schedule", SGD + 'schedule = "cosine"\n')
+case("training", "cross-entropy with a sigmoid output", MOONS + '[train]\nloss = "cross_entropy"\n')
+case("training", "softmax with bce", MOONS + '[model]\noutput = "softmax"\n[train]\nloss = "bce"\n')
+case("training", "softmax as a hidden activation", MOONS + '[model]\nhidden = [4]\nactivation = "softmax"\n')
+case("training", "sklearn init without biases", MOONS + '[model]\nbias = false\n[init]\nkind = "sklearn"\n')
+case("targets", "string labels with bce", CSV + 'target = "species"\n[train]\nloss = "bce"\n', files={"d.csv": IRIS})
+case("targets", "labels 0/1/2 in a CSV with bce", CSV + "[train]\nloss = \"bce\"\n", files={"d.csv": "a,b,y\n1,2,0\n2,1,1\n3,3,2\n"})
+case("targets", "labels 0/1/2 in a table with bce", '[data]\nkind = "table"\ninputs = [[0], [1], [2]]\ntargets = [0, 1, 2]\n[train]\nloss = "bce"\n')
+case("targets", "three blobs with bce", '[data]\nkind = "blobs"\n[train]\nloss = "bce"\n')
+case("targets", "several values per row as class labels", '[data]\nkind = "table"\ninputs = [[0], [1]]\ntargets = [[0, 1], [1, 0]]\n[model]\noutput = "softmax"\n[train]\nloss = "cross_entropy"\n')
+case("targets", "an empty target list", CSV + "target = []\n", files={"d.csv": GOOD_CSV})
+case("targets", "a target column that is not a number", CSV + 'target = "species"\n', files={"d.csv": IRIS})
+case("data", "centers for the moons", MOONS + "centers = 3\n")
+case("data", "one spiral arm", '[data]\nkind = "spirals"\narms = 1\n')
+case("data", "more blobs than samples", '[data]\nkind = "blobs"\nsamples = 4\ncenters = 5\n')
+case("data", "an unknown scale", MOONS + 'scale = "robust"\n')
 
 def run(c):
     with tempfile.TemporaryDirectory() as d:

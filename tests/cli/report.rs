@@ -269,6 +269,7 @@ fn boundary_cells_are_the_networks_outputs_recomputed_from_the_saved_weights() {
         train: pick("train"),
         test: Some(pick("test")),
         rng: RandomState::new(0),
+        scaler: None,
     };
     for w in files_in(&dir, "weights") {
         let bytes = std::fs::read(dir.join(&w)).unwrap();

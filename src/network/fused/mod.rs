@@ -22,6 +22,13 @@ pub enum Fused {
 
 impl Fused {
     pub fn choose(layers: &[LayerShape]) -> Option<Self> {
+        // Softmax mixes a row's outputs: the plain path applies it.
+        if layers
+            .iter()
+            .any(|l| l.activation == super::Activation::Softmax)
+        {
+            return None;
+        }
         // Where both fit (one small hidden layer), the wide pass is as fast or faster.
         if wide::fits(layers) {
             Some(Fused::Wide)
@@ -137,10 +144,10 @@ fn finish(
         out.copy_within(j * ld..j * ld + n, j * n);
     }
     match loss {
-        Loss::HalfSse => 0.5 * squares,
+        Loss::HalfSse | Loss::SquaredError => 0.5 * squares,
         Loss::Mse => squares,
-        // The cross-entropy needs a log: summed by `Loss::sum`, a column at a time.
-        Loss::Bce => (ws.output(n).chunks_exact(n.max(1)))
+        // The cross-entropies need a log: summed by `Loss::sum`, a column at a time.
+        Loss::Bce | Loss::CrossEntropy => (ws.output(n).chunks_exact(n.max(1)))
             .zip(block.y.chunks_exact(ld))
             .map(|(a, y)| loss.sum(a, &y[..n]))
             .sum(),

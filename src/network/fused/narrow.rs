@@ -15,7 +15,7 @@
 
 use super::{error, finish, put, FusedPass};
 use crate::network::simd::{self, dispatch, Lanes, LanesOp};
-use crate::network::{LayerShape, Loss};
+use crate::network::LayerShape;
 
 /// The most weights a layer may have for the fused pass. Each weight costs a pass over the
 /// block's column of its input and of its output, so beyond this faer's products win. Set by
@@ -143,7 +143,7 @@ impl LanesOp for Pass<'_, '_> {
                 *d = s.mul_f64s(diff, scale);
             }
         }
-        if loss != Loss::Bce {
+        if !loss.cancels_derivative() {
             let n = ld * out.fan_out;
             simd::derive_slice(
                 s,

@@ -144,8 +144,10 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
             *squares = s.mul_add_f64s(diff, diff, *squares);
             let dk = s.mul_f64s(diff, scale);
             d[t][k] = match loss {
-                Loss::Bce => dk,
-                Loss::HalfSse | Loss::Mse => simd::derive(s, output.activation, dk, a),
+                Loss::Bce | Loss::CrossEntropy => dk,
+                Loss::HalfSse | Loss::Mse | Loss::SquaredError => {
+                    simd::derive(s, output.activation, dk, a)
+                }
             };
             if let Some(b) = output.b {
                 acc[b + k] = s.add_f64s(acc[b + k], d[t][k]);

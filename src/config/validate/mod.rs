@@ -1,13 +1,15 @@
 //! Defaults and checks: a run point's raw table becomes a [`RunSpec`], or the list of every
 //! problem found in it. Every default lives in [`fill_defaults`].
 
+mod train;
+
 use super::expand::{label_of, show, Point, Provenance};
 use super::raw::*;
 use super::{explain_serde, Problem};
-use crate::data::{CsvTarget, DataSpec, Source};
+use crate::data::{CsvTarget, DataSpec, Source, Targets};
 use crate::init::{InitKind, InitSeed, InitSpec};
 use crate::network::{Activation, Architecture, Loss};
-use crate::train::{Precision, TrainSpec};
+use crate::train::TrainSpec;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -104,10 +106,15 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
     let mut problems = Vec::new();
     fill_defaults(&mut raw, &mut problems);
     let mut c = Checker { problems };
-    let data = c.data(&raw.data, base_dir);
+    let rule = match (raw.model.output, raw.train.loss) {
+        (Some(Activation::Softmax), _) => Targets::Classes,
+        (_, Some(Loss::Bce)) => Targets::Binary,
+        _ => Targets::Numbers,
+    };
+    let data = c.data(&raw.data, base_dir, rule);
     let model = c.model(&raw.model);
-    let init = c.init(&raw.init);
-    let train = c.train(&raw.train, &raw.model);
+    let init = c.init(&raw.init, &raw.model);
+    let train = c.train(&raw.train, &raw.model, &raw.init);
     let predict = match raw.predict.as_ref().map(|p| p.inputs.as_ref()) {
         None => None,
         Some(None) => c.bad(
@@ -191,21 +198,36 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
 fn fill_defaults(raw: &mut RawExperiment, problems: &mut Vec<Problem>) {
     let d = &mut raw.data;
     match d.kind {
-        Some(DataKind::Moons | DataKind::Circles) => {
+        Some(kind) if kind.generated() => {
             d.samples.get_or_insert(100);
             d.shuffle.get_or_insert(true);
-            if d.kind == Some(DataKind::Circles) {
-                d.factor.get_or_insert(0.8);
+            match kind {
+                DataKind::Circles => {
+                    d.factor.get_or_insert(0.8);
+                }
+                DataKind::Blobs => {
+                    d.centers.get_or_insert(3);
+                    d.cluster_std.get_or_insert(1.0);
+                    d.features.get_or_insert(2);
+                }
+                DataKind::GaussianQuantiles => {
+                    d.classes.get_or_insert(3);
+                    d.features.get_or_insert(2);
+                }
+                DataKind::Spirals => {
+                    d.arms.get_or_insert(2);
+                }
+                _ => {}
             }
         }
         Some(DataKind::Csv) => {
             d.header.get_or_insert(true);
-            d.target.get_or_insert(RawColumn::Index(-1));
+            d.target.get_or_insert(RawTargets::One(RawColumn::Index(-1)));
         }
         Some(_) => {}
         None => problems.push(Problem {
             key: "data.kind".into(),
-            message: "is missing; add `kind = \"moons\"` (or `circles`, `xor`, `or`, `and`, `table`, `csv`) under `[data]`".into(),
+            message: "is missing; add `kind = \"moons\"` (or `circles`, `blobs`, `gaussian_quantiles`, `spirals`, `xor`, `or`, `and`, `table`, `csv`) under `[data]`".into(),
             origin: None,
         }),
     }
@@ -238,12 +260,7 @@ fn fill_defaults(raw: &mut RawExperiment, problems: &mut Vec<Problem>) {
         i.seed.get_or_insert(RawSeed::Number(0));
     }
 
-    let t = &mut raw.train;
-    t.loss.get_or_insert(Loss::HalfSse);
-    t.learning_rate.get_or_insert(0.5);
-    t.epochs.get_or_insert(1000);
-    t.optimizer.get_or_insert(Optimizer::Gd);
-    t.precision.get_or_insert(Precision::F64);
+    train::fill_defaults(&mut raw.train);
     raw.output.every.get_or_insert(1);
     raw.output.weights.get_or_insert(true);
     raw.output.report.get_or_insert(true);
@@ -325,13 +342,32 @@ impl Checker {
         Some(rows.to_vec())
     }
 
-    fn data(&mut self, d: &RawData, base_dir: &Path) -> Option<DataSpec> {
+    fn data(&mut self, d: &RawData, base_dir: &Path, targets: Targets) -> Option<DataSpec> {
         let kind = d.kind?;
-        let generated = matches!(kind, DataKind::Moons | DataKind::Circles);
+        let generated = kind.generated();
+        let noisy = matches!(
+            kind,
+            DataKind::Moons | DataKind::Circles | DataKind::Spirals
+        );
         let why = format!("to `data.kind = \"{}\"`", name_of(kind));
         self.unused("data.samples", !generated && d.samples.is_some(), &why);
-        self.unused("data.noise", !generated && d.noise.is_some(), &why);
+        self.unused("data.noise", !noisy && d.noise.is_some(), &why);
         self.unused("data.shuffle", !generated && d.shuffle.is_some(), &why);
+        let blobs = kind == DataKind::Blobs;
+        let quantiles = kind == DataKind::GaussianQuantiles;
+        self.unused("data.centers", !blobs && d.centers.is_some(), &why);
+        self.unused("data.cluster_std", !blobs && d.cluster_std.is_some(), &why);
+        self.unused(
+            "data.features",
+            !(blobs || quantiles) && d.features.is_some(),
+            &why,
+        );
+        self.unused("data.classes", !quantiles && d.classes.is_some(), &why);
+        self.unused(
+            "data.arms",
+            kind != DataKind::Spirals && d.arms.is_some(),
+            &why,
+        );
         self.unused(
             "data.factor",
             kind != DataKind::Circles && d.factor.is_some(),
@@ -394,6 +430,49 @@ impl Checker {
                     shuffle: d.shuffle.unwrap_or(true),
                 }
             }
+            DataKind::Blobs => {
+                let centers = self.positive("data.centers", d.centers.unwrap_or(3));
+                let features = self.positive("data.features", d.features.unwrap_or(2));
+                let std = d.cluster_std.unwrap_or(1.0);
+                if !(std.is_finite() && std > 0.0) {
+                    self.bad::<()>(
+                        "data.cluster_std",
+                        format!("`{std}` must be a finite number > 0, e.g. `cluster_std = 1.0`"),
+                    );
+                }
+                Source::Blobs {
+                    samples,
+                    features: features?,
+                    centers: self.at_most_samples("data.centers", centers?, samples)?,
+                    std,
+                    shuffle: d.shuffle.unwrap_or(true),
+                }
+            }
+            DataKind::GaussianQuantiles => {
+                let classes = self.positive("data.classes", d.classes.unwrap_or(3));
+                let features = self.positive("data.features", d.features.unwrap_or(2));
+                Source::GaussianQuantiles {
+                    samples,
+                    features: features?,
+                    classes: self.at_most_samples("data.classes", classes?, samples)?,
+                    shuffle: d.shuffle.unwrap_or(true),
+                }
+            }
+            DataKind::Spirals => {
+                let arms = d.arms.unwrap_or(2);
+                if arms < 2 {
+                    self.bad::<()>(
+                        "data.arms",
+                        format!("`{arms}` must be at least 2 (one arm per class)"),
+                    );
+                }
+                Source::Spirals {
+                    samples,
+                    arms: self.at_most_samples("data.arms", arms.max(2) as usize, samples)?,
+                    noise,
+                    shuffle: d.shuffle.unwrap_or(true),
+                }
+            }
             DataKind::Xor | DataKind::Or | DataKind::And => Source::Gate(kind.gate()?),
             DataKind::Table => self.table(d)?,
             DataKind::Csv => self.csv(d, base_dir)?,
@@ -403,7 +482,23 @@ impl Checker {
             seed: seed?,
             test_fraction: tf,
             split_seed: split_seed?,
+            scale: d.scale.unwrap_or_default(),
+            targets,
         })
+    }
+
+    /// A count of groups (centers, classes, arms) that the samples can fill.
+    fn at_most_samples(&mut self, key: &str, n: usize, samples: usize) -> Option<usize> {
+        if n > samples {
+            return self.bad(
+                key,
+                format!(
+                    "`{n}` is more than the {samples} samples; raise `data.samples` or lower `{}`",
+                    key.trim_start_matches("data.")
+                ),
+            );
+        }
+        Some(n)
     }
 
     fn table(&mut self, d: &RawData) -> Option<Source> {
@@ -450,14 +545,28 @@ impl Checker {
             );
         };
         let header = d.header.unwrap_or(true);
-        let target = match d.target.clone().unwrap_or(RawColumn::Index(-1)) {
-            RawColumn::Index(i) if i < 0 => CsvTarget::FromEnd((-i) as usize),
-            RawColumn::Index(i) => CsvTarget::Index(i as usize),
-            RawColumn::Name(n) if header => CsvTarget::Name(n),
-            RawColumn::Name(n) => {
-                return self.bad("data.target", format!("`{n}` is a column name but `data.header = false`; give a 0-based column index instead"));
+        let columns = match d
+            .target
+            .clone()
+            .unwrap_or(RawTargets::One(RawColumn::Index(-1)))
+        {
+            RawTargets::One(c) => vec![c],
+            RawTargets::Many(cs) if cs.is_empty() => {
+                return self.bad("data.target", "is an empty list; name at least one target column, e.g. `target = [\"y1\", \"y2\"]`".into());
             }
+            RawTargets::Many(cs) => cs,
         };
+        let mut target = Vec::new();
+        for c in columns {
+            target.push(match c {
+                RawColumn::Index(i) if i < 0 => CsvTarget::FromEnd((-i) as usize),
+                RawColumn::Index(i) => CsvTarget::Index(i as usize),
+                RawColumn::Name(n) if header => CsvTarget::Name(n),
+                RawColumn::Name(n) => {
+                    return self.bad("data.target", format!("`{n}` is a column name but `data.header = false`; give a 0-based column index instead"));
+                }
+            });
+        }
         Some(Source::Csv {
             path: base_dir.join(path),
             target,
@@ -484,7 +593,7 @@ impl Checker {
         })
     }
 
-    fn init(&mut self, i: &RawInit) -> Option<InitSpec> {
+    fn init(&mut self, i: &RawInit, m: &RawModel) -> Option<InitSpec> {
         let kind = i.kind?;
         let why = format!("to `init.kind = \"{}\"`", name_of(kind));
         self.unused(
@@ -531,6 +640,13 @@ impl Checker {
             }
             InitKindName::Xavier => InitKind::Xavier,
             InitKindName::He => InitKind::He,
+            InitKindName::Sklearn => InitKind::Sklearn {
+                factor: if m.activation == Some(Activation::Sigmoid) {
+                    2.0
+                } else {
+                    6.0
+                },
+            },
             InitKindName::Explicit => {
                 let Some(weights) = i.weights.clone() else {
                     return self.bad("init.weights", "is missing; `kind = \"explicit\"` needs one matrix per layer, e.g. `weights = [[[0.1], [0.2]]]`".into());
@@ -553,37 +669,6 @@ impl Checker {
         };
         Some(InitSpec { kind, seed })
     }
-
-    fn train(&mut self, t: &RawTrain, m: &RawModel) -> Option<TrainSpec> {
-        let lr = t.learning_rate?;
-        if !(lr.is_finite() && lr > 0.0) {
-            self.bad::<()>(
-                "train.learning_rate",
-                format!("`{lr}` must be a finite number > 0, e.g. `learning_rate = 0.5`"),
-            );
-        }
-        let epochs = self.positive("train.epochs", t.epochs?);
-        let loss = t.loss?;
-        if loss == Loss::Bce && m.output != Some(Activation::Sigmoid) {
-            self.bad::<()>(
-                "train.loss",
-                "`bce` needs outputs in (0, 1); set `model.output = \"sigmoid\"`".into(),
-            );
-        }
-        if let Some(tl) = t.target_loss.filter(|v| !v.is_finite()) {
-            self.bad::<()>(
-                "train.target_loss",
-                format!("`{tl}` must be a finite number"),
-            );
-        }
-        Some(TrainSpec {
-            loss,
-            learning_rate: lr,
-            epochs: epochs?,
-            target_loss: t.target_loss,
-            precision: t.precision?,
-        })
-    }
 }
 
 /// A config enum's name as the file writes it (`moons`, `half_sse`, …).
@@ -601,11 +686,26 @@ pub fn check_data(run: &RunSpec, inputs: usize, outputs: usize, rows: usize) -> 
             c.bad::<()>("predict.inputs", format!("rows have {} values but the data has {inputs} inputs; give {inputs} values per row", p[0].len()));
         }
     }
-    if run.data.test_fraction > 0.0 {
-        let test = (run.data.test_fraction * rows as f64).ceil() as usize;
-        if test >= rows {
-            c.bad::<()>("data.test_fraction", format!("`{}` holds out all {rows} rows; lower it so at least one row is left to train on", run.data.test_fraction));
+    let test = (run.data.test_fraction * rows as f64).ceil() as usize;
+    let mut train_rows = rows.saturating_sub(test);
+    if let Some(f) = run.train.validation_fraction {
+        let held = crate::train::stopping::validation_rows(train_rows, f);
+        if held < 2 || held >= train_rows {
+            c.bad::<()>("train.validation_fraction", format!("`{f}` holds out {held} of the {train_rows} training rows; early stopping needs at least 2 to score and 1 to train on, so change it or add rows"));
         }
+        train_rows = train_rows.saturating_sub(held);
+    }
+    if let Some(b) = run.train.batch_size.filter(|&b| b > train_rows) {
+        c.bad::<()>("train.batch_size", format!("`{b}` is larger than the {train_rows} rows training steps on; lower it to at most {train_rows}"));
+    }
+    if run.data.test_fraction > 0.0 && test >= rows {
+        c.bad::<()>(
+            "data.test_fraction",
+            format!(
+                "`{}` holds out all {rows} rows; lower it so at least one row is left to train on",
+                run.data.test_fraction
+            ),
+        );
     }
     if let InitKind::Explicit { weights, biases } = &run.init.kind {
         let arch = run.model.architecture(inputs, outputs);

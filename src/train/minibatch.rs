@@ -1,0 +1,266 @@
+//! scikit-learn's `_fit_stochastic`, step for step: the validation rows split off, then per
+//! epoch the rows shuffled, cut into batches, and one optimizer step per batch. A batch's
+//! rows are gathered into buffers allocated once; a step allocates nothing.
+
+use super::optimizer::Optimizer;
+use super::stopping::{self, Plateau};
+use super::{EpochRow, Options, Outcome, Status, TrainSpec};
+use crate::blocks::Blocked;
+use crate::data::{Dataset, Loaded};
+use crate::network::{self, correct, Architecture, Block, Loss, Real, Workspace};
+use crate::rng::RandomState;
+use faer::Accum;
+use std::ops::ControlFlow;
+
+/// A batch's samples, gathered from the training rows: `x` column-major, `xt` its transpose
+/// (row-major `x`), `y` column-major.
+struct Batch<T> {
+    x: Vec<T>,
+    xt: Vec<T>,
+    y: Vec<T>,
+}
+
+impl<T: Real> Batch<T> {
+    fn new(capacity: usize, d: &Dataset) -> Self {
+        Self {
+            x: vec![T::default(); capacity * d.inputs],
+            xt: vec![T::default(); capacity * d.inputs],
+            y: vec![T::default(); capacity * d.outputs],
+        }
+    }
+
+    /// Gathers rows `idx` of `d` (`x`, `y` row-major, already in `T`).
+    fn gather(&mut self, idx: &[usize], x: &[T], y: &[T], d: &Dataset) -> Block<'_, T> {
+        let (m, ni, no) = (idx.len(), d.inputs, d.outputs);
+        for (r, &i) in idx.iter().enumerate() {
+            let row = &x[i * ni..(i + 1) * ni];
+            self.xt[r * ni..(r + 1) * ni].copy_from_slice(row);
+            for (j, &v) in row.iter().enumerate() {
+                self.x[j * m + r] = v;
+            }
+            for j in 0..no {
+                self.y[j * m + r] = y[i * no + j];
+            }
+        }
+        Block {
+            x: &self.x[..m * ni],
+            xt: &self.xt[..m * ni],
+            y: &self.y[..m * no],
+            rows: m,
+        }
+    }
+}
+
+pub fn train<T: Real>(
+    arch: &Architecture,
+    params: Vec<f64>,
+    spec: &TrainSpec,
+    data: &Loaded,
+    mut rng: RandomState,
+    opts: Options,
+    mut on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
+) -> Outcome {
+    let layers = arch.layers();
+    let mut params: Vec<T> = params.into_iter().map(T::from_f64).collect();
+    let loss = spec.loss;
+    let classes = data.train.is_classification();
+    // Early stopping: the validation rows leave the training rows first.
+    let (train, validation) = match spec.validation_fraction {
+        None => (data.train.clone(), None),
+        Some(fraction) => {
+            let labels = (loss == Loss::Bce && data.train.outputs == 1).then(|| {
+                data.train
+                    .y
+                    .iter()
+                    .map(|&v| usize::from(v >= 0.5))
+                    .collect::<Vec<_>>()
+            });
+            let (t, v) =
+                stopping::validation_split(data.train.rows, fraction, labels.as_deref(), &mut rng);
+            (data.train.select(&t), Some(data.train.select(&v)))
+        }
+    };
+    let n = train.rows;
+    let batch = spec.batch_size.unwrap_or(200).clamp(1, n.max(1));
+    let cast = |v: &[f64]| v.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>();
+    let (x, y) = (cast(&train.x), cast(&train.y));
+    let mut buf = Batch::new(batch, &train);
+    let mut ws = Workspace::<T>::new(&layers, batch);
+    let mut grad = vec![T::default(); params.len()];
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut perm: Vec<usize> = (0..n).collect();
+    let mut opt = Optimizer::<T>::new(spec.method, spec.schedule, spec.learning_rate, params.len());
+    let mut plateau = spec.stop.map(Plateau::new);
+    let threads = if opts.parallel {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    let mut test = data
+        .test
+        .as_ref()
+        .map(|t| Blocked::<T>::new(t, &layers, 0, false, threads));
+    // Scored as scikit-learn's classifiers (accuracy) or regressors (R²) score.
+    let classifier = loss.cancels_derivative();
+    let mut scorer = validation
+        .as_ref()
+        .map(|v| Scorer::new(v, &layers, classifier));
+    let mut best = params.clone();
+    let total = loss.divisor(n, train.outputs);
+
+    let (mut min_loss, mut reached_target) = (f64::INFINITY, None);
+    let (mut status, mut last, mut epoch) = (Status::Ok, None, 0);
+    while epoch < spec.epochs {
+        if spec.shuffle {
+            // `sample_idx = shuffle(sample_idx, random_state)`: a fresh permutation, composed.
+            perm.iter_mut().enumerate().for_each(|(i, p)| *p = i);
+            rng.shuffle(&mut perm);
+            for p in perm.iter_mut() {
+                *p = order[*p];
+            }
+            std::mem::swap(&mut order, &mut perm);
+        }
+        let (mut sum, mut right) = (0.0, 0usize);
+        for start in (0..n).step_by(batch) {
+            let idx = &order[start..(start + batch).min(n)];
+            let m = idx.len();
+            let block = buf.gather(idx, &x, &y, &train);
+            network::forward(&layers, &params, block.x, m, &mut ws);
+            let divisor = loss.divisor(m, train.outputs);
+            let mut value = loss.sum(ws.output(m), block.y) / divisor;
+            if spec.alpha > 0.0 {
+                value += spec.alpha * super::half_squared_weights(&layers, &params) / m as f64;
+            }
+            // Weighted by the batch's share of the epoch's divisor: its rows, for a mean.
+            sum += value * divisor;
+            if classes {
+                right += correct(ws.output(m), block.y, m);
+            }
+            network::backward(
+                &layers,
+                &params,
+                block,
+                (loss, divisor),
+                &mut ws,
+                &mut grad,
+                Accum::Replace,
+            );
+            if spec.alpha > 0.0 {
+                super::add_l2(&layers, &params, &mut grad, spec.alpha / m as f64);
+            }
+            opt.step(&mut params, &grad);
+        }
+        let value = sum / total;
+        min_loss = min_loss.min(value);
+        if reached_target.is_none() && spec.target_loss.is_some_and(|t| value <= t) {
+            reached_target = Some(epoch);
+        }
+        let diverged = !value.is_finite();
+        opt.epoch_ends((epoch as u64 + 1) * n as u64);
+        let score = scorer.as_mut().map(|s| s.score(&layers, &params));
+        let stalled = match (&mut plateau, score) {
+            (None, _) => false,
+            (Some(p), None) => p.stalls(value),
+            (Some(p), Some(s)) => {
+                let (better, fired) = p.scored(s);
+                if better {
+                    best.copy_from_slice(&params);
+                }
+                fired
+            }
+        };
+        let converged = stalled && {
+            let stop = opt.stalled();
+            if !stop {
+                plateau.as_mut().expect("stalled").reset();
+            }
+            stop
+        };
+        let logged = epoch % opts.every == 0 || epoch + 1 == spec.epochs;
+        let is_last = epoch + 1 == spec.epochs || diverged || converged;
+        let row = (logged || diverged || converged).then(|| {
+            let tested = test
+                .as_mut()
+                .map(|t| t.pass(&layers, &params, loss, true, false, opts.parallel));
+            EpochRow {
+                epoch,
+                loss: value,
+                accuracy: classes.then(|| right as f64 / n as f64),
+                test_loss: tested.map(|t| t.loss),
+                test_accuracy: tested.and_then(|t| t.accuracy),
+                validation_score: score,
+            }
+        });
+        let flow = on_epoch(epoch, row.as_ref());
+        if row.is_some() {
+            last = row;
+        }
+        epoch += 1;
+        if diverged {
+            status = Status::Diverged { epoch: epoch - 1 };
+            break;
+        }
+        if converged {
+            status = Status::Converged { epoch: epoch - 1 };
+            break;
+        }
+        if flow.is_break() && !is_last {
+            status = Status::Stopped;
+            break;
+        }
+    }
+    if scorer.is_some() {
+        // Early stopping keeps the best-scoring weights, as scikit-learn restores them.
+        params = best;
+    }
+    Outcome {
+        status,
+        epochs: epoch,
+        last: last.expect("epoch 0 is always logged"),
+        min_loss,
+        reached_target,
+        predictions: Vec::new(),
+        params: params.iter().map(|v| v.to_f64()).collect(),
+    }
+}
+
+/// Scores the validation rows after an epoch: accuracy for classes, else R².
+struct Scorer<T> {
+    x: Vec<T>,
+    y: Vec<f64>,
+    /// The outputs in f64 (allocated once).
+    out: Vec<f64>,
+    rows: usize,
+    classes: bool,
+    ws: Workspace<T>,
+}
+
+impl<T: Real> Scorer<T> {
+    fn new(d: &Dataset, layers: &[network::LayerShape], classes: bool) -> Self {
+        let x = network::transpose(&d.x, d.rows, d.inputs);
+        Self {
+            x: x.into_iter().map(T::from_f64).collect(),
+            y: network::transpose(&d.y, d.rows, d.outputs),
+            out: vec![0.0; d.rows * d.outputs],
+            rows: d.rows,
+            classes,
+            ws: Workspace::new(layers, d.rows),
+        }
+    }
+
+    fn score(&mut self, layers: &[network::LayerShape], params: &[T]) -> f64 {
+        network::forward(layers, params, &self.x, self.rows, &mut self.ws);
+        for (o, v) in self.out.iter_mut().zip(self.ws.output(self.rows)) {
+            *o = v.to_f64();
+        }
+        // scikit-learn scores non-finite predictions as NaN.
+        if self.out.iter().any(|v| !v.is_finite()) {
+            return f64::NAN;
+        }
+        if self.classes {
+            correct(&self.out, &self.y, self.rows) as f64 / self.rows as f64
+        } else {
+            stopping::r2(&self.out, &self.y, self.rows)
+        }
+    }
+}
