@@ -55,6 +55,53 @@ def runner(rows, hidden, epochs, threads=2, seeds=1, precision="f64"):
     return seconds / (epochs * seeds), wall
 
 
+SKLEARN_EXPERIMENT = """[data]
+kind = "moons"
+samples = 10000
+noise = 0.1
+[model]
+hidden = [100]
+activation = "relu"
+[init]
+kind = "sklearn"
+[train]
+optimizer = "adam"
+loss = "bce"
+epochs = EPOCHS
+[output]
+every = EPOCHS
+"""
+
+
+def runner_sklearn_defaults(epochs=100):
+    """runner at MLPClassifier's defaults: seconds per epoch from runs.csv (one thread)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = pathlib.Path(d) / "sk.toml"
+        path.write_text(SKLEARN_EXPERIMENT.replace("EPOCHS", str(epochs)))
+        subprocess.run([RUNNER, path, "--out", pathlib.Path(d) / "out", "--quiet", "--threads", "1"],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(pathlib.Path(d) / "out" / "runs.csv") as f:
+            return sum(float(r["seconds"]) for r in csv.DictReader(f)) / epochs
+
+
+def sklearn_defaults(epochs=10):
+    """MLPClassifier() (adam, relu, 100 units, batch 200) on 10 000 moons: seconds per epoch,
+    with the stopping rule off so that every epoch runs."""
+    import warnings
+
+    from sklearn.datasets import make_moons
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    x, y = make_moons(10_000, noise=0.1, random_state=0)
+    model = MLPClassifier(max_iter=epochs, n_iter_no_change=10**6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(x, y)
+    return (time.perf_counter() - start) / epochs
+
+
 def fmt(seconds):
     for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale:
@@ -95,6 +142,13 @@ def main():
         tcell = fmt(t) if t else "not installed"
         tratio = f"{t / r:.1f}×" if t else "-"
         print(f"| {name} | {fmt(r)} | {fmt(n)} | {tcell} | {n / r:.1f}× | {tratio} | ≥ {target}× |")
+    try:
+        sk = min(sklearn_defaults() for _ in range(3))
+        ours = min(runner_sklearn_defaults() for _ in range(3))
+        print(f"\nscikit-learn's MLPClassifier defaults (adam, relu, 100 units, batch 200) on 10 000 moons, "
+              f"per epoch: runner {fmt(ours)} (1 thread), scikit-learn {fmt(sk)}: {sk / ours:.1f}× (target ≥ 25×)")
+    except ImportError:
+        print("\nscikit-learn not installed: its row is skipped")
     one = min(runner(100, [4], 100_000, threads=1, seeds=16)[1] for _ in range(3))
     two = min(runner(100, [4], 100_000, threads=2, seeds=16)[1] for _ in range(3))
     print(f"\nsweep of 16 tiny runs × 100 000 epochs: 1 thread {one:.2f} s, 2 threads {two:.2f} s: {one / two:.2f}× (target ≥ 1.8×)")

@@ -7,7 +7,8 @@ use super::stopping::{self, Plateau};
 use super::{EpochRow, Options, Outcome, Status, TrainSpec};
 use crate::blocks::Blocked;
 use crate::data::{Dataset, Loaded};
-use crate::network::{self, correct, Architecture, Block, Loss, Real, Workspace};
+use crate::network::fused::Padded;
+use crate::network::{self, correct, Architecture, Block, Fused, FusedPass, Loss, Real, Workspace};
 use crate::rng::RandomState;
 use faer::Accum;
 use std::ops::ControlFlow;
@@ -85,7 +86,18 @@ pub fn train<T: Real>(
     let cast = |v: &[f64]| v.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>();
     let (x, y) = (cast(&train.x), cast(&train.y));
     let mut buf = Batch::new(batch, &train);
-    let mut ws = Workspace::<T>::new(&layers, batch);
+    // The fused pass where the shape has one (f64): forward, loss and backward in one
+    // dispatch, on the batch copied into padded columns.
+    let fused = Fused::choose(&layers).filter(|_| T::FUSED);
+    let mut ws = match fused {
+        Some(f) => f.workspace(&layers, batch),
+        None => Workspace::<T>::new(&layers, batch),
+    };
+    let mut scratch = vec![T::default(); fused.map_or(0, |f| f.scratch_len(&layers, params.len()))];
+    let mut padded = fused.map(|_| {
+        let idx: Vec<usize> = (0..batch).collect();
+        Padded::new(buf.gather(&idx, &x, &y, &train))
+    });
     let mut grad = vec![T::default(); params.len()];
     let mut order: Vec<usize> = (0..n).collect();
     let mut perm: Vec<usize> = (0..n).collect();
@@ -125,26 +137,50 @@ pub fn train<T: Real>(
             let idx = &order[start..(start + batch).min(n)];
             let m = idx.len();
             let block = buf.gather(idx, &x, &y, &train);
-            network::forward(&layers, &params, block.x, m, &mut ws);
             let divisor = loss.divisor(m, train.outputs);
-            let mut value = loss.sum(ws.output(m), block.y) / divisor;
+            let sum_here = match (fused, &mut padded) {
+                (Some(kind), Some(p)) => {
+                    p.refill(block);
+                    T::fused_pass(
+                        kind,
+                        FusedPass {
+                            layers: &layers,
+                            params: &params,
+                            block: p,
+                            loss,
+                            divisor,
+                            ws: &mut ws,
+                            grad: &mut grad,
+                            accum: Accum::Replace,
+                            scratch: &mut scratch,
+                        },
+                    )
+                }
+                _ => None,
+            };
+            let sum_here = sum_here.unwrap_or_else(|| {
+                network::forward(&layers, &params, block.x, m, &mut ws);
+                let s = loss.sum(ws.output(m), block.y);
+                network::backward(
+                    &layers,
+                    &params,
+                    block,
+                    (loss, divisor),
+                    &mut ws,
+                    &mut grad,
+                    Accum::Replace,
+                );
+                s
+            });
+            let mut value = sum_here / divisor;
             if spec.alpha > 0.0 {
                 value += spec.alpha * super::half_squared_weights(&layers, &params) / m as f64;
             }
             // Weighted by the batch's share of the epoch's divisor: its rows, for a mean.
             sum += value * divisor;
             if classes {
-                right += correct(ws.output(m), block.y, m);
+                right += correct(ws.output(m), &buf.y[..m * train.outputs], m);
             }
-            network::backward(
-                &layers,
-                &params,
-                block,
-                (loss, divisor),
-                &mut ws,
-                &mut grad,
-                Accum::Replace,
-            );
             if spec.alpha > 0.0 {
                 super::add_l2(&layers, &params, &mut grad, spec.alpha / m as f64);
             }

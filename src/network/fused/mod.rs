@@ -123,6 +123,26 @@ impl<T: Real> Padded<T> {
         }
     }
 
+    /// Lays another block out in place, in the memory this one holds: no allocation when the
+    /// block is no larger than the first (a minibatch step).
+    pub fn refill(&mut self, b: Block<'_, T>) {
+        let ld = padded_rows(b.rows);
+        let fill = |out: &mut Vec<T>, m: &[T]| {
+            let cols = m.len() / b.rows.max(1);
+            out.clear();
+            out.resize(ld * cols, T::default());
+            for (o, c) in out.chunks_exact_mut(ld).zip(m.chunks_exact(b.rows.max(1))) {
+                o[..b.rows].copy_from_slice(c);
+            }
+        };
+        fill(&mut self.x, b.x);
+        fill(&mut self.y, b.y);
+        self.live.clear();
+        self.live
+            .extend((0..ld).map(|i| T::from_f64((i < b.rows) as u8 as f64)));
+        self.rows = b.rows;
+    }
+
     /// The column stride.
     pub fn ld(&self) -> usize {
         self.live.len()
