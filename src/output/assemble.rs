@@ -21,12 +21,18 @@ pub fn fingerprint(exp: &Experiment) -> String {
     hex(&Sha256::digest(resolved_toml(exp).as_bytes()))
 }
 
+/// The version of what assembly writes: bump it when a file is added or its format changes,
+/// so that folders assembled before are assembled again (2: `confusion.csv`,
+/// `validation_score`).
+pub const FILES_FORMAT: u32 = 2;
+
 /// Hash of everything the result files are assembled from: runner's version, the resolved
 /// experiment and each run's record (which carries its epoch file's hash).
 pub fn key(exp: &Experiment, records: &[RunRecord]) -> String {
     let mut h = Sha256::new();
     // Another runner may write other files (a report drawn otherwise) from the same runs.
     h.update(concat!("runner ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
+    h.update(format!("files {FILES_FORMAT}\n").as_bytes());
     h.update(resolved_toml(exp).as_bytes());
     for r in records {
         h.update(r.to_text().as_bytes());
@@ -277,6 +283,11 @@ fn stage_all(
     if exp.runs.iter().any(|r| r.predict.is_some()) {
         out.push(entry("predictions.csv", &mut |w| {
             write_predictions(w, exp, cols, records)
+        })?);
+    }
+    if super::confusion::wanted(runs) {
+        out.push(entry("confusion.csv", &mut |w| {
+            super::confusion::write(w, exp, cols, runs, records)
         })?);
     }
     out.push(entry("summary.csv", &mut |w| {

@@ -3,6 +3,7 @@
 //! never depend on which thread ran what, or when.
 
 mod assemble;
+pub mod confusion;
 pub mod extras;
 pub mod summary;
 

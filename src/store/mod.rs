@@ -32,11 +32,12 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// Files runner may write at the top of a results folder.
-pub const RESULT_FILES: [&str; 6] = [
+pub const RESULT_FILES: [&str; 7] = [
     "experiment.toml",
     "epochs.csv",
     "runs.csv",
     "predictions.csv",
+    "confusion.csv",
     "summary.csv",
     "curves.csv",
 ];

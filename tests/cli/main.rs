@@ -2,6 +2,7 @@
 //! experiments, checking result files, stdout and stderr. One test binary (see STYLE.md).
 
 mod catalogue;
+mod classes;
 mod common;
 mod errors;
 mod report;

@@ -1,0 +1,111 @@
+//! Training as people train, end to end: class labels read as text, softmax, minibatches,
+//! early stopping, scaling, and the files they add (`confusion.csv`, `validation_score`).
+
+use crate::common::*;
+use std::collections::BTreeMap;
+
+/// Counts of `confusion.csv` rows for one run and split: (actual, predicted) → count.
+fn confusion(
+    rows: &[BTreeMap<String, String>],
+    id: &str,
+    split: &str,
+) -> BTreeMap<(String, String), u64> {
+    rows.iter()
+        .filter(|r| r["id"] == id && r["split"] == split)
+        .map(|r| {
+            (
+                (r["actual"].clone(), r["predicted"].clone()),
+                r["count"].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn iris_learns_its_species_and_the_confusion_matrix_agrees_with_the_accuracy() {
+    let s = Scratch::new();
+    let out = ok(runner(
+        s.path(),
+        &[
+            &experiment("iris.toml"),
+            "--quiet",
+            "--set",
+            "train.epochs=60",
+        ],
+    ));
+    assert!(out.contains("results in results/iris"), "{out}");
+    let dir = s.path().join("results/iris");
+    let runs = read_csv(&dir.join("runs.csv"));
+    let conf = read_csv(&dir.join("confusion.csv"));
+    assert_eq!(runs.len(), 10);
+    for r in &runs {
+        let train = confusion(&conf, &r["id"], "train");
+        let test = confusion(&conf, &r["id"], "test");
+        // 150 rows, 45 held out; three classes by name, in sorted order.
+        assert_eq!(train.values().sum::<u64>(), 105);
+        assert_eq!(test.values().sum::<u64>(), 45);
+        assert_eq!(train.len(), 9);
+        assert!(train.contains_key(&("virginica".into(), "setosa".into())));
+        let right = |m: &BTreeMap<(String, String), u64>| -> u64 {
+            m.iter().filter(|((a, p), _)| a == p).map(|(_, c)| c).sum()
+        };
+        assert_rel(
+            right(&test) as f64 / 45.0,
+            num(r, "test_accuracy"),
+            1e-12,
+            "test accuracy",
+        );
+        assert_rel(
+            right(&train) as f64 / 105.0,
+            num(r, "accuracy"),
+            0.03,
+            "train accuracy",
+        );
+    }
+    // A hidden layer tells the species apart on held-out rows.
+    let hidden: Vec<f64> = runs
+        .iter()
+        .filter(|r| r["variant"] == "hidden")
+        .map(|r| num(r, "test_accuracy"))
+        .collect();
+    assert!(hidden.iter().all(|&a| a >= 0.9), "{hidden:?}");
+}
+
+#[test]
+fn early_stopping_logs_its_scores_and_stops_as_converged() {
+    let s = Scratch::new();
+    s.file(
+        "es.toml",
+        "[data]\nkind = \"blobs\"\nsamples = 300\ncenters = 3\nscale = \"standard\"\n\
+         [model]\nhidden = [8]\noutput = \"softmax\"\n[init]\nkind = \"sklearn\"\n\
+         [train]\noptimizer = \"adam\"\nloss = \"cross_entropy\"\nlearning_rate = 0.05\n\
+         epochs = 500\nearly_stopping = true\nn_iter_no_change = 5\n",
+    );
+    ok(runner(s.path(), &["es.toml", "--quiet"]));
+    let dir = s.path().join("results/es");
+    let runs = read_csv(&dir.join("runs.csv"));
+    assert_eq!(runs[0]["status"], "converged");
+    let epochs: usize = runs[0]["epochs"].parse().unwrap();
+    assert!(epochs < 500, "{epochs}");
+    let rows = read_csv(&dir.join("epochs.csv"));
+    assert_eq!(rows.len(), epochs);
+    assert!(rows.iter().all(|r| num(r, "validation_score") <= 1.0));
+    assert!(dir.join("confusion.csv").exists());
+}
+
+#[test]
+fn regression_writes_no_confusion_and_takes_several_targets() {
+    let s = Scratch::new();
+    s.file("d.csv", "a,y1,y2\n0,0.5,1\n1,1.5,-1\n2,2.5,0.25\n3,3.5,2\n");
+    s.file(
+        "reg.toml",
+        "[data]\nkind = \"csv\"\npath = \"d.csv\"\ntarget = [\"y1\", \"y2\"]\nscale = \"minmax\"\n\
+         [model]\nhidden = [4]\noutput = \"identity\"\n[train]\noptimizer = \"sgd\"\n\
+         loss = \"squared_error\"\nbatch_size = 2\nepochs = 20\n[predict]\ninputs = [[1.5]]\n",
+    );
+    ok(runner(s.path(), &["reg.toml", "--quiet"]));
+    let dir = s.path().join("results/reg");
+    assert!(!dir.join("confusion.csv").exists());
+    let p = read_csv(&dir.join("predictions.csv"));
+    assert!(p[0].contains_key("output_2"), "{:?}", p[0]);
+}
