@@ -1,8 +1,8 @@
 //! Training one run. Training prints nothing; it reports each logged epoch through a
 //! callback, which may stop it.
 //!
-//! Two loops share the specs and results here: [`full`], full-batch gradient descent over
-//! blocked data (the tutorials), and [`minibatch`], scikit-learn's `sgd` and `adam` solvers
+//! Two loops share the specs and results here: `full`, full-batch gradient descent over
+//! blocked data (the tutorials), and `minibatch`, scikit-learn's `sgd` and `adam` solvers
 //! step for step.
 
 mod full;

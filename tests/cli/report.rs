@@ -356,6 +356,7 @@ fn report_rebuilds_a_folder_and_can_be_turned_off_without_retraining() {
     assert!(!stdout(&o).contains("report in"));
     let left: Vec<String> = contents(&dir).into_iter().map(|f| f.0).collect();
     let mut want: Vec<String> = [
+        "confusion.csv",
         "curves.csv",
         "epochs.csv",
         "experiment.toml",

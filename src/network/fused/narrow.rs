@@ -29,8 +29,8 @@ pub fn fits(layers: &[LayerShape]) -> bool {
 }
 
 /// The forward pass, the loss and the backward pass of `p.block` in one dispatch (see
-/// [`FusedPass`]): the block's loss summed before division by [`Loss::divisor`], as
-/// [`Loss::sum`].
+/// [`FusedPass`]): the block's loss summed before division by [`Loss::divisor`](crate::network::Loss::divisor), as
+/// [`Loss::sum`](crate::network::Loss::sum).
 pub fn pass(mut p: FusedPass<'_, f64>) -> f64 {
     debug_assert!(fits(p.layers));
     let squares = dispatch(Pass(&mut p));
