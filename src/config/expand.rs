@@ -165,9 +165,22 @@ pub fn label_of(swept: &[(String, Value)]) -> String {
 }
 
 /// A value as a person writes it: strings without quotes, everything else as TOML.
+/// A value as CSV cells and labels show it: strings bare, lists without spaces (`[16,8]`), so
+/// that `cut -d,`, `awk -F,` and `column -s,` split the files where their commas are, and no
+/// cell needs quoting.
 pub fn show(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let inner: Vec<String> = items
+                .iter()
+                .map(|i| match i {
+                    Value::String(_) => i.to_string(),
+                    other => show(other),
+                })
+                .collect();
+            format!("[{}]", inner.join(","))
+        }
         other => other.to_string(),
     }
 }

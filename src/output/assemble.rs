@@ -23,8 +23,8 @@ pub fn fingerprint(exp: &Experiment) -> String {
 
 /// The version of what assembly writes: bump it when a file is added or its format changes,
 /// so that folders assembled before are assembled again (2: `confusion.csv`,
-/// `validation_score`).
-pub const FILES_FORMAT: u32 = 2;
+/// `validation_score`; 3: lists without spaces, `model.hidden.units` and `.layers`).
+pub const FILES_FORMAT: u32 = 3;
 
 /// Hash of everything the result files are assembled from: runner's version, the resolved
 /// experiment and each run's record (which carries its epoch file's hash).

@@ -68,10 +68,11 @@ impl Columns {
         m
     }
 
-    /// `run`, the parameter columns, then `seed`.
+    /// `run`, the parameter columns, their numeric companions ([`companions`]), then `seed`.
     pub fn head(&self) -> Vec<String> {
         let mut h = vec!["run".to_string()];
         h.extend(self.params.iter().cloned());
+        h.extend(companions(&self.params).into_iter().map(|(name, _)| name));
         h.push("seed".into());
         h
     }
@@ -90,9 +91,41 @@ impl Columns {
             };
             v.push(value.unwrap_or_default());
         }
+        let values = v[1..].to_vec();
+        v.extend(companion_values(&self.params, &values));
         v.push(run.seed.map(|s| s.to_string()).unwrap_or_default());
         v
     }
+}
+
+/// Numeric columns beside a swept list of layer widths (`model.hidden`), so that a plot
+/// against width needs no parsing: `model.hidden.units`, the total hidden units (0 for the
+/// perceptron), and `model.hidden.layers`, the depth. `(name, index into keys)`.
+pub fn companions(keys: &[String]) -> Vec<(String, usize)> {
+    keys.iter()
+        .enumerate()
+        .filter(|(_, k)| *k == "model.hidden")
+        .flat_map(|(i, k)| [(format!("{k}.units"), i), (format!("{k}.layers"), i)])
+        .collect()
+}
+
+/// The companion cells for `values` of `keys` (the lists as written, `[16,8]`).
+pub fn companion_values(keys: &[String], values: &[String]) -> Vec<String> {
+    companions(keys)
+        .into_iter()
+        .map(|(name, i)| {
+            let widths: Vec<u64> = values[i]
+                .trim_matches(|c| c == '[' || c == ']')
+                .split(',')
+                .filter_map(|w| w.trim().parse().ok())
+                .collect();
+            if name.ends_with(".units") {
+                widths.iter().sum::<u64>().to_string()
+            } else {
+                widths.len().to_string()
+            }
+        })
+        .collect()
 }
 
 /// Streams one run's logged epochs to its partial file, counting and hashing them.

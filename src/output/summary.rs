@@ -157,7 +157,9 @@ pub fn write_summary<W: Write>(
     records: &[RunRecord],
 ) -> io::Result<()> {
     let metrics = metrics(cols);
-    let mut head = config_columns(cols);
+    let keys = config_columns(cols);
+    let mut head = keys.clone();
+    head.extend(super::companions(&keys).into_iter().map(|(n, _)| n));
     head.extend(["runs", "diverged"].map(String::from));
     for (name, _) in &metrics {
         head.extend(["mean", "std", "min", "max"].map(|s| format!("{name}_{s}")));
@@ -170,6 +172,7 @@ pub fn write_summary<W: Write>(
     csv.write_record(&head).map_err(csv_io)?;
     for g in groups(exp, cols) {
         let mut row = g.values.clone();
+        row.extend(super::companion_values(&keys, &g.values));
         let diverged = g
             .runs
             .iter()
@@ -248,7 +251,9 @@ pub fn write_curves<W: Write>(
     store: &Store,
 ) -> io::Result<()> {
     let names = cols.metric_names();
-    let mut head = config_columns(cols);
+    let keys = config_columns(cols);
+    let mut head = keys.clone();
+    head.extend(super::companions(&keys).into_iter().map(|(n, _)| n));
     head.extend(["epoch", "n"].map(String::from));
     for name in &names {
         head.extend([format!("{name}_mean"), format!("{name}_std")]);
@@ -277,6 +282,7 @@ pub fn write_curves<W: Write>(
                 c.advance()?;
             }
             let mut row = g.values.clone();
+            row.extend(super::companion_values(&keys, &g.values));
             row.extend([epoch.to_string(), rows.len().to_string()]);
             for j in 0..names.len() {
                 let cells = Stats::cells(Stats::of(

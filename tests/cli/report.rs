@@ -234,7 +234,7 @@ fn a_sweep_report_has_bands_a_comparison_and_small_multiples() {
     let b = read(&dir, "plots/boundaries.svg");
     let t = texts(&b);
     assert!(
-        t.iter().any(|t| t.starts_with("hidden=[4, 3] · seed ")),
+        t.iter().any(|t| t.starts_with("hidden=[4,3] · seed ")),
         "{t:?}"
     );
     // 45 training points (circles) and 15 test points (triangles) on each of 3 panels.

@@ -67,9 +67,21 @@ fn summary_and_curves_aggregate_across_seeds() {
     s.file("sweep.toml", SWEEP);
     let table = ok(runner(s.path(), &["sweep.toml", "-q", "--out", "o"]));
     assert!(table.starts_with("configuration  runs"), "{table}");
-    assert!(table.contains("hidden=[4, 2]     4"), "{table}");
+    assert!(table.contains("hidden=[4,2]      4"), "{table}");
     let runs = read_csv(&s.path().join("o/runs.csv"));
     let summary = read_csv(&s.path().join("o/summary.csv"));
+    // Lists are written without spaces, with their total units and depth beside them.
+    let last = summary.last().unwrap();
+    assert_eq!(
+        (
+            last["model.hidden"].as_str(),
+            last["model.hidden.units"].as_str()
+        ),
+        ("[4,2]", "6")
+    );
+    assert_eq!(last["model.hidden.layers"], "2");
+    assert_eq!(summary[0]["model.hidden.units"], "0");
+
     assert_eq!(summary.len(), 3);
     assert_eq!(summary[1]["model.hidden"], "[3]");
     assert_eq!(summary[1]["runs"], "4");
@@ -158,7 +170,7 @@ fn plan_shows_the_runs_and_writes_nothing() {
     ] {
         let out = ok(runner(s.path(), args));
         assert!(out.starts_with("experiment `sweep` (sweep.toml): 12 runs\noutputs: results/sweep (new folder)\nwork: "), "{out}");
-        assert!(out.contains("hidden=[4, 2] seed=3"), "{out}");
+        assert!(out.contains("hidden=[4,2] seed=3"), "{out}");
         assert_eq!(s.listing(), ["sweep.toml"]);
     }
     ok(runner(s.path(), &["sweep.toml", "-q"]));
