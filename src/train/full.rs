@@ -36,10 +36,8 @@ pub fn train<T: Real>(
     let (loss, every) = (spec.loss, opts.every);
     let lr = T::from_f64(spec.learning_rate);
 
-    let mut min_loss = f64::INFINITY;
-    let mut reached_target = None;
+    let mut track = super::Tracker::new();
     let mut status = Status::Ok;
-    let mut last = None;
     let mut plateau = spec.stop.map(Plateau::new);
     let (alpha, rows) = (spec.alpha, data.train.rows as f64);
     let mut epoch = 0;
@@ -55,10 +53,7 @@ pub fn train<T: Real>(
         };
         // scikit-learn's rule, on the training loss: decided now, so the row is logged.
         let converged = plateau.as_mut().is_some_and(|p| p.stalls(value));
-        min_loss = min_loss.min(value);
-        if reached_target.is_none() && spec.target_loss.is_some_and(|t| value <= t) {
-            reached_target = Some(epoch);
-        }
+        track.saw(spec, epoch, value);
         let diverged = !value.is_finite();
         let is_last = epoch + 1 == spec.epochs || diverged || converged;
         // A diverged epoch off the `every` grid is logged too, with its accuracy like any row.
@@ -70,22 +65,18 @@ pub fn train<T: Real>(
             pass.accuracy
         };
         let row = (logged || diverged || converged).then(|| {
-            let tested = test
-                .as_mut()
-                .map(|t| t.pass(&layers, &params, loss, true, false, opts.parallel));
+            let (test_loss, test_accuracy) =
+                super::tested(&mut test, &layers, &params, loss, opts.parallel);
             EpochRow {
                 epoch,
                 loss: value,
                 accuracy,
-                test_loss: tested.map(|t| t.loss),
-                test_accuracy: tested.and_then(|t| t.accuracy),
+                test_loss,
+                test_accuracy,
                 validation_score: None,
             }
         });
-        let flow = on_epoch(epoch, row.as_ref());
-        if row.is_some() {
-            last = row;
-        }
+        let flow = track.log(epoch, row, &mut on_epoch);
         epoch += 1;
         if diverged {
             status = Status::Diverged { epoch: epoch - 1 };
@@ -106,13 +97,5 @@ pub fn train<T: Real>(
             break;
         }
     }
-    Outcome {
-        status,
-        epochs: epoch,
-        last: last.expect("epoch 0 is always logged"),
-        min_loss,
-        reached_target,
-        predictions: Vec::new(),
-        params: params.iter().map(|v| v.to_f64()).collect(),
-    }
+    track.outcome(status, epoch, &params)
 }

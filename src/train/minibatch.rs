@@ -120,8 +120,8 @@ pub fn train<T: Real>(
     let mut best = params.clone();
     let total = loss.divisor(n, train.outputs);
 
-    let (mut min_loss, mut reached_target) = (f64::INFINITY, None);
-    let (mut status, mut last, mut epoch) = (Status::Ok, None, 0);
+    let mut track = super::Tracker::new();
+    let (mut status, mut epoch) = (Status::Ok, 0);
     while epoch < spec.epochs {
         if spec.shuffle {
             // `sample_idx = shuffle(sample_idx, random_state)`: a fresh permutation, composed.
@@ -187,10 +187,7 @@ pub fn train<T: Real>(
             opt.step(&mut params, &grad);
         }
         let value = sum / total;
-        min_loss = min_loss.min(value);
-        if reached_target.is_none() && spec.target_loss.is_some_and(|t| value <= t) {
-            reached_target = Some(epoch);
-        }
+        track.saw(spec, epoch, value);
         let diverged = !value.is_finite();
         opt.epoch_ends((epoch as u64 + 1) * n as u64);
         let score = scorer.as_mut().map(|s| s.score(&layers, &params));
@@ -215,22 +212,18 @@ pub fn train<T: Real>(
         let logged = epoch % opts.every == 0 || epoch + 1 == spec.epochs;
         let is_last = epoch + 1 == spec.epochs || diverged || converged;
         let row = (logged || diverged || converged).then(|| {
-            let tested = test
-                .as_mut()
-                .map(|t| t.pass(&layers, &params, loss, true, false, opts.parallel));
+            let (test_loss, test_accuracy) =
+                super::tested(&mut test, &layers, &params, loss, opts.parallel);
             EpochRow {
                 epoch,
                 loss: value,
                 accuracy: classes.then(|| right as f64 / n as f64),
-                test_loss: tested.map(|t| t.loss),
-                test_accuracy: tested.and_then(|t| t.accuracy),
+                test_loss,
+                test_accuracy,
                 validation_score: score,
             }
         });
-        let flow = on_epoch(epoch, row.as_ref());
-        if row.is_some() {
-            last = row;
-        }
+        let flow = track.log(epoch, row, &mut on_epoch);
         epoch += 1;
         if diverged {
             status = Status::Diverged { epoch: epoch - 1 };
@@ -249,15 +242,7 @@ pub fn train<T: Real>(
         // Early stopping keeps the best-scoring weights, as scikit-learn restores them.
         params = best;
     }
-    Outcome {
-        status,
-        epochs: epoch,
-        last: last.expect("epoch 0 is always logged"),
-        min_loss,
-        reached_target,
-        predictions: Vec::new(),
-        params: params.iter().map(|v| v.to_f64()).collect(),
-    }
+    track.outcome(status, epoch, &params)
 }
 
 /// Scores the validation rows after an epoch: accuracy for classes, else R².

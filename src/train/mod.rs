@@ -191,6 +191,72 @@ fn predictions<T: Real>(
         .collect()
 }
 
+/// What both epoch loops track: the lowest loss, the first epoch at the target, the last
+/// logged row.
+struct Tracker {
+    min_loss: f64,
+    reached_target: Option<usize>,
+    last: Option<EpochRow>,
+}
+
+impl Tracker {
+    fn new() -> Self {
+        Self {
+            min_loss: f64::INFINITY,
+            reached_target: None,
+            last: None,
+        }
+    }
+
+    /// Epoch `epoch` had loss `value`.
+    fn saw(&mut self, spec: &TrainSpec, epoch: usize, value: f64) {
+        self.min_loss = self.min_loss.min(value);
+        if self.reached_target.is_none() && spec.target_loss.is_some_and(|t| value <= t) {
+            self.reached_target = Some(epoch);
+        }
+    }
+
+    /// Hands `row` to the callback and keeps it as the last row logged.
+    fn log(
+        &mut self,
+        epoch: usize,
+        row: Option<EpochRow>,
+        on_epoch: &mut impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let flow = on_epoch(epoch, row.as_ref());
+        if row.is_some() {
+            self.last = row;
+        }
+        flow
+    }
+
+    fn outcome<T: Real>(self, status: Status, epochs: usize, params: &[T]) -> Outcome {
+        Outcome {
+            status,
+            epochs,
+            last: self.last.expect("epoch 0 is always logged"),
+            min_loss: self.min_loss,
+            reached_target: self.reached_target,
+            predictions: Vec::new(),
+            params: params.iter().map(|v| v.to_f64()).collect(),
+        }
+    }
+}
+
+/// The test rows' loss and accuracy at `params`, when there are test rows.
+fn tested<T: Real>(
+    test: &mut Option<crate::blocks::Blocked<T>>,
+    layers: &[crate::network::LayerShape],
+    params: &[T],
+    loss: Loss,
+    parallel: bool,
+) -> (Option<f64>, Option<f64>) {
+    let t = test
+        .as_mut()
+        .map(|t| t.pass(layers, params, loss, true, false, parallel));
+    (t.map(|t| t.loss), t.and_then(|t| t.accuracy))
+}
+
 /// `½·Σ‖W‖²` over the weight matrices (not the biases), in f64.
 fn half_squared_weights<T: Real>(layers: &[crate::network::LayerShape], params: &[T]) -> f64 {
     layers
