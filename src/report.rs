@@ -94,11 +94,7 @@ pub fn table(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String 
             };
             row.push(cell);
         }
-        let diverged = g
-            .runs
-            .iter()
-            .filter(|&&i| records[i].status == "diverged")
-            .count();
+        let diverged = g.runs.iter().filter(|&&i| records[i].diverged()).count();
         row.push(diverged.to_string());
         rows.push(row);
     }

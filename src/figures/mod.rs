@@ -293,7 +293,7 @@ fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, Stri
             .runs
             .iter()
             .copied()
-            .filter(|&i| inp.records[i].status == "ok")
+            .filter(|&i| !inp.records[i].diverged())
             .collect();
         if ok.is_empty() {
             continue;

@@ -60,7 +60,7 @@ fn summary_table(inp: &Inputs, groups: &[Group]) -> String {
         let diverged = g
             .runs
             .iter()
-            .filter(|&&i| inp.records[i].status != "ok")
+            .filter(|&&i| inp.records[i].diverged())
             .count();
         let _ = write!(
             t,

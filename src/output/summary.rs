@@ -145,7 +145,7 @@ pub fn group_stats(g: &Group, records: &[RunRecord], metric: Metric) -> Option<S
         g.runs
             .iter()
             .map(|&i| &records[i])
-            .filter(|r| r.status == "ok")
+            .filter(|r| !r.diverged())
             .filter_map(metric),
     )
 }
@@ -173,11 +173,7 @@ pub fn write_summary<W: Write>(
     for g in groups(exp, cols) {
         let mut row = g.values.clone();
         row.extend(super::companion_values(&keys, &g.values));
-        let diverged = g
-            .runs
-            .iter()
-            .filter(|&&i| records[i].status == "diverged")
-            .count();
+        let diverged = g.runs.iter().filter(|&&i| records[i].diverged()).count();
         row.extend([g.runs.len().to_string(), diverged.to_string()]);
         for (_, metric) in &metrics {
             row.extend(Stats::cells(group_stats(&g, records, *metric)));

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub id: String,
-    /// `ok` or `diverged`.
+    /// `ok`, `converged` (stopped by the tol rule or early stopping) or `diverged`.
     pub status: String,
     pub diverged_epoch: Option<usize>,
     pub epochs: usize,
@@ -36,6 +36,12 @@ pub struct RunRecord {
 const MARK: &str = "# checksum ";
 
 impl RunRecord {
+    /// Whether the run diverged; a run that did not (`ok`, `converged`) counts in every
+    /// statistic and figure.
+    pub fn diverged(&self) -> bool {
+        self.status == "diverged"
+    }
+
     /// The record file's text, its checksum line last.
     pub fn to_text(&self) -> String {
         let body = toml::to_string(self).expect("records serialize");

@@ -109,3 +109,29 @@ fn regression_writes_no_confusion_and_takes_several_targets() {
     let p = read_csv(&dir.join("predictions.csv"));
     assert!(p[0].contains_key("output_2"), "{:?}", p[0]);
 }
+
+#[test]
+fn converged_runs_count_in_the_summary_like_any_run_that_did_not_diverge() {
+    let s = Scratch::new();
+    s.file(
+        "tol.toml",
+        "[data]\nkind = \"blobs\"\nsamples = 200\ncenters = 3\nscale = \"standard\"\n\
+         [model]\nhidden = [8]\noutput = \"softmax\"\n[init]\nkind = \"sklearn\"\n\
+         [train]\noptimizer = \"adam\"\nloss = \"cross_entropy\"\nlearning_rate = 0.05\n\
+         epochs = 400\ntol = 1e-3\nn_iter_no_change = 3\n[sweep]\n\"init.seed\" = [1, 2, 3]\n",
+    );
+    let out = ok(runner(s.path(), &["tol.toml", "--quiet"]));
+    let dir = s.path().join("results/tol");
+    let runs = read_csv(&dir.join("runs.csv"));
+    assert!(runs.iter().all(|r| r["status"] == "converged"), "{runs:?}");
+    let summary = read_csv(&dir.join("summary.csv"));
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0]["diverged"], "0");
+    let mean: f64 = runs.iter().map(|r| num(r, "final_loss")).sum::<f64>() / 3.0;
+    let got = num(&summary[0], "final_loss_mean");
+    assert!((got - mean).abs() <= 1e-12 * mean.abs(), "{got} vs {mean}");
+    assert!(
+        !out.contains(" - "),
+        "the table shows every statistic:\n{out}"
+    );
+}
