@@ -3,12 +3,44 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// Shown after `runner --help`: examples, where results go, the exit codes.
+const AFTER_HELP: &str = "\
+Examples:
+  runner experiments/moons.toml                       train, write results/moons/
+  runner experiments/moons.toml --set 'train.epochs=200'
+  runner experiments/moons.toml --set 'model.hidden=[2],[8]' --set 'init.seed=1,2,3'
+  runner plan experiments/moons.toml                  show the runs, train nothing
+  runner experiments/moons.toml --json | jq .final_loss
+
+Quote every --set value: [ ] and * are glob characters in bash and zsh.
+
+Where results go:
+  results/NAME/ in the current folder (NAME is the experiment's `name`, else the file name),
+  or --out DIR. Data files named in the experiment are read relative to the experiment file.
+  Trained runs are stored in DIR/.runner/, so running the same command again reuses them.
+
+Exit codes:
+  0    success (also when everything was reused)
+  1    the experiment, the data or the folder was refused, or a run could not be written;
+       the message names the file, the key or line, the value and the fix
+  2    the command line itself is wrong (an unknown option, a missing file argument)
+  130  interrupted (Ctrl-C); finished runs are kept, the same command resumes
+
+Output:
+  stdout: the final table (or JSON lines with --json) and where the results are.
+  stderr: the progress bar, notes, warnings and errors; --quiet leaves only warnings and
+  errors.
+
+More: the README, `runner completions bash|zsh|fish`, `runner man`.";
+
 /// Train small neural networks from a TOML experiment file; write per-epoch CSV.
 #[derive(Debug, Parser)]
 #[command(
     name = "runner",
     version,
     about,
+    after_long_help = AFTER_HELP,
+    after_help = "Examples, exit codes and where results go: runner --help",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -26,13 +58,20 @@ pub enum Command {
     /// Assemble the result files of a sharded sweep once its shards have finished.
     Merge(FolderArgs),
     /// Show how much of the sweep last run in a results folder is finished, per shard.
-    Status(FolderArgs),
+    Status(StatusArgs),
     /// Rebuild `report.html` and `plots/` (and the other result files) from a results folder
     /// whose runs are all finished; trains nothing.
     Report(FolderArgs),
     /// Write a Slurm job array that trains the sweep in N shards, and a merge job after it;
     /// with --submit, submit both.
     Slurm(SlurmArgs),
+    /// Print a shell completion script: `runner completions bash > ~/.local/share/bash-completion/completions/runner`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print runner's man page (roff): `runner man > ~/.local/share/man/man1/runner.1`.
+    Man,
 }
 
 /// `runner slurm`.
@@ -87,15 +126,35 @@ pub struct SlurmArgs {
     pub submit: bool,
 }
 
-/// A results folder.
+/// A results folder whose table is printed again.
 #[derive(Debug, Args)]
 pub struct FolderArgs {
     /// The results folder, e.g. results/moons_sweep.
     pub dir: PathBuf,
 
-    /// No progress bar.
+    #[command(flatten)]
+    pub print: Print,
+}
+
+/// A results folder.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The results folder, e.g. results/moons_sweep.
+    pub dir: PathBuf,
+}
+
+/// What a command prints besides warnings and errors.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub struct Print {
+    /// Quiet: no progress bar and no notes; stderr carries only warnings and errors, stdout
+    /// still the table.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Print the final table as JSON lines on stdout (one object per row), and nothing else
+    /// there; where the results are goes to stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--shard K/N`: the K-th of N shards, K from 0.
@@ -206,9 +265,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::budget::parse_size)]
     pub max_memory: Option<u64>,
 
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub print: Print,
 
     /// Same as `runner plan`: show the runs, train nothing.
     #[arg(long)]

@@ -2,7 +2,7 @@
 //! the folder, and the checks on where results may be written.
 
 use super::{finish, load, require_all, Job, Limits};
-use crate::cli::FolderArgs;
+use crate::cli::{FolderArgs, StatusArgs};
 use crate::output;
 use crate::prepare;
 use crate::report;
@@ -88,13 +88,13 @@ pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
     require_all(&job, &records, shards)?;
     let records: Vec<RunRecord> = records.into_iter().flatten().collect();
     output::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
-    finish(&job, &records, false)?;
+    finish(&job, &records, false, args.print)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `runner status DIR`: finished out of total, per shard, what is missing, and whether the
 /// files are assembled. Reads only.
-pub(super) fn status(args: &FolderArgs) -> Result<ExitCode> {
+pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
     let (job, shards) = recall(&args.dir)?;
     let found: Vec<Option<RunRecord>> = job
         .runs

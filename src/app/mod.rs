@@ -6,7 +6,7 @@ mod folder;
 mod sweep;
 
 use crate::budget;
-use crate::cli::{Cli, Command, PlanArgs, RunArgs};
+use crate::cli::{Cli, Command, PlanArgs, Print, RunArgs};
 use crate::config::{self, Experiment};
 use crate::figures;
 use crate::output::{self, Columns};
@@ -35,6 +35,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Status(args)) => folder::status(&args),
         Some(Command::Report(args)) => folder::merge(&args),
         Some(Command::Slurm(args)) => cluster::slurm(&args),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "runner", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         None if cli.args.dry_run => plan(&PlanArgs::from(&cli.args)),
         None => run_experiment(&cli.args),
     }
@@ -55,6 +65,42 @@ impl Job {
     fn report_line(&self) -> Option<String> {
         figures::wanted(&self.runs)
             .then(|| format!("report in {}", self.store.dir.join("report.html").display()))
+    }
+}
+
+impl Print {
+    /// The final table, as text or JSON lines, on stdout.
+    fn table(&self, job: &Job, records: &[RunRecord]) {
+        if self.json {
+            print!("{}", report::json::lines(&job.exp, &job.cols, records));
+        } else {
+            print!("{}", report::table(&job.exp, &job.cols, records));
+        }
+    }
+
+    /// Where the results are: on stdout after the text table; a note on stderr with `--json`.
+    fn place(&self, line: &str) {
+        if !self.json {
+            println!("{line}");
+        } else {
+            self.note(line);
+        }
+    }
+
+    /// A note on stderr, unless `--quiet`.
+    fn note(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+
+    /// The table, then where the results and the report are.
+    fn finished(&self, job: &Job, records: &[RunRecord], place: &str) {
+        self.table(job, records);
+        self.place(place);
+        if let Some(line) = job.report_line() {
+            self.place(&line);
+        }
     }
 }
 
@@ -143,11 +189,8 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     if args.shard.is_none() && !args.force {
         if let Some(records) = finished(&job) {
             if output::up_to_date(&job.store, &output::key(&job.exp, &records)) {
-                print!("{}", report::table(&job.exp, &job.cols, &records));
-                println!("results in {dir} (up to date)");
-                if let Some(line) = job.report_line() {
-                    println!("{line}");
-                }
+                args.print
+                    .finished(&job, &records, &format!("results in {dir} (up to date)"));
                 return Ok(ExitCode::SUCCESS);
             }
         }
@@ -179,7 +222,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
             _ => todo.push(i),
         }
     }
-    let trained = sweep::train_all(&job, &todo, args.threads, args.quiet, !args.force)?;
+    let trained = sweep::train_all(&job, &todo, args.threads, args.print.quiet, !args.force)?;
     for (i, rec) in trained.records {
         records[i] = rec;
     }
@@ -192,33 +235,35 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     }
     if let Some(shard) = args.shard {
         let mine = (0..job.runs.len()).filter(|&i| mine(i)).count();
-        println!(
+        args.print.place(&format!(
             "shard {shard}: {} finished ({} trained here, {} already stored) in {dir}",
             report::count(mine, "run"),
             trained.here,
             mine - trained.here,
-        );
-        println!("when every shard has finished: runner merge {dir}");
+        ));
+        args.print.place(&format!(
+            "when every shard has finished: runner merge {dir}"
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     let records: Vec<RunRecord> = records
         .into_iter()
         .map(|r| r.expect("all finished"))
         .collect();
-    finish(&job, &records, args.force)?;
+    finish(&job, &records, args.force, args.print)?;
     let reused = job.runs.len() - trained.here;
     if reused > 0 {
-        eprintln!(
+        args.print.note(&format!(
             "{} reused from the store, {} trained",
             report::count(reused, "run"),
             trained.here
-        );
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Assembles the files, then prints the table and where they are.
-fn finish(job: &Job, records: &[RunRecord], force: bool) -> Result<()> {
+fn finish(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Result<()> {
     let draw = || {
         figures::render(&figures::Inputs {
             exp: &job.exp,
@@ -236,17 +281,17 @@ fn finish(job: &Job, records: &[RunRecord], force: bool) -> Result<()> {
         &job.store, &job.exp, &job.cols, &job.runs, records, &drawn, force,
     )?;
     if let Some(other) = replaced {
-        eprintln!(
+        print.note(&format!(
             "note: the files in `{}` described experiment `{other}` and now describe `{}`; `{other}`'s runs stay stored, and its command reassembles them at once",
             job.store.dir.display(),
             job.exp.name
-        );
+        ));
     }
-    print!("{}", report::table(&job.exp, &job.cols, records));
-    println!("results in {}", job.store.dir.display());
-    if let Some(line) = job.report_line() {
-        println!("{line}");
-    }
+    print.finished(
+        job,
+        records,
+        &format!("results in {}", job.store.dir.display()),
+    );
     Ok(())
 }
 

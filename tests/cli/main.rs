@@ -4,6 +4,7 @@
 mod catalogue;
 mod classes;
 mod common;
+mod conventions;
 mod errors;
 mod report;
 mod results;

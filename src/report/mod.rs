@@ -7,6 +7,8 @@ use crate::prepare::Prepared;
 use crate::store::RunRecord;
 use std::fmt::Write;
 
+pub mod json;
+
 /// `1 run`, `2 runs`.
 pub fn count(n: usize, word: &str) -> String {
     if n == 1 {

@@ -1,0 +1,104 @@
+//! `--json`: the end-of-sweep table as JSON lines on stdout, one object per line of the table
+//! ([`super::table`]), for scripts (`jq`, `pandas.read_json(lines=True)`).
+
+use crate::config::Experiment;
+use crate::output::summary::{config_columns, group_stats, groups, metrics};
+use crate::output::{companions, Columns};
+use crate::store::RunRecord;
+use serde_json::{json, Map, Value};
+
+/// One JSON object per line: per run when every configuration has one run, else per
+/// configuration with each metric's `{"mean", "std", "n"}` over the runs that did not diverge.
+/// A parameter value that reads as a number is a JSON number, lists such as `[16,8]` stay
+/// strings; a metric a run does not have is `null`.
+pub fn lines(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String {
+    let groups = groups(exp, cols);
+    let mut out = String::new();
+    if groups.iter().all(|g| g.runs.len() == 1) {
+        let head = cols.head();
+        for (run, r) in exp.runs.iter().zip(records) {
+            let mut o = Map::new();
+            for (name, cell) in head.iter().zip(cols.prefix(run)) {
+                o.insert(name.clone(), cell_value(&cell));
+            }
+            o.insert("id".into(), json!(r.id));
+            o.insert("status".into(), json!(r.status));
+            o.insert("diverged_epoch".into(), json!(r.diverged_epoch));
+            o.insert("epochs".into(), json!(r.epochs));
+            for (name, metric) in metrics(cols) {
+                o.insert(name.into(), number(metric(r)));
+            }
+            if cols.target {
+                o.insert("epochs_to_target".into(), json!(r.epochs_to_target));
+            }
+            push(&mut out, o);
+        }
+        return out;
+    }
+    let keys = config_columns(cols);
+    for g in &groups {
+        let mut o = Map::new();
+        o.insert("configuration".into(), json!(g.label));
+        for (k, v) in keys.iter().zip(&g.values) {
+            o.insert(k.clone(), cell_value(v));
+        }
+        let numeric = crate::output::companion_values(&keys, &g.values);
+        for ((name, _), v) in companions(&keys).into_iter().zip(numeric) {
+            o.insert(name, cell_value(&v));
+        }
+        o.insert("runs".into(), json!(g.runs.len()));
+        for (name, metric) in metrics(cols) {
+            let v = match group_stats(g, records, metric) {
+                None => Value::Null,
+                Some(s) => json!({"mean": s.mean, "std": number(Some(s.std)), "n": s.n}),
+            };
+            o.insert(name.into(), v);
+        }
+        let diverged = g.runs.iter().filter(|&&i| records[i].diverged()).count();
+        o.insert("diverged".into(), json!(diverged));
+        push(&mut out, o);
+    }
+    out
+}
+
+fn push(out: &mut String, o: Map<String, Value>) {
+    out.push_str(&Value::Object(o).to_string());
+    out.push('\n');
+}
+
+/// A finite number, else `null` (JSON has no NaN or infinity).
+fn number(v: Option<f64>) -> Value {
+    v.filter(|x| x.is_finite())
+        .map_or(Value::Null, |x| json!(x))
+}
+
+/// A table cell: an integer or a finite number when it reads as one, else the text; empty is
+/// `null`.
+fn cell_value(cell: &str) -> Value {
+    if cell.is_empty() {
+        return Value::Null;
+    }
+    if let Ok(i) = cell.parse::<i64>() {
+        return json!(i);
+    }
+    match cell.parse::<f64>() {
+        Ok(x) if x.is_finite() => json!(x),
+        _ => json!(cell),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_become_numbers_only_when_they_read_as_numbers() {
+        assert_eq!(cell_value("3"), json!(3));
+        assert_eq!(cell_value("0.5"), json!(0.5));
+        assert_eq!(cell_value("[16,8]"), json!("[16,8]"));
+        assert_eq!(cell_value("relu"), json!("relu"));
+        assert_eq!(cell_value("nan"), json!("nan"));
+        assert_eq!(cell_value(""), Value::Null);
+        assert_eq!(number(Some(f64::NAN)), Value::Null);
+    }
+}
