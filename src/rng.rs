@@ -1,67 +1,41 @@
-//! NumPy-compatible random numbers: MT19937 and the legacy `RandomState` draws.
+//! NumPy-compatible random numbers: the legacy `RandomState` draws over MT19937.
 //!
 //! The tutorials runner reproduces seed NumPy's global generator (`np.random.seed(n)`) and draw
 //! from it with `random`/`rand`, `uniform`, `normal` and `shuffle`; scikit-learn's `make_moons`
 //! and `make_circles` draw from the same generator. Their numbers can only be reproduced bit for
-//! bit by drawing exactly what NumPy draws, so this module re-implements NumPy's legacy code
-//! paths (`numpy/random/src/mt19937`, `legacy-distributions.c`, `distributions.c`). No crate
-//! offers these legacy paths (the `rand` ecosystem's MT19937 and normal samplers differ), which
-//! is why it is written here by hand. Tests compare against fixtures made by NumPy itself.
+//! bit by drawing exactly what NumPy draws.
+//!
+//! The MT19937 core is `rand_mt`'s `Mt` (NumPy's `mt19937_seed` is the reference
+//! `init_genrand`, which `Mt::new` implements; the fixtures check seeds 0, 1, 42 and 2³²−1 over
+//! 1 000 outputs, past the first regeneration). What is written here by hand is what no crate
+//! offers, NumPy's legacy code paths (`legacy-distributions.c`, `distributions.c`,
+//! `_legacy.pyx`): `random_sample` from two outputs (`rand`'s `f64` uses one 64-bit draw), the
+//! polar Gaussian with its cached second value (`rand_distr`'s normal is a ziggurat), the masked
+//! rejection integer (`rand` uses widening multiplication) and the legacy Fisher–Yates shuffle
+//! built on it. Tests compare against fixtures made by NumPy itself.
 
-const N: usize = 624;
-const M: usize = 397;
-const MATRIX_A: u32 = 0x9908_b0df;
-const UPPER_MASK: u32 = 0x8000_0000;
-const LOWER_MASK: u32 = 0x7fff_ffff;
+use rand_mt::Mt;
 
 /// NumPy's legacy `RandomState`: an MT19937 stream plus the cached second Gaussian of the
 /// polar Box–Muller method.
 #[derive(Clone, Debug)]
 pub struct RandomState {
-    key: [u32; N],
-    pos: usize,
+    mt: Mt,
     gauss: Option<f64>,
 }
 
 impl RandomState {
     /// `np.random.seed(seed)` / `RandomState(seed)` for an integer seed in `0..2^32`.
     pub fn new(seed: u32) -> Self {
-        let mut key = [0u32; N];
-        let mut s = seed;
-        for (pos, k) in key.iter_mut().enumerate() {
-            *k = s;
-            s = 1_812_433_253u32
-                .wrapping_mul(s ^ (s >> 30))
-                .wrapping_add(pos as u32 + 1);
-        }
         Self {
-            key,
-            pos: N,
+            mt: Mt::new(seed),
             gauss: None,
         }
     }
 
-    fn generate(&mut self) {
-        let k = &mut self.key;
-        for i in 0..N {
-            let y = (k[i] & UPPER_MASK) | (k[(i + 1) % N] & LOWER_MASK);
-            let mag = if y & 1 == 1 { MATRIX_A } else { 0 };
-            k[i] = k[(i + M) % N] ^ (y >> 1) ^ mag;
-        }
-        self.pos = 0;
-    }
-
     /// The next raw 32-bit output (`mt19937_next32`).
     pub fn next_u32(&mut self) -> u32 {
-        if self.pos == N {
-            self.generate();
-        }
-        let mut y = self.key[self.pos];
-        self.pos += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^ (y >> 18)
+        self.mt.next_u32()
     }
 
     /// `random_sample()`: a double in `[0, 1)` with 53 random bits.
