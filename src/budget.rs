@@ -128,6 +128,8 @@ pub fn estimate(exp: &Experiment, threads: usize) -> Estimate {
 }
 
 /// The memory the machine has free (`MemAvailable` in `/proc/meminfo`), if it says.
+///
+/// Read by hand: it is one field of one file, and `sysinfo` would scan every process for it.
 pub fn available() -> Option<f64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
@@ -136,6 +138,9 @@ pub fn available() -> Option<f64> {
 }
 
 /// Parses a size as `--max-memory` takes it: `512M`, `32G`, `1.5T`, or bytes.
+///
+/// Parsed by hand because the units are sbatch's (`--mem=32G`), powers of 1024 with or
+/// without `B` or `iB`: `bytesize` and `parse-size` read `32G` as 32 × 10⁹.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {

@@ -4,7 +4,6 @@
 use crate::config::{self, ConfigError, Experiment, Problem, RunSpec};
 use crate::data::{Dataset, Loaded, Source};
 use crate::network::Architecture;
-use crate::store::hex;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -84,7 +83,7 @@ pub fn prepare(exp: &mut Experiment) -> Result<Vec<Prepared>> {
 fn run_id(config: &str, data: &str) -> String {
     let mut h = Sha256::new();
     h.update(format!("runner numerics {NUMERICS}\n{config}\n{data}\n").as_bytes());
-    hex(&h.finalize()[..8])
+    hex::encode(&h.finalize()[..8])
 }
 
 /// A hash of the samples as loaded: every value's bits, in order, train then test.
@@ -100,7 +99,7 @@ fn data_digest(data: &Loaded) -> String {
     if let Some(t) = &data.test {
         add(t);
     }
-    hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 /// Runs that are the same run: a results row could not tell them apart. One problem names

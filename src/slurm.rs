@@ -32,15 +32,13 @@ pub struct ArrayJob {
 /// a script it did not write.
 pub const MARK: &str = "# Written by `runner slurm`";
 
-/// A word quoted for bash.
+/// A word quoted for bash (shlex's POSIX quoting, as `shlex.quote` in Python).
 pub fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "'\\''"))
+    // Arguments and paths come from the command line and the OS, which cannot hold NUL, the
+    // one thing shlex refuses.
+    shlex::try_quote(s)
+        .expect("command-line words hold no NUL")
+        .into_owned()
 }
 
 fn q(p: &Path) -> String {
@@ -201,11 +199,30 @@ mod tests {
             "#SBATCH --mem=2G",
             "#SBATCH --qos=low",
             "#SBATCH --nice=10",
-            "exec /opt/bin/runner '/home/me/exp/moons sweep.toml' --out /shared/res --set 'model.hidden=[2],[4]' --set 'data.kind=it'\\''s' --shard \"$SLURM_ARRAY_TASK_ID/4\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet",
+            "exec /opt/bin/runner '/home/me/exp/moons sweep.toml' --out /shared/res --set 'model.hidden=[2],[4]' --set \"data.kind=it's\" --shard \"$SLURM_ARRAY_TASK_ID/4\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet",
         ] {
             assert!(s.lines().any(|l| l == line), "no `{line}` in\n{s}");
         }
         assert!(!s.contains("--account"));
+    }
+
+    #[test]
+    fn quoted_words_reach_bash_unchanged() {
+        for word in [
+            "plain", "", "it's", "a b", "$HOME", "`x`", "\\\"", "[2],[4]", "*", "a\nb", "é ü",
+        ] {
+            let out = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("printf %s {}", quote(word)))
+                .output()
+                .expect("bash runs");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                word,
+                "{}",
+                quote(word)
+            );
+        }
     }
 
     #[test]

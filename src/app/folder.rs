@@ -68,7 +68,8 @@ fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
 
 /// `runner merge DIR`: assembles the files once every run is stored; trains nothing.
 pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
-    let (job, shards) = recall(&args.dir)?;
+    let (mut job, shards) = recall(&args.dir)?;
+    job.store.quiet = args.print.quiet;
     let records: Vec<Option<RunRecord>> = job
         .runs
         .iter()

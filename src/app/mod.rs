@@ -177,12 +177,13 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
 
 fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     let path = experiment_path(args);
-    let job = load(
+    let mut job = load(
         path,
         &args.sets,
         args.out.as_deref(),
         Limits::of(args.threads, args.max_memory),
     )?;
+    job.store.quiet = args.print.quiet;
     folder::refuse_inputs_inside(&job)?;
     let dir = job.store.dir.display().to_string();
     // A finished experiment run again: the files are up to date, nothing is written.

@@ -1,4 +1,8 @@
 //! The synthetic data sets, drawn exactly as scikit-learn draws them from a `RandomState`.
+//!
+//! Written by hand because equality is the point: `linfa-datasets` and `smartcore` generate
+//! moons and blobs with `rand`'s generators and their own formulas, so no crate gives
+//! scikit-learn's numbers bit for bit. Fixtures made by scikit-learn check each generator.
 
 use crate::rng::RandomState;
 

@@ -1,6 +1,9 @@
 //! Input scaling, fitted on the training rows only and applied to every other row (test,
 //! validation, `[predict]`), as a scikit-learn pipeline `StandardScaler` / `MinMaxScaler`
 //! then `MLPClassifier` would, with scikit-learn's arithmetic.
+//!
+//! A mean, a variance and a range per column, by hand: the equality with scikit-learn depends
+//! on its exact formulas (population variance, a zero scale read as 1).
 
 use serde::{Deserialize, Serialize};
 

@@ -13,20 +13,9 @@ th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}\
 figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto}figcaption{color:#444;font-size:.9rem;max-width:70rem}\
 pre{background:#f7f7f7;padding:1rem;overflow:auto;font-size:.85rem}nav a{margin-right:1rem}";
 
-/// Escapes text for HTML and XML.
+/// Escapes text for HTML and XML, in text and in quoted attributes (`& < > " '`).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(s).into_owned()
 }
 
 /// A metric's mean ± std for people.

@@ -10,7 +10,7 @@ use super::{extras, resolved_toml, summary, write_predictions, write_runs, Colum
 use crate::config::Experiment;
 use crate::prepare::Prepared;
 use crate::store::{
-    hex, stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written, RESULT_FILES,
+    stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written, RESULT_FILES,
 };
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -18,7 +18,7 @@ use std::io::{self, BufRead, BufReader, Write};
 
 /// Hash of the resolved experiment: ids, labels and every setting.
 pub fn fingerprint(exp: &Experiment) -> String {
-    hex(&Sha256::digest(resolved_toml(exp).as_bytes()))
+    hex::encode(Sha256::digest(resolved_toml(exp).as_bytes()))
 }
 
 /// The version of what assembly writes: bump it when a file is added or its format changes,
@@ -37,7 +37,7 @@ pub fn key(exp: &Experiment, records: &[RunRecord]) -> String {
     for r in records {
         h.update(r.to_text().as_bytes());
     }
-    hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 /// Whether the folder's files already are the ones `key` describes (only reads).

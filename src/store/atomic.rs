@@ -8,11 +8,6 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Lower-case hex of a SHA-256 digest.
-pub fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A writer that hashes and counts what passes through it.
 pub struct Hashing<W> {
     inner: W,
@@ -31,7 +26,7 @@ impl<W: Write> Hashing<W> {
 
     /// The writer, the hex SHA-256 and the byte count of everything written.
     pub fn finish(self) -> (W, String, u64) {
-        (self.inner, hex(&self.hasher.finalize()), self.bytes)
+        (self.inner, hex::encode(self.hasher.finalize()), self.bytes)
     }
 }
 

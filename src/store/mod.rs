@@ -23,7 +23,7 @@ mod atomic;
 mod index;
 mod record;
 
-pub use atomic::{hex, sha256_file, stage, write_atomic, Hashing, Staged};
+pub use atomic::{sha256_file, stage, write_atomic, Hashing, Staged};
 pub use index::{FileState, Index, Written};
 pub use record::RunRecord;
 
@@ -111,6 +111,8 @@ pub struct Store {
     pub dir: PathBuf,
     state: PathBuf,
     runs: PathBuf,
+    /// `--quiet`: no note while waiting for another process's lock.
+    pub quiet: bool,
 }
 
 impl Store {
@@ -121,6 +123,7 @@ impl Store {
             dir: dir.to_owned(),
             runs: state.join("runs"),
             state,
+            quiet: false,
         }
     }
 
@@ -271,8 +274,8 @@ impl Store {
         Ok(())
     }
 
-    /// Takes the folder's exclusive lock, waiting (with a note on stderr) while another
-    /// process holds it.
+    /// Takes the folder's exclusive lock, waiting (with a note on stderr unless `quiet`) while
+    /// another process holds it.
     pub fn lock(&self) -> Result<FolderLock, StoreError> {
         let path = self.state.join("lock");
         let file = OpenOptions::new()
@@ -284,10 +287,12 @@ impl Store {
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                eprintln!(
-                    "waiting for another runner process to finish writing `{}`…",
-                    self.dir.display()
-                );
+                if !self.quiet {
+                    eprintln!(
+                        "waiting for another runner process to finish writing `{}`…",
+                        self.dir.display()
+                    );
+                }
                 file.lock().map_err(io_err(&path))?;
             }
             Err(fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),

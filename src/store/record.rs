@@ -5,7 +5,6 @@
 //! count and hash: a run whose two files do not agree with each other, or that lacks either,
 //! is not finished.
 
-use super::atomic::hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -45,7 +44,7 @@ impl RunRecord {
     /// The record file's text, its checksum line last.
     pub fn to_text(&self) -> String {
         let body = toml::to_string(self).expect("records serialize");
-        let sum = hex(&Sha256::digest(body.as_bytes()));
+        let sum = hex::encode(Sha256::digest(body.as_bytes()));
         format!("{body}{MARK}{sum}\n")
     }
 
@@ -56,7 +55,7 @@ impl RunRecord {
         let Some(sum) = last.trim_end().strip_prefix(MARK) else {
             return Err("its record has no checksum line (it was cut short)".into());
         };
-        if hex(&Sha256::digest(body.as_bytes())) != sum {
+        if hex::encode(Sha256::digest(body.as_bytes())) != sum {
             return Err("its record does not match its checksum".into());
         }
         let record: RunRecord =

@@ -1,5 +1,9 @@
 //! The steps scikit-learn's `sgd` and `adam` solvers take (`_stochastic_optimizers.py`),
 //! operation for operation, over preallocated state.
+//!
+//! Written by hand because reproducing `loss_curve_` to 1e-9 needs scikit-learn's order of
+//! operations (bias-corrected learning rate, Nesterov's second velocity term); optimiser crates
+//! (`argmin`, `burn`'s and `candle`'s) round differently and own their parameter storage.
 
 /// How a step is taken (the validated `train.optimizer` and its keys).
 #[derive(Clone, Copy, Debug, PartialEq)]

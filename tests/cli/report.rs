@@ -346,7 +346,7 @@ fn report_rebuilds_a_folder_and_can_be_turned_off_without_retraining() {
     // Off: the same runs, reused; no report, no weights.
     let off = SWEEP.replace("every = 10", "every = 10\nweights = false\nreport = false");
     s.file("off.toml", &off);
-    let o = runner(s.path(), &["off.toml", "--out", "results/pics", "-q"]);
+    let o = runner(s.path(), &["off.toml", "--out", "results/pics"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("12 runs reused from the store, 0 trained"),

@@ -94,7 +94,7 @@ fn a_changed_experiment_replaces_the_files_and_the_store_keeps_both() {
     assert_eq!(stored(&s.path().join("results/small"), ".toml").len(), 2);
     // The first experiment again: reassembled from the store at once, nothing trained.
     s.file("small.toml", SMALL);
-    let o = runner(s.path(), &["small.toml", "--quiet"]);
+    let o = runner(s.path(), &["small.toml"]);
     assert!(o.status.success());
     assert_eq!(stderr(&o), "1 run reused from the store, 0 trained\n");
     assert_eq!(contents(&s.path().join("results/small")), before);

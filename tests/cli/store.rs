@@ -99,7 +99,7 @@ fn damaged(damage: impl Fn(&Path, &Path), what: &str) {
     let runs = s.path().join("hurt/.runner/runs");
     let record = runs.join(&stored(&s.path().join("hurt"), ".toml")[2]);
     damage(&record, &record.with_extension("csv"));
-    let o = runner(s.path(), &["gate.toml", "-q", "--out", "hurt"]);
+    let o = runner(s.path(), &["gate.toml", "--out", "hurt"]);
     assert!(o.status.success(), "{what}: {}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -371,17 +371,13 @@ fn adding_seeds_trains_only_the_new_runs() {
     let s = Scratch::new();
     gate(&s);
     ok(runner(s.path(), &["gate.toml", "-q"]));
-    let o = runner(
-        s.path(),
-        &["gate.toml", "-q", "--set", "init.seed=0,1,2,3,4"],
-    );
+    let o = runner(s.path(), &["gate.toml", "--set", "init.seed=0,1,2,3,4"]);
     assert!(o.status.success());
     assert_eq!(stderr(&o), "6 runs reused from the store, 4 trained\n");
     ok(runner(
         s.path(),
         &[
             "gate.toml",
-            "-q",
             "--set",
             "init.seed=0,1,2,3,4",
             "--out",
@@ -393,7 +389,7 @@ fn adding_seeds_trains_only_the_new_runs() {
         contents(&s.path().join("fresh"))
     );
     // The first command again: its files at once, nothing trained.
-    let o = runner(s.path(), &["gate.toml", "-q"]);
+    let o = runner(s.path(), &["gate.toml"]);
     assert_eq!(stderr(&o), "6 runs reused from the store, 0 trained\n");
     assert_eq!(read_csv(&s.path().join("results/gate/runs.csv")).len(), 6);
 }
@@ -406,12 +402,7 @@ fn processes_sharing_a_folder_train_each_run_once_and_agree() {
     for n in [2, 4] {
         let out = format!("shared{n}");
         let children: Vec<Child> = (0..n)
-            .map(|_| {
-                spawn(
-                    s.path(),
-                    &["many.toml", "-q", "--threads", "1", "--out", &out],
-                )
-            })
+            .map(|_| spawn(s.path(), &["many.toml", "--threads", "1", "--out", &out]))
             .collect();
         let outputs: Vec<_> = children
             .into_iter()
@@ -470,7 +461,7 @@ fn two_experiments_writing_one_folder_at_once_never_mix() {
     );
     // Each command then gives its own files at once, from the store.
     for (toml, want) in [("many.toml", &a), ("other.toml", &b)] {
-        let o = runner(s.path(), &[toml, "-q", "--out", "both"]);
+        let o = runner(s.path(), &[toml, "--out", "both"]);
         assert!(o.status.success());
         assert!(!stderr(&o).contains("0 runs reused"), "{}", stderr(&o));
         assert_eq!(trained(&o, 24), 0);
@@ -599,7 +590,7 @@ fn a_lock_holder_killed_with_kill_9_blocks_no_one() {
         .spawn()
         .expect("flock (util-linux) is installed");
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let waiting = spawn(s.path(), &["gate.toml", "-q", "--out", "o"]);
+    let waiting = spawn(s.path(), &["gate.toml", "--out", "o"]);
     std::thread::sleep(std::time::Duration::from_millis(500));
     holder.kill().unwrap();
     holder.wait().unwrap();
