@@ -1,0 +1,195 @@
+//! The README runs as written: every ```sh block in bash (with `failglob`, so an unquoted
+//! glob fails) and in zsh (whose `nomatch` fails the same way), in order, in a scratch folder
+//! holding a copy of `experiments/`; every ```python block with python3; every ```gnuplot
+//! block with gnuplot.
+//!
+//! `cargo run --release -- ARGS` runs the binary cargo built for this test (a `cargo` shim on
+//! PATH), `runner` is that binary too, and `cargo test`, `cargo install` and `cargo bench`
+//! are no-ops (they are this test, or minutes of benchmarks). Blocks marked ```sh skip need a
+//! cluster or network installs. A tool that is missing (zsh, python3 with pandas and
+//! matplotlib, safetensors and scikit-learn, gnuplot) skips its blocks with a note, unless `RUNNER_README_STRICT=1`, which
+//! CI sets, so that there every block runs.
+
+use crate::common::*;
+use std::path::Path;
+use std::process::Command;
+
+/// The README's fenced blocks: (info string, text, line of the fence).
+fn blocks(readme: &str) -> Vec<(String, String, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<(String, String, usize)> = None;
+    for (n, line) in readme.lines().enumerate() {
+        match (&mut open, line.strip_prefix("```")) {
+            (None, Some(info)) => open = Some((info.trim().to_string(), String::new(), n + 1)),
+            (Some(_), Some("")) => out.push(open.take().unwrap()),
+            (Some((_, text, _)), _) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    assert!(open.is_none(), "README.md ends inside a fenced block");
+    out
+}
+
+fn strict() -> bool {
+    std::env::var("RUNNER_README_STRICT").is_ok_and(|v| v == "1")
+}
+
+/// Whether `cmd args` runs and succeeds; a missing tool is a failure under strict.
+fn have(what: &str, cmd: &str, args: &[&str]) -> bool {
+    let ok = Command::new(cmd)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(!strict(), "RUNNER_README_STRICT=1 but {what} is missing");
+        eprintln!("note: {what} is missing; its README blocks are not run here");
+    }
+    ok
+}
+
+/// A scratch folder with `experiments/`, a `bin/` holding `runner` and the `cargo` shim, and a
+/// home of its own.
+fn workplace() -> Scratch {
+    let s = Scratch::new();
+    copy_dir(
+        &Path::new(ROOT).join("experiments"),
+        &s.path().join("experiments"),
+    );
+    let bin = s.path().join(".bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(s.path().join(".home")).unwrap();
+    let exe = env!("CARGO_BIN_EXE_runner");
+    std::os::unix::fs::symlink(exe, bin.join("runner")).unwrap();
+    let shim = format!(
+        "#!/bin/sh\n# cargo, as the README test needs it\ncase \"$1 $2 $3\" in\n\
+         'run --release --') shift 3; exec '{exe}' \"$@\" ;;\n\
+         'test '*|'install '*|'bench '*) exit 0 ;;\n\
+         *) echo \"the README test's cargo shim cannot run: cargo $*\" >&2; exit 1 ;;\nesac\n"
+    );
+    let cargo = bin.join("cargo");
+    std::fs::write(&cargo, shim).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    s
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// Runs `program args… script` in the workplace; panics with the block and its output.
+fn run(s: &Scratch, program: &str, args: &[&str], script: &str, line: usize) {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let file = s.path().join(format!(".block-{line}"));
+    std::fs::write(&file, script).unwrap();
+    let o = Command::new(program)
+        .args(args)
+        .arg(&file)
+        .current_dir(s.path())
+        .env(
+            "PATH",
+            format!("{}:{path}", s.path().join(".bin").display()),
+        )
+        .env("HOME", s.path().join(".home"))
+        .env("MPLBACKEND", "Agg")
+        .output()
+        .expect("the interpreter starts");
+    assert!(
+        o.status.success(),
+        "README.md line {line}, with {program}:\n{script}\nstdout:\n{}\nstderr:\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+}
+
+/// Every sh block, in order, in one workplace, under `shell`.
+fn shell_blocks(shell: &str, prelude: &str, extra: bool) -> (Scratch, bool) {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let s = workplace();
+    let python = extra
+        && have(
+            "python3 with pandas, matplotlib, safetensors and scikit-learn",
+            "python3",
+            &["-c", "import pandas, matplotlib, safetensors, sklearn"],
+        );
+    let gnuplot = extra && have("gnuplot", "gnuplot", &["--version"]);
+    let mut ran = 0;
+    for (info, text, line) in blocks(&readme) {
+        match info.as_str() {
+            "sh" => {
+                if text.contains("python3") && !python && extra {
+                    continue;
+                }
+                if text.contains("python3") && !extra {
+                    continue;
+                }
+                run(&s, shell, &[], &format!("{prelude}\n{text}"), line);
+                ran += 1;
+            }
+            "python" if python => {
+                run(&s, "python3", &[], &text, line);
+                ran += 1;
+            }
+            "gnuplot" if gnuplot => {
+                run(&s, "gnuplot", &[], &text, line);
+                ran += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(ran >= 5, "only {ran} README blocks ran");
+    (s, python)
+}
+
+#[test]
+fn every_readme_command_runs_in_bash_with_failglob() {
+    let (s, python) = shell_blocks("bash", "set -euo pipefail\nshopt -s failglob", true);
+    // What the README says the commands make.
+    for f in ["results/moons/report.html", "results/first/curves.csv"] {
+        assert!(s.path().join(f).is_file(), "{f}");
+    }
+    if python {
+        for f in ["table.jsonl", "moons.png", "first.png"] {
+            assert!(s.path().join(f).is_file(), "{f}");
+        }
+    }
+    let home = s.path().join(".home/.local/share");
+    assert!(home.join("man/man1/runner.1").is_file());
+    assert!(home.join("bash-completion/completions/runner").is_file());
+}
+
+#[test]
+fn every_readme_command_runs_in_zsh() {
+    if have("zsh", "zsh", &["-c", "true"]) {
+        shell_blocks("zsh", "set -e\nsetopt pipefail", false);
+    }
+}
+
+#[test]
+fn the_readme_fences_are_balanced_and_every_runnable_block_is_marked() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    for (info, text, line) in blocks(&readme) {
+        // A block that shows shell commands is `sh` (run) or `sh skip`; a synopsis or an
+        // output is `text`; never a bare fence.
+        if info.is_empty() {
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.starts_with("cargo ") || l.starts_with("runner ")),
+                "README.md line {line}: commands in a block the test does not run; mark it ```sh"
+            );
+        }
+    }
+}
