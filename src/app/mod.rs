@@ -6,7 +6,7 @@ mod folder;
 mod sweep;
 
 use crate::budget;
-use crate::cli::{Cli, Command, PlanArgs, Print, RunArgs};
+use crate::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
 use crate::config::{self, Experiment};
 use crate::figures;
 use crate::output::{self, Columns};
@@ -184,23 +184,98 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
         Limits::of(args.threads, args.max_memory),
     )?;
     job.store.quiet = args.print.quiet;
-    folder::refuse_inputs_inside(&job)?;
+    let how = How {
+        path,
+        sets: &args.sets,
+        shard: args.shard,
+        force: args.force,
+        threads: args.threads,
+        print: args.print,
+    };
     let dir = job.store.dir.display().to_string();
-    // A finished experiment run again: the files are up to date, nothing is written.
-    if args.shard.is_none() && !args.force {
-        if let Some(records) = finished(&job) {
-            if output::up_to_date(&job.store, &output::key(&job.exp, &records)) {
-                args.print
-                    .finished(&job, &records, &format!("results in {dir} (up to date)"));
-                return Ok(ExitCode::SUCCESS);
+    match execute(&job, &how)? {
+        Outcome::UpToDate(records) => {
+            args.print
+                .finished(&job, &records, &format!("results in {dir} (up to date)"));
+        }
+        Outcome::Interrupted(stopped) => {
+            eprintln!(
+                "interrupted: {stopped} runs did not finish; finished runs are kept in `{dir}`; run the same command again to resume",
+            );
+            return Ok(ExitCode::from(130));
+        }
+        Outcome::Shard { shard, runs, here } => {
+            args.print.place(&format!(
+                "shard {shard}: {} finished ({here} trained here, {} already stored) in {dir}",
+                report::count(runs, "run"),
+                runs - here,
+            ));
+            args.print.place(&format!(
+                "when every shard has finished: runner merge {dir}"
+            ));
+        }
+        Outcome::Finished { records, here } => {
+            args.print
+                .finished(&job, &records, &format!("results in {dir}"));
+            let reused = job.runs.len() - here;
+            if reused > 0 {
+                args.print.note(&format!(
+                    "{} reused from the store, {here} trained",
+                    report::count(reused, "run"),
+                ));
             }
         }
     }
-    output::precheck(&job.store, &job.exp, &job.planned_files(), args.force)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How to run a loaded experiment.
+pub struct How<'a> {
+    /// The experiment file, remembered for `merge` and `status`.
+    pub path: &'a Path,
+    pub sets: &'a [String],
+    pub shard: Option<Shard>,
+    pub force: bool,
+    pub threads: Option<u16>,
+    pub print: Print,
+}
+
+/// What running an experiment came to.
+pub enum Outcome {
+    /// Every run was stored and the files were already assembled: nothing was written.
+    UpToDate(Vec<RunRecord>),
+    /// Ctrl-C stopped this many runs; the finished ones are stored.
+    Interrupted(usize),
+    /// A shard finished: its `runs`, `here` of them trained by this process.
+    Shard {
+        shard: Shard,
+        runs: usize,
+        here: usize,
+    },
+    /// Every run finished and the files are assembled; `here` runs trained by this process.
+    Finished {
+        records: Vec<RunRecord>,
+        here: usize,
+    },
+}
+
+/// Trains what the store lacks and assembles the result files; prints only the progress bar,
+/// warnings and notes that `how.print` allows.
+pub fn execute(job: &Job, how: &How) -> Result<Outcome> {
+    folder::refuse_inputs_inside(job)?;
+    // A finished experiment run again: the files are up to date, nothing is written.
+    if how.shard.is_none() && !how.force {
+        if let Some(records) = finished(job) {
+            if output::up_to_date(&job.store, &output::key(&job.exp, &records)) {
+                return Ok(Outcome::UpToDate(records));
+            }
+        }
+    }
+    output::precheck(&job.store, &job.exp, &job.planned_files(), how.force)?;
     job.store.create()?;
-    folder::remember(&job, path, &args.sets, args.shard)?;
-    let deal = args.shard.map(|s| prepare::deal(&job.runs, s.count));
-    let mine = |i: usize| match (&deal, args.shard) {
+    folder::remember(job, how.path, how.sets, how.shard)?;
+    let deal = how.shard.map(|s| prepare::deal(&job.runs, s.count));
+    let mine = |i: usize| match (&deal, how.shard) {
         (Some(d), Some(s)) => d[i] == s.index,
         _ => true,
     };
@@ -211,7 +286,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
             continue;
         }
         match job.store.verify(&r.spec.id) {
-            Lookup::Found(rec) if !args.force => records[i] = Some(rec),
+            Lookup::Found(rec) if !how.force => records[i] = Some(rec),
             Lookup::Damaged(why, file) => {
                 eprintln!(
                     "warning: stored run `{}` (`{}`) is damaged: {why}; training it again",
@@ -223,48 +298,43 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
             _ => todo.push(i),
         }
     }
-    let trained = sweep::train_all(&job, &todo, args.threads, args.print.quiet, !args.force)?;
+    let trained = sweep::train_all(job, &todo, how.threads, how.print.quiet, !how.force)?;
     for (i, rec) in trained.records {
         records[i] = rec;
     }
     let stopped = todo.iter().filter(|&&i| records[i].is_none()).count();
     if stopped > 0 {
-        eprintln!(
-            "interrupted: {stopped} runs did not finish; finished runs are kept in `{dir}`; run the same command again to resume",
-        );
-        return Ok(ExitCode::from(130));
+        return Ok(Outcome::Interrupted(stopped));
     }
-    if let Some(shard) = args.shard {
-        let mine = (0..job.runs.len()).filter(|&i| mine(i)).count();
-        args.print.place(&format!(
-            "shard {shard}: {} finished ({} trained here, {} already stored) in {dir}",
-            report::count(mine, "run"),
-            trained.here,
-            mine - trained.here,
-        ));
-        args.print.place(&format!(
-            "when every shard has finished: runner merge {dir}"
-        ));
-        return Ok(ExitCode::SUCCESS);
+    if let Some(shard) = how.shard {
+        let runs = (0..job.runs.len()).filter(|&i| mine(i)).count();
+        return Ok(Outcome::Shard {
+            shard,
+            runs,
+            here: trained.here,
+        });
     }
-    let records: Vec<RunRecord> = records
-        .into_iter()
-        .map(|r| r.expect("all finished"))
-        .collect();
-    finish(&job, &records, args.force, args.print)?;
-    let reused = job.runs.len() - trained.here;
-    if reused > 0 {
-        args.print.note(&format!(
-            "{} reused from the store, {} trained",
-            report::count(reused, "run"),
-            trained.here
-        ));
-    }
-    Ok(ExitCode::SUCCESS)
+    let records: Vec<RunRecord> = records.into_iter().flatten().collect();
+    assemble(job, &records, how.force, how.print)?;
+    Ok(Outcome::Finished {
+        records,
+        here: trained.here,
+    })
 }
 
 /// Assembles the files, then prints the table and where they are.
 fn finish(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Result<()> {
+    assemble(job, records, force, print)?;
+    print.finished(
+        job,
+        records,
+        &format!("results in {}", job.store.dir.display()),
+    );
+    Ok(())
+}
+
+/// Writes the result files from the records.
+fn assemble(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Result<()> {
     let draw = || {
         figures::render(&figures::Inputs {
             exp: &job.exp,
@@ -288,11 +358,6 @@ fn finish(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Result
             job.exp.name
         ));
     }
-    print.finished(
-        job,
-        records,
-        &format!("results in {}", job.store.dir.display()),
-    );
     Ok(())
 }
 

@@ -23,7 +23,7 @@ mod atomic;
 mod index;
 mod record;
 
-pub use atomic::{sha256_file, stage, write_atomic, Hashing, Staged};
+pub use atomic::{stage, write_atomic, Hashing, Staged};
 pub use index::{FileState, Index, Written};
 pub use record::RunRecord;
 

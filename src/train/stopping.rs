@@ -1,7 +1,7 @@
 //! scikit-learn's stopping rule and early stopping: the plateau count, the validation rows
 //! (split off as `train_test_split` does, stratified for one class column) and their score.
 //!
-//! By hand for the same reason as [`crate::data::generate`]: the split must draw the rows
+//! By hand for the same reason as `data::generate`: the split must draw the rows
 //! scikit-learn draws (`_approximate_mode`, then its permutations), which no crate does.
 
 use crate::rng::RandomState;
