@@ -69,7 +69,6 @@ fn long_help_gives_examples_exit_codes_and_where_results_go() {
     ] {
         assert!(help.contains(part), "--help lacks `{part}`");
     }
-    // Every example in the help runs (at few epochs) from a folder holding `experiments/`.
     let short = ok(runner(s.path(), &["-h"]));
     assert!(short.contains("runner --help"), "{short}");
 }

@@ -1,4 +1,4 @@
-//! The README runs as written: every ```sh block in bash (with `failglob`, so an unquoted
+//! The README and the examples of `runner --help` run as written: every ```sh block in bash (with `failglob`, so an unquoted
 //! glob fails) and in zsh (whose `nomatch` fails the same way), in order, in a scratch folder
 //! holding a copy of `experiments/`; every ```python block with python3; every ```gnuplot
 //! block with gnuplot.
@@ -196,5 +196,34 @@ fn the_readme_fences_are_balanced_and_every_runnable_block_is_marked() {
                 "README.md line {line}: commands in a block the test does not run; mark it ```sh"
             );
         }
+    }
+}
+
+#[test]
+fn every_example_in_the_long_help_runs_as_written() {
+    let s = workplace();
+    let help = ok(runner(s.path(), &["--help"]));
+    let examples: Vec<&str> = help
+        .split("Examples:\n")
+        .nth(1)
+        .expect("--help has examples")
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        // The command, without the description after it.
+        .map(|l| l.trim().split("   ").next().unwrap().trim())
+        .collect();
+    assert!(examples.len() >= 4, "{examples:?}");
+    let jq = have("jq", "jq", &["--version"]);
+    for (n, cmd) in examples.iter().enumerate() {
+        if cmd.contains("| jq") && !jq {
+            continue;
+        }
+        run(
+            &s,
+            "bash",
+            &[],
+            &format!("set -euo pipefail\nshopt -s failglob\n{cmd}\n"),
+            n,
+        );
     }
 }
