@@ -104,6 +104,12 @@ fn json_prints_one_parseable_object_per_table_row_and_nothing_else() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(rows.len(), 2, "{grouped}");
+    // `runner report DIR --json` prints the same lines from the folder.
+    let again = ok(runner(
+        s.path(),
+        &["report", "results/small", "--json", "-q"],
+    ));
+    assert_eq!(again, grouped);
     assert_eq!(rows[0]["runs"], 3);
     assert!(rows[0]["final_loss"]["mean"].as_f64().unwrap() > 0.0);
     assert!(rows[0]["final_loss"]["std"].as_f64().unwrap() >= 0.0);
