@@ -71,15 +71,24 @@ fn iris_learns_its_species_and_the_confusion_matrix_agrees_with_the_accuracy() {
     assert!(hidden.iter().all(|&a| a >= 0.9), "{hidden:?}");
 }
 
+/// Three standardised blobs, 8 units, softmax, Adam as scikit-learn; `rest` ends `[train]`.
+fn blobs(samples: usize, rest: &str) -> String {
+    format!(
+        "[data]\nkind = \"blobs\"\nsamples = {samples}\ncenters = 3\nscale = \"standard\"\n\
+         [model]\nhidden = [8]\noutput = \"softmax\"\n[init]\nkind = \"sklearn\"\n\
+         [train]\noptimizer = \"adam\"\nloss = \"cross_entropy\"\nlearning_rate = 0.05\n{rest}"
+    )
+}
+
 #[test]
 fn early_stopping_logs_its_scores_and_stops_as_converged() {
     let s = Scratch::new();
     s.file(
         "es.toml",
-        "[data]\nkind = \"blobs\"\nsamples = 300\ncenters = 3\nscale = \"standard\"\n\
-         [model]\nhidden = [8]\noutput = \"softmax\"\n[init]\nkind = \"sklearn\"\n\
-         [train]\noptimizer = \"adam\"\nloss = \"cross_entropy\"\nlearning_rate = 0.05\n\
-         epochs = 500\nearly_stopping = true\nn_iter_no_change = 5\n",
+        &blobs(
+            300,
+            "epochs = 500\nearly_stopping = true\nn_iter_no_change = 5\n",
+        ),
     );
     ok(runner(s.path(), &["es.toml", "--quiet"]));
     let dir = s.path().join("results/es");
@@ -115,10 +124,10 @@ fn converged_runs_count_in_the_summary_like_any_run_that_did_not_diverge() {
     let s = Scratch::new();
     s.file(
         "tol.toml",
-        "[data]\nkind = \"blobs\"\nsamples = 200\ncenters = 3\nscale = \"standard\"\n\
-         [model]\nhidden = [8]\noutput = \"softmax\"\n[init]\nkind = \"sklearn\"\n\
-         [train]\noptimizer = \"adam\"\nloss = \"cross_entropy\"\nlearning_rate = 0.05\n\
-         epochs = 400\ntol = 1e-3\nn_iter_no_change = 3\n[sweep]\n\"init.seed\" = [1, 2, 3]\n",
+        &blobs(
+            200,
+            "epochs = 400\ntol = 1e-3\nn_iter_no_change = 3\n[sweep]\n\"init.seed\" = [1, 2, 3]\n",
+        ),
     );
     let out = ok(runner(s.path(), &["tol.toml", "--quiet"]));
     let dir = s.path().join("results/tol");
