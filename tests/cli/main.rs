@@ -6,6 +6,7 @@ mod classes;
 mod common;
 mod conventions;
 mod errors;
+mod golden;
 mod readme;
 mod report;
 mod results;
