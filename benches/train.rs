@@ -6,7 +6,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
 use runner::config;
-use runner::prepare::{prepare, Prepared};
+use runner::job::prepare::{prepare, Prepared};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Duration;

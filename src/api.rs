@@ -1,8 +1,8 @@
 //! What `runner` offers as a library: load an experiment, run it, read its records. The
 //! binary is this plus printing.
 
+use crate::app::cli::Print;
 use crate::app::{self, How, Job, Limits, Outcome};
-use crate::cli::Print;
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 

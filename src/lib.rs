@@ -27,35 +27,25 @@ pub use api::{Experiment, Record, Run};
 #[doc(hidden)]
 pub mod app;
 #[doc(hidden)]
-pub mod blocks;
-#[doc(hidden)]
-pub mod budget;
-#[doc(hidden)]
-pub mod cli;
-#[doc(hidden)]
 pub mod config;
 #[doc(hidden)]
 pub mod data;
 #[doc(hidden)]
-pub mod figures;
-mod init;
+pub mod format;
+#[doc(hidden)]
+pub mod job;
 #[doc(hidden)]
 pub mod network;
 #[doc(hidden)]
-pub mod output;
+pub mod report;
 #[doc(hidden)]
-pub mod prepare;
-mod progress;
-mod report;
+pub mod results;
 #[doc(hidden)]
 pub mod rng;
-mod slurm;
 mod store;
 mod suggest;
 #[doc(hidden)]
 pub mod train;
-#[doc(hidden)]
-pub mod weights;
 
 #[cfg(test)]
 mod fixtures;

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = runner::cli::Cli::parse();
+    let cli = runner::app::cli::Cli::parse();
     match runner::app::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -3,7 +3,7 @@
 //! run holds is flat over epochs and close to what its data, parameters and one block need.
 
 use runner::config;
-use runner::output::{Columns, EpochSink};
+use runner::results::{Columns, EpochSink};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -76,7 +76,7 @@ fn train(toml: &str, epochs: usize, parallel: bool, start: impl FnOnce()) {
     let dir = tempfile::tempdir().unwrap();
     let text = toml.replace("EPOCHS", &epochs.to_string());
     let mut exp = config::parse(&text, Path::new("alloc.toml"), &[]).unwrap();
-    let runs = runner::prepare::prepare(&mut exp).unwrap();
+    let runs = runner::job::prepare::prepare(&mut exp).unwrap();
     let run = &runs[0];
     let cols = Columns::new(&exp, true);
     let mut sink = EpochSink::new(
@@ -188,7 +188,8 @@ fn peak_memory_is_flat_and_within_twice_data_parameters_and_a_block() {
         let widths: Vec<usize> = [2].iter().chain(&hidden).chain(&[1]).copied().collect();
         let data = rows * (2 + 1) * f64s;
         let params: usize = widths.windows(2).map(|w| (w[0] + 1) * w[1]).sum::<usize>() * f64s;
-        let block = runner::blocks::BLOCK_ROWS * widths[1..].iter().sum::<usize>() * 2 * f64s;
+        let block =
+            runner::train::blocks::BLOCK_ROWS * widths[1..].iter().sum::<usize>() * 2 * f64s;
         let bound = 2 * (data + params + block);
         assert!(
             long <= bound,

@@ -6,7 +6,8 @@
 //! runs longer.
 
 use proptest::prelude::*;
-use runner::{budget, config, prepare};
+use runner::config;
+use runner::job::{budget, prepare};
 use std::path::Path;
 
 /// What `runner FILE` does before training: parse, estimate memory, load and check the data.

@@ -4,7 +4,8 @@
 //! same epoch (`n_iter_`), early stopping's scores equal `validation_scores_`, and the final
 //! weights equal `coefs_` and `intercepts_`.
 
-use runner::{config, prepare, train};
+use runner::job::prepare;
+use runner::{config, train};
 use serde::Deserialize;
 use std::ops::ControlFlow;
 use std::path::PathBuf;

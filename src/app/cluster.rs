@@ -2,10 +2,10 @@
 //! scripts, and submits them on request.
 
 use super::{folder, load, Limits};
-use crate::cli::{Shard, SlurmArgs};
-use crate::output;
-use crate::prepare;
-use crate::slurm::{time_limit, ArrayJob};
+use crate::app::cli::{Shard, SlurmArgs};
+use crate::app::slurm::{time_limit, ArrayJob};
+use crate::job::prepare;
+use crate::results;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -28,7 +28,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         Limits::of(Some(1), None),
     )?;
     folder::refuse_inputs_inside(&job)?;
-    output::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
+    results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
     let deal = prepare::deal(&job.runs, args.array);
     let mut work = vec![0.0; args.array];
     for (r, &k) in job.runs.iter().zip(&deal) {

@@ -1,11 +1,11 @@
 //! Commands on a results folder: `runner merge`, `runner status`, what `runner plan` says of
 //! the folder, and the checks on where results may be written.
 
+use super::table;
 use super::{finish, load, require_all, Job, Limits};
-use crate::cli::{FolderArgs, StatusArgs};
-use crate::output;
-use crate::prepare;
-use crate::report;
+use crate::app::cli::{FolderArgs, StatusArgs};
+use crate::job::prepare;
+use crate::results;
 use crate::store::{write_atomic, Lookup, RunRecord};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ pub(super) fn remember(
     job: &Job,
     path: &Path,
     sets: &[String],
-    shard: Option<crate::cli::Shard>,
+    shard: Option<crate::app::cli::Shard>,
 ) -> Result<()> {
     let command = Remembered {
         experiment: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()),
@@ -88,7 +88,7 @@ pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
         .collect();
     require_all(&job, &records, shards)?;
     let records: Vec<RunRecord> = records.into_iter().flatten().collect();
-    output::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
+    results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
     finish(&job, &records, false, args.print)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -130,7 +130,7 @@ pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
                 format!("{work:.2e}"),
             ]);
         }
-        print!("{}", report::align(&rows));
+        print!("{}", table::align(&rows));
     }
     let missing: Vec<usize> = (0..total).filter(|&i| found[i].is_none()).collect();
     if !missing.is_empty() {
@@ -143,9 +143,9 @@ pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
         }
     }
     let assembled = done == total
-        && output::up_to_date(
+        && results::up_to_date(
             &job.store,
-            &output::key(&job.exp, &found.into_iter().flatten().collect::<Vec<_>>()),
+            &results::key(&job.exp, &found.into_iter().flatten().collect::<Vec<_>>()),
         );
     println!(
         "files: {}",
@@ -169,7 +169,7 @@ pub(super) fn stored(job: &Job, force: bool) -> String {
         .iter()
         .filter(|r| matches!(job.store.lookup(&r.spec.id), Lookup::Found(_)))
         .count();
-    let total = report::count(job.runs.len(), "run");
+    let total = crate::format::count(job.runs.len(), "run");
     if force {
         return format!("{done} of {total} stored there; with --force all are trained again");
     }

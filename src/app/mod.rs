@@ -1,17 +1,20 @@
 //! The runner, start to finish: read the experiment, load its data, check everything, open the
 //! results folder, train what the store does not hold, assemble the files and print the table.
 
+pub mod cli;
 mod cluster;
 mod folder;
+mod progress;
+mod slurm;
 mod sweep;
+mod table;
 
-use crate::budget;
-use crate::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
+use crate::app::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
 use crate::config::{self, Experiment};
-use crate::figures;
-use crate::output::{self, Columns};
-use crate::prepare::{self, Prepared};
+use crate::job::budget;
+use crate::job::prepare::{self, Prepared};
 use crate::report;
+use crate::results::{self, Columns};
 use crate::store::{Lookup, RunRecord, Store};
 use anyhow::{anyhow, bail, Result};
 use std::path::{Path, PathBuf};
@@ -53,17 +56,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 impl Job {
     /// The files of `report.html` and its figures (none with `[output] report = false`).
     pub fn drawn_files(&self) -> Vec<String> {
-        figures::files(&self.exp, &self.cols, &self.runs)
+        report::files(&self.exp, &self.cols, &self.runs)
     }
 
     /// Every file assembling may write in the results folder.
     pub fn planned_files(&self) -> Vec<String> {
-        output::planned(&self.runs, &self.drawn_files())
+        results::planned(&self.runs, &self.drawn_files())
     }
 
     /// Where the report is, when there is one.
     fn report_line(&self) -> Option<String> {
-        figures::wanted(&self.runs)
+        report::wanted(&self.runs)
             .then(|| format!("report in {}", self.store.dir.join("report.html").display()))
     }
 }
@@ -72,9 +75,9 @@ impl Print {
     /// The final table, as text or JSON lines, on stdout.
     fn table(&self, job: &Job, records: &[RunRecord]) {
         if self.json {
-            print!("{}", report::json::lines(&job.exp, &job.cols, records));
+            print!("{}", table::json::lines(&job.exp, &job.cols, records));
         } else {
-            print!("{}", report::table(&job.exp, &job.cols, records));
+            print!("{}", table::table(&job.exp, &job.cols, records));
         }
     }
 
@@ -164,7 +167,7 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
     )?;
     print!(
         "{}",
-        report::plan(
+        table::plan(
             &job.exp,
             &job.runs,
             &job.store.dir,
@@ -207,7 +210,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
         Outcome::Shard { shard, runs, here } => {
             args.print.place(&format!(
                 "shard {shard}: {} finished ({here} trained here, {} already stored) in {dir}",
-                report::count(runs, "run"),
+                crate::format::count(runs, "run"),
                 runs - here,
             ));
             args.print.place(&format!(
@@ -221,7 +224,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
             if reused > 0 {
                 args.print.note(&format!(
                     "{} reused from the store, {here} trained",
-                    report::count(reused, "run"),
+                    crate::format::count(reused, "run"),
                 ));
             }
         }
@@ -266,12 +269,12 @@ pub fn execute(job: &Job, how: &How) -> Result<Outcome> {
     // A finished experiment run again: the files are up to date, nothing is written.
     if how.shard.is_none() && !how.force {
         if let Some(records) = finished(job) {
-            if output::up_to_date(&job.store, &output::key(&job.exp, &records)) {
+            if results::up_to_date(&job.store, &results::key(&job.exp, &records)) {
                 return Ok(Outcome::UpToDate(records));
             }
         }
     }
-    output::precheck(&job.store, &job.exp, &job.planned_files(), how.force)?;
+    results::precheck(&job.store, &job.exp, &job.planned_files(), how.force)?;
     job.store.create()?;
     folder::remember(job, how.path, how.sets, how.shard)?;
     let deal = how.shard.map(|s| prepare::deal(&job.runs, s.count));
@@ -336,7 +339,7 @@ fn finish(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Result
 /// Writes the result files from the records.
 fn assemble(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Result<()> {
     let draw = || {
-        figures::render(&figures::Inputs {
+        report::render(&report::Inputs {
             exp: &job.exp,
             cols: &job.cols,
             runs: &job.runs,
@@ -344,11 +347,11 @@ fn assemble(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Resu
             store: &job.store,
         })
     };
-    let drawn = output::Drawn {
+    let drawn = results::Drawn {
         names: job.drawn_files(),
         draw: &draw,
     };
-    let replaced = output::assemble(
+    let replaced = results::assemble(
         &job.store, &job.exp, &job.cols, &job.runs, records, &drawn, force,
     )?;
     if let Some(other) = replaced {

@@ -2,9 +2,9 @@
 //! first, so that processes sharing a folder never train one run at the same time.
 
 use super::Job;
-use crate::output::EpochSink;
-use crate::prepare::Prepared;
-use crate::progress::{self, Ticker};
+use crate::app::progress::{self, Ticker};
+use crate::job::prepare::Prepared;
+use crate::results::EpochSink;
 use crate::store::{Claim, Claimed, RunRecord};
 use crate::train::{self, Status};
 use anyhow::{Context, Result};

@@ -12,6 +12,7 @@ mod scale;
 pub use csv_file::CsvError;
 pub use scale::{Scale, Scaler};
 
+use crate::format::label;
 use crate::rng::RandomState;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -243,15 +244,6 @@ impl DataSpec {
             }
         }
         Ok(all)
-    }
-}
-
-/// A number as a class label: `2`, not `2.0`.
-fn label(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        crate::output::num(v)
     }
 }
 

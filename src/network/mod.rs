@@ -7,6 +7,7 @@
 
 mod activation;
 pub mod fused;
+pub mod init;
 mod loss;
 mod real;
 pub mod simd;

@@ -1,198 +1,346 @@
-//! What runner prints on stdout: the table when a sweep ends, and the plan.
+//! Pictures of an experiment's results: `report.html`, one self-contained page (inline SVG
+//! and CSS, nothing fetched), and each of its figures as `plots/<name>.svg`. Drawn with
+//! plotters' SVG backend from the store's run files and records, so that a report is the
+//! same bytes whatever the thread count, and after a resume or a merge.
+
+mod boundary;
+mod chart;
+mod compare;
+mod curves;
+mod page;
+
+pub use boundary::{class, grid, Grid, CELLS};
+pub use compare::numeric;
 
 use crate::config::Experiment;
-use crate::output::summary::{group_stats, groups, metrics};
-use crate::output::Columns;
-use crate::prepare::Prepared;
-use crate::store::RunRecord;
-use std::fmt::Write;
+use crate::job::prepare::Prepared;
+use crate::results::summary::{config_columns, groups, metrics, Group};
+use crate::results::Columns;
+use crate::store::{RunRecord, Store};
+use plotters::prelude::*;
+use std::io;
 
-pub mod json;
-
-/// `1 run`, `2 runs`.
-pub fn count(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+/// Everything a report is drawn from.
+pub struct Inputs<'a> {
+    pub exp: &'a Experiment,
+    pub cols: &'a Columns,
+    pub runs: &'a [Prepared],
+    pub records: &'a [RunRecord],
+    pub store: &'a Store,
 }
 
-/// Seven significant digits, fixed-point when that is readable.
-pub fn sig(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() || (1e-3..1e6).contains(&v.abs()) {
-        let decimals = if v == 0.0 || !v.is_finite() {
-            6
-        } else {
-            (6 - v.abs().log10().floor() as i32).clamp(0, 9)
-        };
-        format!("{v:.*}", decimals as usize)
-    } else {
-        format!("{v:.6e}")
-    }
+/// The figures an experiment gets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    /// `loss` or `accuracy` against epochs.
+    Curves(&'static str),
+    /// Results against the configuration column with this index.
+    Compare(usize),
+    Boundaries,
 }
 
-/// One line per run: final and minimum loss, accuracy, status.
-pub fn runs_table(exp: &Experiment, records: &[RunRecord]) -> String {
-    let mut rows = vec![vec![
-        "run".to_string(),
-        "final_loss".into(),
-        "min_loss".into(),
-        "accuracy".into(),
-        "test_accuracy".into(),
-        "status".into(),
-    ]];
-    let pct = |v: Option<f64>| v.map_or("-".into(), |a| format!("{:.1}%", 100.0 * a));
-    for (run, r) in exp.runs.iter().zip(records) {
-        let status = match r.diverged_epoch {
-            Some(e) => format!("diverged at epoch {e}"),
-            None => r.status.clone(),
-        };
-        rows.push(vec![
-            run.label.clone(),
-            sig(r.final_loss),
-            sig(r.min_loss),
-            pct(r.accuracy),
-            pct(r.test_accuracy),
-            status,
-        ]);
+/// A figure to draw: what, its file under `plots/`, its heading.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub kind: Kind,
+    pub file: String,
+    pub heading: String,
+}
+
+/// At most this many decision-boundary panels.
+const PANELS: usize = 24;
+
+/// Why an experiment gets no decision boundaries, when it gets none.
+fn no_boundaries(runs: &[Prepared]) -> Option<String> {
+    let inputs = runs.first().map_or(0, |r| r.data.train.inputs);
+    if runs.iter().any(|r| r.data.train.inputs != 2) {
+        return Some(format!(
+            "Decision boundaries are drawn for data with two inputs; this data has {inputs}."
+        ));
     }
-    if records.iter().all(|r| r.test_accuracy.is_none()) {
-        rows.iter_mut().for_each(|r| {
-            r.remove(4);
+    if !runs.iter().all(|r| r.data.train.is_classification()) {
+        return Some(
+            "Decision boundaries are drawn for class targets (0 or 1); these targets are not classes."
+                .into(),
+        );
+    }
+    None
+}
+
+/// The figures of `exp`, in page order.
+pub fn plan(exp: &Experiment, cols: &Columns, runs: &[Prepared]) -> Vec<Planned> {
+    let mut out = vec![Planned {
+        kind: Kind::Curves("loss"),
+        file: "plots/loss.svg".into(),
+        heading: "Loss".into(),
+    }];
+    let groups = groups(exp, cols);
+    for (k, key) in config_columns(cols).iter().enumerate() {
+        if key != "variant" && compare::arrange(&groups, k).is_some() {
+            let slug: String = key
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            out.push(Planned {
+                kind: Kind::Compare(k),
+                file: format!("plots/compare_{slug}.svg"),
+                heading: format!("Results against {key}"),
+            });
+        }
+    }
+    if no_boundaries(runs).is_none() {
+        out.push(Planned {
+            kind: Kind::Boundaries,
+            file: "plots/boundaries.svg".into(),
+            heading: "Decision boundaries".into(),
         });
     }
-    align(&rows)
-}
-
-/// The end-of-sweep table: one line per run when every configuration has one run; otherwise
-/// one line per configuration with mean ± std across its seeds and its diverged runs.
-pub fn table(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String {
-    let groups = groups(exp, cols);
-    if groups.iter().all(|g| g.runs.len() == 1) {
-        return runs_table(exp, records);
+    if cols.accuracy {
+        out.push(Planned {
+            kind: Kind::Curves("accuracy"),
+            file: "plots/accuracy.svg".into(),
+            heading: "Accuracy".into(),
+        });
     }
-    let metrics: Vec<_> = metrics(cols)
-        .into_iter()
-        .filter(|(n, _)| *n != "test_loss")
-        .collect();
-    let mut head = vec!["configuration".to_string(), "runs".into()];
-    head.extend(metrics.iter().map(|(n, _)| n.to_string()));
-    head.push("diverged".into());
-    let mut rows = vec![head];
-    for g in &groups {
-        let mut row = vec![g.label.clone(), g.runs.len().to_string()];
-        for (name, metric) in &metrics {
-            let cell = match group_stats(g, records, *metric) {
-                None => "-".to_string(),
-                Some(s) if name.ends_with("accuracy") => {
-                    format!("{:.1}% ± {:.1}", 100.0 * s.mean, 100.0 * s.std.max(0.0))
-                }
-                Some(s) => format!(
-                    "{} ± {}",
-                    sig4(s.mean),
-                    sig4(if s.std.is_nan() { 0.0 } else { s.std })
-                ),
-            };
-            row.push(cell);
-        }
-        let diverged = g.runs.iter().filter(|&&i| records[i].diverged()).count();
-        row.push(diverged.to_string());
-        rows.push(row);
-    }
-    let mut out = align(&rows);
-    out.push_str("mean ± sample std across seeds, over runs that did not diverge\n");
     out
 }
 
-/// Four significant digits.
-fn sig4(v: f64) -> String {
-    if v == 0.0 || (1e-3..1e5).contains(&v.abs()) {
-        let d = if v == 0.0 {
-            3
-        } else {
-            (3 - v.abs().log10().floor() as i32).clamp(0, 6)
+/// Whether the experiment has a report (`[output] report`, on unless a run turns it off).
+pub fn wanted(runs: &[Prepared]) -> bool {
+    runs.iter().all(|r| r.spec.report)
+}
+
+/// The files a report writes: `report.html` and its figures; none without a report.
+pub fn files(exp: &Experiment, cols: &Columns, runs: &[Prepared]) -> Vec<String> {
+    if !wanted(runs) {
+        return Vec::new();
+    }
+    let mut f = vec!["report.html".to_string()];
+    f.extend(plan(exp, cols, runs).into_iter().map(|p| p.file));
+    f
+}
+
+/// One drawn figure.
+pub struct Figure {
+    pub planned: Planned,
+    pub svg: String,
+    /// What the figure shows, for people.
+    pub caption: String,
+}
+
+/// Draws every figure and the page: `(file name, contents)`, the page last.
+pub fn render(inp: &Inputs) -> io::Result<Vec<(String, Vec<u8>)>> {
+    let groups = groups(inp.exp, inp.cols);
+    // Every run file read once, for all the curve figures.
+    let metric_cols: Vec<usize> = (0..inp.cols.metric_names().len()).collect();
+    let curves = curves::load(inp, &groups, &metric_cols)?;
+    let mut figures = Vec::new();
+    for planned in plan(inp.exp, inp.cols, inp.runs) {
+        let (svg, caption) = match &planned.kind {
+            Kind::Curves(metric) => curves_figure(inp, &groups, metric, &curves)?,
+            Kind::Compare(k) => compare_figure(inp, &groups, *k)?,
+            Kind::Boundaries => boundaries_figure(inp, &groups)?,
         };
-        format!("{v:.*}", d as usize)
+        figures.push(Figure {
+            planned,
+            svg,
+            caption,
+        });
+    }
+    let html = page::html(inp, &groups, &figures, no_boundaries(inp.runs));
+    let mut out: Vec<(String, Vec<u8>)> = figures
+        .into_iter()
+        .map(|f| (f.planned.file, f.svg.into_bytes()))
+        .collect();
+    out.push(("report.html".into(), html.into_bytes()));
+    Ok(out)
+}
+
+/// Draws into an SVG string of `w x h` pixels.
+fn svg(w: u32, h: u32, draw: impl FnOnce(&chart::Area) -> chart::Res) -> io::Result<String> {
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| chart::to_io(e.into()))?;
+        draw(&root).map_err(chart::to_io)?;
+        root.present().map_err(|e| chart::to_io(e.into()))?;
+    }
+    Ok(s)
+}
+
+/// The loss's name as the tutorials write it.
+fn loss_name(inp: &Inputs) -> String {
+    let names: Vec<String> = inp
+        .exp
+        .runs
+        .iter()
+        .map(|r| crate::config::name_of(r.train.loss))
+        .collect();
+    let name = match names.first().map(String::as_str) {
+        Some("half_sse") => "½SSE",
+        Some("mse") => "MSE",
+        Some("bce") => "BCE",
+        Some("squared_error") => "squared error",
+        Some("cross_entropy") => "cross-entropy",
+        _ => "loss",
+    };
+    if names.iter().all(|n| *n == names[0]) {
+        name.into()
     } else {
-        format!("{v:.3e}")
+        "loss".into()
     }
 }
 
-/// `runner plan`: the runs, the work, where outputs go and what is already there (`state`).
-pub fn plan(
-    exp: &Experiment,
-    runs: &[Prepared],
-    out: &std::path::Path,
-    state: &str,
-    memory: &crate::budget::Estimate,
-) -> String {
-    let mut rows = vec![["run", "id", "epochs", "rows", "params", "work"]
-        .map(String::from)
-        .to_vec()];
-    let mut total = 0.0;
-    for r in runs {
-        let (epochs, n, p) = (r.spec.train.epochs, r.data.train.rows, r.arch.param_count());
-        let work = r.work();
-        total += work;
-        rows.push(vec![
-            r.spec.label.clone(),
-            r.spec.id.clone(),
-            epochs.to_string(),
-            n.to_string(),
-            p.to_string(),
-            format!("{work:.2e}"),
-        ]);
-    }
-    let mut s = format!(
-        "experiment `{}` ({}): {}\noutputs: {} ({state})\nwork: {total:.3e} sample × parameter updates (epochs × training rows × parameters)\nmemory: about {} at the peak ({} at once)\n\n",
-        exp.name,
-        exp.path.display(),
-        count(runs.len(), "run"),
-        out.display(),
-        crate::budget::Bytes(memory.total()),
-        count(memory.at_once, "run"),
-    );
-    s.push_str(&align(&rows));
-    s
+fn legend_entries(groups: &[Group]) -> (Vec<(String, RGBColor)>, Option<String>) {
+    let n = groups.len();
+    let shown = n.min(16);
+    let entries = groups[..shown]
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.label.clone(), chart::color(i, n)))
+        .collect();
+    let more = (n > shown).then(|| format!("(and {} more)", n - shown));
+    (entries, more)
 }
 
-/// Left-aligns the first column, right-aligns the others.
-pub fn align(rows: &[Vec<String>]) -> String {
-    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..n)
-        .map(|j| {
-            rows.iter()
-                .filter_map(|r| r.get(j))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
+/// `data[g][c]`: group `g`'s curves of metric column `c`.
+fn curves_figure(
+    inp: &Inputs,
+    groups: &[Group],
+    metric: &str,
+    data: &[Vec<curves::Curves>],
+) -> io::Result<(String, String)> {
+    let names = inp.cols.metric_names();
+    let test = format!("test_{metric}");
+    let cols: Vec<usize> = [metric, test.as_str()]
+        .iter()
+        .filter_map(|m| names.iter().position(|n| n == m))
+        .collect();
+    let accuracy = metric == "accuracy";
+    let what = if accuracy {
+        "accuracy".to_string()
+    } else {
+        loss_name(inp)
+    };
+    let panels: Vec<curves::Panel> = cols
+        .iter()
+        .map(|&col| curves::Panel {
+            title: format!(
+                "{} {what}",
+                if names[col].starts_with("test_") {
+                    "test"
+                } else {
+                    "training"
+                }
+            ),
+            y_label: what.clone(),
+            accuracy,
+            curves: data.iter().map(|g| &g[col]).collect(),
         })
         .collect();
-    let mut out = String::new();
-    for r in rows {
-        for (j, cell) in r.iter().enumerate() {
-            let pad = widths[j] - cell.chars().count();
-            if j == 0 {
-                let _ = write!(out, "{cell}{}", " ".repeat(pad));
-            } else {
-                let _ = write!(out, "  {}{cell}", " ".repeat(pad));
-            }
-        }
-        out.push('\n');
-    }
-    out
+    let (entries, more) = legend_entries(groups);
+    let w = 200 + 440 * panels.len() as u32;
+    let svg = svg(w, 380, |a| curves::draw(a, &panels, &entries, more))?;
+    let faint: usize = data.iter().map(|g| g[cols[0]].runs.len()).sum();
+    let caption = format!(
+        "{what} against epoch, per configuration: the line is the mean across its seeds and the band ± one standard deviation; each faint line is one run ({faint} of {} runs drawn){}.",
+        inp.exp.runs.len(),
+        if accuracy { "" } else { "; the axis is logarithmic when the values span decades" }
+    );
+    Ok((svg, caption))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn compare_figure(inp: &Inputs, groups: &[Group], k: usize) -> io::Result<(String, String)> {
+    let key = &config_columns(inp.cols)[k];
+    let (xs, series) = compare::arrange(groups, k).expect("planned");
+    let all = metrics(inp.cols);
+    let want = |n: &str| all.iter().find(|(m, _)| *m == n).copied();
+    let acc = if inp.cols.test {
+        want("test_accuracy")
+    } else {
+        want("accuracy")
+    };
+    let chosen: Vec<_> = [want("final_loss"), want("min_loss"), acc]
+        .into_iter()
+        .flatten()
+        .collect();
+    let loss = loss_name(inp);
+    let y_names: Vec<String> = chosen
+        .iter()
+        .map(|(m, _)| match *m {
+            "final_loss" => format!("final {loss}"),
+            "min_loss" => format!("minimum {loss}"),
+            "test_accuracy" => "test accuracy".into(),
+            _ => "training accuracy".into(),
+        })
+        .collect();
+    let w = 200 + 400 * chosen.len() as u32;
+    let svg = svg(w, 380, |a| {
+        compare::draw(a, key, &xs, &series, groups, inp.records, &chosen, &y_names)
+    })?;
+    let caption = format!(
+        "Each point is a configuration's mean across its seeds, the bar ± one standard deviation (runs that diverged are left out); the values of `{key}` are evenly spaced{}.",
+        if key == "model.hidden" { ", a perceptron (no hidden layer) at 0" } else { "" }
+    );
+    Ok((svg, caption))
+}
 
-    #[test]
-    fn significant_digits() {
-        assert_eq!(sig(4.148740123), "4.148740");
-        assert_eq!(sig(1.5033190), "1.503319");
-        assert_eq!(sig(2.650159e-4), "2.650159e-4");
-        assert_eq!(sig(12.5), "12.50000");
+fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, String)> {
+    let mut panels = Vec::new();
+    let mut note = String::new();
+    for g in groups.iter().take(PANELS) {
+        let mut ok: Vec<usize> = g
+            .runs
+            .iter()
+            .copied()
+            .filter(|&i| !inp.records[i].diverged())
+            .collect();
+        if ok.is_empty() {
+            continue;
+        }
+        ok.sort_by(|&a, &b| {
+            inp.records[a]
+                .final_loss
+                .total_cmp(&inp.records[b].final_loss)
+                .then(a.cmp(&b))
+        });
+        let i = ok[(ok.len() - 1) / 2];
+        let run = &inp.runs[i];
+        let title = match (g.runs.len(), run.spec.seed) {
+            (n, Some(s)) if n > 1 => format!("{} · seed {s}", g.label),
+            _ => g.label.clone(),
+        };
+        panels.push(boundary::Panel {
+            title,
+            grid: grid(&run.arch, &inp.records[i].weights, &run.data),
+            train: &run.data.train,
+            test: run.data.test.as_ref(),
+        });
     }
+    if groups.len() > PANELS {
+        note = format!(
+            " The first {PANELS} of {} configurations are shown.",
+            groups.len()
+        );
+    }
+    let per_row = panels.len().clamp(1, 4);
+    let rows = panels.len().div_ceil(per_row).max(1);
+    let svg = svg(per_row as u32 * 320, rows as u32 * 320, |a| {
+        boundary::draw(a, &panels, per_row)
+    })?;
+    let seeds = groups.iter().any(|g| g.runs.len() > 1);
+    let caption = format!(
+        "The network's output over the inputs' range ({}), with the training points as circles and the test points as triangles, coloured by their class.{}{note}",
+        if inp.runs.iter().all(|r| r.arch.outputs == 1) {
+            "blue: class 0, orange: class 1, in tenths; white is 0.5, the boundary"
+        } else {
+            "each cell in the colour of the output that is largest there, darker where that output is larger"
+        },
+        if seeds {
+            " Each panel shows the run whose final loss is the median of its configuration's seeds (the lower median for an even count), so that the picture is typical rather than the best or the worst."
+        } else {
+            ""
+        }
+    );
+    Ok((svg, caption))
 }

@@ -3,9 +3,9 @@
 
 use super::stopping::Plateau;
 use super::{EpochRow, Options, Outcome, Status, TrainSpec};
-use crate::blocks::Blocked;
 use crate::data::Loaded;
 use crate::network::{Architecture, Real};
+use crate::train::blocks::Blocked;
 use std::ops::ControlFlow;
 
 /// Trains `arch` from `params` on `data`. `on_epoch` is called after every epoch's forward

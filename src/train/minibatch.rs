@@ -5,11 +5,11 @@
 use super::optimizer::Optimizer;
 use super::stopping::{self, Plateau};
 use super::{EpochRow, Options, Outcome, Status, TrainSpec};
-use crate::blocks::Blocked;
 use crate::data::{Dataset, Loaded};
 use crate::network::fused::Padded;
 use crate::network::{self, correct, Architecture, Block, Fused, FusedPass, Loss, Real, Workspace};
 use crate::rng::RandomState;
+use crate::train::blocks::Blocked;
 use faer::Accum;
 use std::ops::ControlFlow;
 

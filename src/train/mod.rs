@@ -5,6 +5,7 @@
 //! blocked data (the tutorials), and `minibatch`, scikit-learn's `sgd` and `adam` solvers
 //! step for step.
 
+pub mod blocks;
 mod full;
 mod minibatch;
 mod optimizer;
@@ -245,7 +246,7 @@ impl Tracker {
 
 /// The test rows' loss and accuracy at `params`, when there are test rows.
 fn tested<T: Real>(
-    test: &mut Option<crate::blocks::Blocked<T>>,
+    test: &mut Option<crate::train::blocks::Blocked<T>>,
     layers: &[crate::network::LayerShape],
     params: &[T],
     loss: Loss,

@@ -37,11 +37,18 @@ fn cpu_key() -> String {
 /// Hashes of every file below `dir` except runner's private `.runner/` folder (its store format
 /// is not a result file), keyed by relative path.
 fn hashes(dir: &Path, rel: &str, out: &mut BTreeMap<String, String>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        let key = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let key = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         if p.is_dir() {
             if name != ".runner" {
                 hashes(&p, &key, out);
@@ -89,7 +96,10 @@ fn shipped_experiments_write_the_committed_result_files() {
     for name in &names {
         let out = tmp.path().join(name);
         let file = experiment(&format!("{name}.toml"));
-        ok(runner(tmp.path(), &[&file, "--out", out.to_str().unwrap(), "--quiet"]));
+        ok(runner(
+            tmp.path(),
+            &[&file, "--out", out.to_str().unwrap(), "--quiet"],
+        ));
         let mut h = BTreeMap::new();
         hashes(&out, "", &mut h);
         got.insert(name.clone(), h);
@@ -128,5 +138,9 @@ fn shipped_experiments_write_the_committed_result_files() {
     for exp in got.keys().filter(|e| !want.contains_key(*e)) {
         diffs.push(format!("{exp}: a new experiment"));
     }
-    assert!(diffs.is_empty(), "result files differ from {path}:\n{}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "result files differ from {path}:\n{}",
+        diffs.join("\n")
+    );
 }

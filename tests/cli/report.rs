@@ -273,10 +273,10 @@ fn boundary_cells_are_the_networks_outputs_recomputed_from_the_saved_weights() {
     };
     for w in files_in(&dir, "weights") {
         let bytes = std::fs::read(dir.join(&w)).unwrap();
-        let (meta, params) = runner::weights::decode(&bytes).unwrap();
+        let (meta, params) = runner::results::weights::decode(&bytes).unwrap();
         assert_eq!(meta.activation, Activation::Tanh);
-        let grid = runner::figures::grid(&meta.architecture(), &params, &data);
-        let n = runner::figures::CELLS;
+        let grid = runner::report::grid(&meta.architecture(), &params, &data);
+        let n = runner::report::CELLS;
         assert_eq!((grid.x.len(), grid.y.len(), grid.out.len()), (n, n, n * n));
         // The grid spans the data, train and test.
         let xs: Vec<f64> = rows.iter().map(|r| num(r, "input_1")).collect();
@@ -308,7 +308,7 @@ fn saved_weights_reproduce_predictions_exactly() {
     let x: Vec<f64> = (1..=3).map(|i| num(&p[0], &format!("input_{i}"))).collect();
     let runs = read_csv(&dir.join("runs.csv"));
     let bytes = std::fs::read(dir.join(format!("weights/{}.safetensors", runs[0]["id"]))).unwrap();
-    let (meta, params) = runner::weights::decode(&bytes).unwrap();
+    let (meta, params) = runner::results::weights::decode(&bytes).unwrap();
     assert_eq!(
         (meta.label.as_str(), meta.id.as_str()),
         ("run", runs[0]["id"].as_str())

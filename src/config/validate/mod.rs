@@ -7,7 +7,7 @@ use super::expand::{label_of, show, Point, Provenance};
 use super::raw::*;
 use super::{explain_serde, Problem};
 use crate::data::{CsvTarget, DataSpec, Source, Targets};
-use crate::init::{InitKind, InitSeed, InitSpec};
+use crate::network::init::{InitKind, InitSeed, InitSpec};
 use crate::network::{Activation, Architecture, Loss};
 use crate::train::TrainSpec;
 use sha2::{Digest, Sha256};

@@ -2,8 +2,8 @@
 //! ([`super::table`]), for scripts (`jq`, `pandas.read_json(lines=True)`).
 
 use crate::config::Experiment;
-use crate::output::summary::{config_columns, group_stats, groups, metrics};
-use crate::output::{companions, Columns};
+use crate::results::summary::{config_columns, group_stats, groups, metrics};
+use crate::results::{companions, Columns};
 use crate::store::RunRecord;
 use serde_json::{json, Map, Value};
 
@@ -42,7 +42,7 @@ pub fn lines(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String 
         for (k, v) in keys.iter().zip(&g.values) {
             o.insert(k.clone(), cell_value(v));
         }
-        let numeric = crate::output::companion_values(&keys, &g.values);
+        let numeric = crate::results::companion_values(&keys, &g.values);
         for ((name, _), v) in companions(&keys).into_iter().zip(numeric) {
             o.insert(name, cell_value(&v));
         }

@@ -1,9 +1,9 @@
 //! The report page: a heading, the summary table, the figures and the resolved experiment,
 //! as one XHTML-compatible file (every tag closed), so that it parses as XML too.
 
-use super::chart::{people, percent};
 use super::{Figure, Inputs};
-use crate::output::summary::{group_stats, metrics, Group};
+use crate::format::{people, percent};
+use crate::results::summary::{group_stats, metrics, Group};
 use std::fmt::Write;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1400px;padding:0 1rem;color:#222}\
@@ -19,7 +19,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A metric's mean ± std for people.
-fn cell(name: &str, s: Option<crate::output::summary::Stats>) -> String {
+fn cell(name: &str, s: Option<crate::results::summary::Stats>) -> String {
     let Some(s) = s else {
         return "–".into();
     };

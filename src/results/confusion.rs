@@ -5,8 +5,8 @@
 use super::{csv_io, csv_writer, Columns};
 use crate::config::Experiment;
 use crate::data::Dataset;
+use crate::job::prepare::Prepared;
 use crate::network;
-use crate::prepare::Prepared;
 use crate::store::RunRecord;
 use std::io::{self, Write};
 

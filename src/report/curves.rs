@@ -1,9 +1,10 @@
 //! Loss and accuracy against epochs: each configuration in its colour, its runs faint, and
 //! the mean ± std across its seeds as a band. Train and test side by side.
 
-use super::chart::{self, color, font, people, percent, Area, Res};
+use super::chart::{self, color, font, Area, Res};
 use super::Inputs;
-use crate::output::summary::{read_rows, Group};
+use crate::format::{people, percent};
+use crate::results::summary::{read_rows, Group};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use std::collections::BTreeMap;

@@ -1,12 +1,12 @@
 //! The files beside the CSVs that pictures and other tools need: each distinct data set once
 //! (`data/<data id>.csv`, the rows runner trained and tested on) and each run's final weights
-//! (`weights/<run id>.safetensors`, see [`crate::weights`]).
+//! (`weights/<run id>.safetensors`, see [`crate::results::weights`]).
 
 use super::{csv_io, csv_writer, num};
 use crate::data::Dataset;
-use crate::prepare::Prepared;
+use crate::job::prepare::Prepared;
+use crate::results::weights::{self, Meta};
 use crate::store::RunRecord;
-use crate::weights::{self, Meta};
 use std::io::{self, Write};
 
 pub fn data_name(data_id: &str) -> String {

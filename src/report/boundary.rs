@@ -123,8 +123,8 @@ pub fn draw(area: &Area, panels: &[Panel], per_row: usize) -> Res {
             .y_desc("input 2")
             .x_labels(5)
             .y_labels(5)
-            .x_label_formatter(&|v| chart::people(*v))
-            .y_label_formatter(&|v| chart::people(*v))
+            .x_label_formatter(&|v| crate::format::people(*v))
+            .y_label_formatter(&|v| crate::format::people(*v))
             .label_style(font(10))
             .axis_desc_style(font(11))
             .draw()?;

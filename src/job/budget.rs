@@ -4,9 +4,9 @@
 //! estimate exceeds the memory the machine has free is refused, naming both; `--max-memory`
 //! sets another limit. Sizes are counted in f64, so no setting can overflow the estimate.
 
-use crate::blocks::BLOCK_ROWS;
 use crate::config::{Experiment, RunSpec};
 use crate::data::Source;
+use crate::train::blocks::BLOCK_ROWS;
 use std::fmt;
 
 /// Bytes the configuration of one run takes (its spec, resolved table and labels): measured as

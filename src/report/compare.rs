@@ -3,8 +3,9 @@
 //! swept keys). The key's values are evenly spaced, as categories: widths such as 0, 1, 2, 4,
 //! 32 read better so than on a linear or a log axis (which cannot show the perceptron's 0).
 
-use super::chart::{self, color, font, people, percent, Area, Res};
-use crate::output::summary::{group_stats, Group, Metric};
+use super::chart::{self, color, font, Area, Res};
+use crate::format::{people, percent};
+use crate::results::summary::{group_stats, Group, Metric};
 use crate::store::RunRecord;
 use plotters::prelude::*;
 

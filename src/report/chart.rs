@@ -152,50 +152,12 @@ pub fn padded(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// A number for people: four significant digits, plain where readable.
-pub fn people(v: f64) -> String {
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    if v == 0.0 {
-        return "0".into();
-    }
-    let a = v.abs();
-    if (1e5..1e7).contains(&a) && v.fract() == 0.0 {
-        return format!("{v:.0}");
-    }
-    if (1e-3..1e5).contains(&a) {
-        let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
-        let s = format!("{v:.decimals$}");
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    } else {
-        format!("{v:.3e}")
-    }
-}
-
-/// An accuracy as a percentage.
-pub fn percent(v: f64) -> String {
-    format!("{:.1}%", 100.0 * v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn numbers_read_as_people_write_them() {
-        assert_eq!(people(1.503350), "1.503");
-        assert_eq!(people(4.14874), "4.149");
-        assert_eq!(people(0.05), "0.05");
-        assert_eq!(people(200000.0), "200000");
-        assert_eq!(people(2.5e7), "2.500e7");
-        assert_eq!(people(2.650159e-4), "2.650e-4");
-        assert_eq!(people(12.0), "12");
-        assert_eq!(percent(0.97), "97.0%");
+    fn long_labels_are_clipped() {
         assert_eq!(clip("abcdef", 4), "abc…");
     }
 

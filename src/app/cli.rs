@@ -213,7 +213,7 @@ pub struct PlanArgs {
 
     /// The memory limit to check the estimate against (`32G`, `512M`) [default: the memory
     /// free].
-    #[arg(long, value_name = "SIZE", value_parser = crate::budget::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::job::budget::parse_size)]
     pub max_memory: Option<u64>,
 }
 
@@ -262,7 +262,7 @@ pub struct RunArgs {
 
     /// Refuse experiments estimated to need more memory than SIZE (`32G`, `512M`)
     /// [default: the memory free when runner starts].
-    #[arg(long, value_name = "SIZE", value_parser = crate::budget::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::job::budget::parse_size)]
     pub max_memory: Option<u64>,
 
     #[command(flatten)]

@@ -8,7 +8,7 @@
 
 use super::{extras, resolved_toml, summary, write_predictions, write_runs, Columns};
 use crate::config::Experiment;
-use crate::prepare::Prepared;
+use crate::job::prepare::Prepared;
 use crate::store::{
     stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written, RESULT_FILES,
 };

@@ -6,20 +6,16 @@ mod assemble;
 pub mod confusion;
 pub mod extras;
 pub mod summary;
+pub mod weights;
 
 pub use assemble::{assemble, key, planned, precheck, up_to_date, Drawn};
 
 use crate::config::{Experiment, RunSpec};
+use crate::format::num;
 use crate::store::{Hashing, RunRecord};
 use crate::train::EpochRow;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-
-/// Formats a float the same way everywhere: shortest round-trip digits, exponent for very
-/// small or large values, `NaN`/`inf` as pandas reads them.
-pub fn num(v: f64) -> String {
-    format!("{v:?}")
-}
 
 fn opt(v: Option<f64>) -> String {
     v.map(num).unwrap_or_default()

@@ -1,0 +1,163 @@
+//! What runner prints on stdout: the table when a sweep ends, and the plan.
+
+use crate::config::Experiment;
+use crate::format::{count, sig};
+use crate::job::prepare::Prepared;
+use crate::results::summary::{group_stats, groups, metrics};
+use crate::results::Columns;
+use crate::store::RunRecord;
+use std::fmt::Write;
+
+pub mod json;
+
+/// One line per run: final and minimum loss, accuracy, status.
+pub fn runs_table(exp: &Experiment, records: &[RunRecord]) -> String {
+    let mut rows = vec![vec![
+        "run".to_string(),
+        "final_loss".into(),
+        "min_loss".into(),
+        "accuracy".into(),
+        "test_accuracy".into(),
+        "status".into(),
+    ]];
+    let pct = |v: Option<f64>| v.map_or("-".into(), |a| format!("{:.1}%", 100.0 * a));
+    for (run, r) in exp.runs.iter().zip(records) {
+        let status = match r.diverged_epoch {
+            Some(e) => format!("diverged at epoch {e}"),
+            None => r.status.clone(),
+        };
+        rows.push(vec![
+            run.label.clone(),
+            sig(r.final_loss),
+            sig(r.min_loss),
+            pct(r.accuracy),
+            pct(r.test_accuracy),
+            status,
+        ]);
+    }
+    if records.iter().all(|r| r.test_accuracy.is_none()) {
+        rows.iter_mut().for_each(|r| {
+            r.remove(4);
+        });
+    }
+    align(&rows)
+}
+
+/// The end-of-sweep table: one line per run when every configuration has one run; otherwise
+/// one line per configuration with mean ± std across its seeds and its diverged runs.
+pub fn table(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String {
+    let groups = groups(exp, cols);
+    if groups.iter().all(|g| g.runs.len() == 1) {
+        return runs_table(exp, records);
+    }
+    let metrics: Vec<_> = metrics(cols)
+        .into_iter()
+        .filter(|(n, _)| *n != "test_loss")
+        .collect();
+    let mut head = vec!["configuration".to_string(), "runs".into()];
+    head.extend(metrics.iter().map(|(n, _)| n.to_string()));
+    head.push("diverged".into());
+    let mut rows = vec![head];
+    for g in &groups {
+        let mut row = vec![g.label.clone(), g.runs.len().to_string()];
+        for (name, metric) in &metrics {
+            let cell = match group_stats(g, records, *metric) {
+                None => "-".to_string(),
+                Some(s) if name.ends_with("accuracy") => {
+                    format!("{:.1}% ± {:.1}", 100.0 * s.mean, 100.0 * s.std.max(0.0))
+                }
+                Some(s) => format!(
+                    "{} ± {}",
+                    sig4(s.mean),
+                    sig4(if s.std.is_nan() { 0.0 } else { s.std })
+                ),
+            };
+            row.push(cell);
+        }
+        let diverged = g.runs.iter().filter(|&&i| records[i].diverged()).count();
+        row.push(diverged.to_string());
+        rows.push(row);
+    }
+    let mut out = align(&rows);
+    out.push_str("mean ± sample std across seeds, over runs that did not diverge\n");
+    out
+}
+
+/// Four significant digits.
+fn sig4(v: f64) -> String {
+    if v == 0.0 || (1e-3..1e5).contains(&v.abs()) {
+        let d = if v == 0.0 {
+            3
+        } else {
+            (3 - v.abs().log10().floor() as i32).clamp(0, 6)
+        };
+        format!("{v:.*}", d as usize)
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+/// `runner plan`: the runs, the work, where outputs go and what is already there (`state`).
+pub fn plan(
+    exp: &Experiment,
+    runs: &[Prepared],
+    out: &std::path::Path,
+    state: &str,
+    memory: &crate::job::budget::Estimate,
+) -> String {
+    let mut rows = vec![["run", "id", "epochs", "rows", "params", "work"]
+        .map(String::from)
+        .to_vec()];
+    let mut total = 0.0;
+    for r in runs {
+        let (epochs, n, p) = (r.spec.train.epochs, r.data.train.rows, r.arch.param_count());
+        let work = r.work();
+        total += work;
+        rows.push(vec![
+            r.spec.label.clone(),
+            r.spec.id.clone(),
+            epochs.to_string(),
+            n.to_string(),
+            p.to_string(),
+            format!("{work:.2e}"),
+        ]);
+    }
+    let mut s = format!(
+        "experiment `{}` ({}): {}\noutputs: {} ({state})\nwork: {total:.3e} sample × parameter updates (epochs × training rows × parameters)\nmemory: about {} at the peak ({} at once)\n\n",
+        exp.name,
+        exp.path.display(),
+        count(runs.len(), "run"),
+        out.display(),
+        crate::job::budget::Bytes(memory.total()),
+        count(memory.at_once, "run"),
+    );
+    s.push_str(&align(&rows));
+    s
+}
+
+/// Left-aligns the first column, right-aligns the others.
+pub fn align(rows: &[Vec<String>]) -> String {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|j| {
+            rows.iter()
+                .filter_map(|r| r.get(j))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        for (j, cell) in r.iter().enumerate() {
+            let pad = widths[j] - cell.chars().count();
+            if j == 0 {
+                let _ = write!(out, "{cell}{}", " ".repeat(pad));
+            } else {
+                let _ = write!(out, "  {}{cell}", " ".repeat(pad));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
