@@ -10,25 +10,14 @@ mod sweep;
 mod table;
 
 use crate::app::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
-use crate::config::{self, Experiment};
-use crate::job::budget;
-use crate::job::prepare::{self, Prepared};
+use crate::job::prepare::{self};
+pub use crate::job::{load, Job, Limits};
 use crate::report;
-use crate::results::{self, Columns};
-use crate::store::{Lookup, RunRecord, Store};
-use anyhow::{anyhow, bail, Result};
-use std::path::{Path, PathBuf};
+use crate::results::{self};
+use crate::store::{Lookup, RunRecord};
+use anyhow::{bail, Result};
+use std::path::Path;
 use std::process::ExitCode;
-
-/// An experiment with its prepared runs and its results folder.
-pub struct Job {
-    pub exp: Experiment,
-    /// Its estimated peak memory.
-    pub memory: budget::Estimate,
-    pub runs: Vec<Prepared>,
-    pub store: Store,
-    pub cols: Columns,
-}
 
 /// Runs the command line; errors are printed by `main`.
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -105,51 +94,6 @@ impl Print {
             self.place(&line);
         }
     }
-}
-
-/// How much of the machine a command may use.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// Runs trained at once.
-    pub threads: usize,
-    /// `--max-memory`, else the memory free.
-    pub max_memory: Option<u64>,
-}
-
-impl Limits {
-    pub fn of(threads: Option<u16>, max_memory: Option<u64>) -> Limits {
-        Limits {
-            threads: threads.map_or_else(
-                || std::thread::available_parallelism().map_or(1, |n| n.get()),
-                usize::from,
-            ),
-            max_memory,
-        }
-    }
-}
-
-/// Reads, expands, validates and prepares the experiment `path` with `--set` overrides, for
-/// the folder `out` (default `results/NAME`). Refuses, before any data is loaded, an
-/// experiment whose estimated memory exceeds the limit.
-pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) -> Result<Job> {
-    let sets = sets
-        .iter()
-        .map(|s| config::parse_set(s).map_err(|e| anyhow!("--set: {e}")))
-        .collect::<Result<Vec<_>>>()?;
-    let mut exp = config::load(path, &sets)?;
-    let memory = budget::estimate(&exp, limits.threads);
-    budget::check(&memory, limits.max_memory, path).map_err(|e| anyhow!(e))?;
-    let runs = prepare::prepare(&mut exp)?;
-    let out = out.map_or_else(|| PathBuf::from("results").join(&exp.name), Path::to_owned);
-    let classes = runs.iter().any(|r| r.data.train.is_classification());
-    let cols = Columns::new(&exp, classes);
-    Ok(Job {
-        exp,
-        memory,
-        runs,
-        store: Store::at(&out),
-        cols,
-    })
 }
 
 fn experiment_path(args: &RunArgs) -> &Path {

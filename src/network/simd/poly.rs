@@ -1,0 +1,195 @@
+//! The portable kernels: exp by range reduction and a polynomial, and the activations and
+//! their derivatives built on it, written once over pulp's [`Simd`] registers.
+
+use pulp::Simd;
+
+pub(super) const LOG2E: f64 = std::f64::consts::LOG2_E;
+// ln 2 split in two so that n · LN2_HI is exact for |n| < 2^11 (fdlibm's constants).
+pub(super) const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+pub(super) const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+/// 1.5 · 2^52: adding it rounds to an integer, kept in the low mantissa bits.
+pub(super) const SHIFT: f64 = 6_755_399_441_055_744.0;
+/// `2^52 + 1023`: adding an integer k stores `k + 1023` (a biased exponent) in the low bits.
+pub(super) const EXP_BIAS: f64 = 4_503_599_627_371_519.0;
+/// e^r on |r| ≤ ln2/2 by a degree-11 polynomial (coefficients of r^11 down to r^2; those of r
+/// and 1 are 1): Chebyshev-economised in 40-digit arithmetic (mpmath `chebyfit`), error
+/// 4.5e-18 relative — two terms fewer than Taylor for the same accuracy.
+pub(super) const EXP_POLY: [f64; 10] = [
+    2.511_004_920_481_865_8e-8,
+    2.763_265_472_252_779e-7,
+    2.755_724_088_722_987e-6,
+    2.480_148_544_156_131_3e-5,
+    1.984_126_989_007_640_3e-4,
+    1.388_888_895_235_286_3e-3,
+    8.333_333_333_319_589e-3,
+    4.166_666_666_648_795e-2,
+    0.166_666_666_666_666_8,
+    0.500_000_000_000_001_9,
+];
+/// tanh's odd Taylor coefficients for z^35 down to z^1 (from Bernoulli numbers); for
+/// |z| < 0.5 the first omitted term is below 1e-18 relative.
+pub(super) const TANH_POLY: [f64; 18] = [
+    -1.740_661_896_357_164_8e-7,
+    4.294_911_078_273_806e-7,
+    -1.059_726_832_010_465_4e-6,
+    2.614_771_151_290_754_6e-6,
+    -6.451_689_215_655_431e-6,
+    1.591_890_506_932_896_4e-5,
+    -3.927_832_388_331_683e-5,
+    9.691_537_956_929_451e-5,
+    -2.391_291_142_435_524_8e-4,
+    5.900_274_409_455_86e-4,
+    -1.455_834_387_051_318_3e-3,
+    3.592_128_036_572_481e-3,
+    -8.863_235_529_902_197e-3,
+    2.186_948_853_615_520_3e-2,
+    -5.396_825_396_825_397e-2,
+    0.133_333_333_333_333_33,
+    -0.333_333_333_333_333_3,
+    1.0,
+];
+
+/// x = n·ln2 + r with |r| ≤ ln2/2: returns (n, e^r) for x already clamped to a finite range.
+#[inline(always)]
+pub(super) fn reduce<S: Simd>(s: S, xc: S::f64s) -> (S::f64s, S::f64s) {
+    let (n, r, p) = reduce_parts(s, xc);
+    (n, s.mul_add_f64s(p, r, s.splat_f64s(1.0)))
+}
+
+/// x = n·ln2 + r as in [`reduce`], with e^r = p·r + 1: returns (n, r, p), so that e^r − 1 = p·r
+/// comes without cancellation.
+#[inline(always)]
+pub(super) fn reduce_parts<S: Simd>(s: S, xc: S::f64s) -> (S::f64s, S::f64s, S::f64s) {
+    let t = s.mul_add_f64s(xc, s.splat_f64s(LOG2E), s.splat_f64s(SHIFT));
+    let n = s.sub_f64s(t, s.splat_f64s(SHIFT));
+    let r = s.mul_add_f64s(s.neg_f64s(n), s.splat_f64s(LN2_HI), xc);
+    let r = s.mul_add_f64s(s.neg_f64s(n), s.splat_f64s(LN2_LO), r);
+    let mut p = s.splat_f64s(EXP_POLY[0]);
+    for c in &EXP_POLY[1..] {
+        p = s.mul_add_f64s(p, r, s.splat_f64s(*c));
+    }
+    (n, r, s.mul_add_f64s(p, r, s.splat_f64s(1.0)))
+}
+
+/// 2^k for integers k in [-1022, 1023] held in floats: the biased exponent k + 1023 is formed
+/// in a float's low bits, then moved up by a wrapping multiply with 2^52 (pulp has no generic
+/// 64-bit shifts; the high bits of 2^52 + 1023 vanish in the product).
+#[inline(always)]
+pub(super) fn pow2<S: Simd>(s: S, k: S::f64s) -> S::f64s {
+    let biased = s.transmute_u64s_f64s(s.add_f64s(k, s.splat_f64s(EXP_BIAS)));
+    s.transmute_f64s_u64s(s.mul_u64s(biased, s.splat_u64s(1 << 52)))
+}
+
+/// `e^x` lane by lane: x = n·ln2 + r, e^r by polynomial, times 2^n built from its bits.
+#[inline(always)]
+pub(super) fn exp<S: Simd>(s: S, x: S::f64s) -> S::f64s {
+    // Beyond these bounds the result is 0 or inf anyway; clamping keeps n in range.
+    let xc = s.min_f64s(s.max_f64s(x, s.splat_f64s(-746.0)), s.splat_f64s(710.0));
+    let (n, p) = reduce(s, xc);
+    // 2^n as two factors so that subnormal results and n = 1024 work.
+    let half = s.sub_f64s(
+        s.mul_add_f64s(n, s.splat_f64s(0.5), s.splat_f64s(SHIFT)),
+        s.splat_f64s(SHIFT),
+    );
+    let y = s.mul_f64s(s.mul_f64s(p, pow2(s, half)), pow2(s, s.sub_f64s(n, half)));
+    // min/max drop NaN; give it back.
+    s.select_f64s(s.equal_f64s(x, x), y, x)
+}
+
+/// `e^x` for x ≤ 0 (all sigmoid and tanh need): n ≤ 0, so one factor 2^(n+64) and an exact
+/// multiply by 2^-64 reach the subnormal range with a single rounding.
+#[inline(always)]
+pub(super) fn exp_neg<S: Simd>(s: S, x: S::f64s) -> S::f64s {
+    let xc = s.max_f64s(x, s.splat_f64s(-746.0));
+    let (n, p) = reduce(s, xc);
+    let scale = pow2(s, s.add_f64s(n, s.splat_f64s(64.0)));
+    let y = s.mul_f64s(
+        s.mul_f64s(p, scale),
+        s.splat_f64s(f64::from_bits(0x3bf0_0000_0000_0000)),
+    );
+    s.select_f64s(s.equal_f64s(x, x), y, x)
+}
+
+/// `1 / x` for x in [1, 2], without a division (a 512-bit division costs more than the whole
+/// exp): Newton's iteration from the linear guess 24/17 − 8/17·x (relative error ≤ 1/17),
+/// three steps (error 1.5e-10), then one FMA correction to within an ulp.
+#[inline(always)]
+pub(super) fn recip_1_2<S: Simd>(s: S, x: S::f64s) -> S::f64s {
+    let two = s.splat_f64s(2.0);
+    let mut r = s.mul_add_f64s(s.splat_f64s(-8.0 / 17.0), x, s.splat_f64s(24.0 / 17.0));
+    for _ in 0..3 {
+        r = s.mul_f64s(r, s.negate_mul_add_f64s(x, r, two));
+    }
+    let e = s.negate_mul_add_f64s(x, r, s.splat_f64s(1.0));
+    s.mul_add_f64s(r, e, r)
+}
+
+/// With u = e^{−|z|} in (0, 1]: σ(z) = 1/(1 + u) for z ≥ 0 and u/(1 + u) for z < 0. The
+/// denominator stays in (1, 2], so no overflow, no division, and subnormal results come out
+/// of u · (1/(1 + u)) exactly as they should.
+#[inline(always)]
+pub(super) fn sigmoid<S: Simd>(s: S, z: S::f64s) -> S::f64s {
+    let u = exp_neg(s, s.neg_f64s(s.abs_f64s(z)));
+    let r = recip_1_2(s, s.add_f64s(s.splat_f64s(1.0), u));
+    // NaN fails the comparison and takes u · r, which is NaN.
+    s.select_f64s(
+        s.greater_than_or_equal_f64s(z, s.splat_f64s(0.0)),
+        r,
+        s.mul_f64s(u, r),
+    )
+}
+
+#[inline(always)]
+pub(super) fn tanh<S: Simd>(s: S, z: S::f64s) -> S::f64s {
+    let a = s.abs_f64s(z);
+    let one = s.splat_f64s(1.0);
+    // |z| ≥ 0.5: (1 − e^{−2|z|}) / (1 + e^{−2|z|}), with the sign of z.
+    let e = exp_neg(s, s.mul_f64s(a, s.splat_f64s(-2.0)));
+    let big = s.mul_f64s(s.sub_f64s(one, e), recip_1_2(s, s.add_f64s(one, e)));
+    let sign = s.transmute_f64s_u64s(s.and_u64s(
+        s.transmute_u64s_f64s(z),
+        s.splat_u64s(0x8000_0000_0000_0000),
+    ));
+    let big =
+        s.transmute_f64s_u64s(s.or_u64s(s.transmute_u64s_f64s(big), s.transmute_u64s_f64s(sign)));
+    // |z| < 0.5: the odd series, free of the cancellation in 1 − e^{−2|z|}.
+    let w = s.mul_f64s(z, z);
+    let mut p = s.splat_f64s(TANH_POLY[0]);
+    for c in &TANH_POLY[1..] {
+        p = s.mul_add_f64s(p, w, s.splat_f64s(*c));
+    }
+    let small = s.mul_f64s(z, p);
+    let y = s.select_f64s(s.less_than_f64s(a, s.splat_f64s(0.5)), small, big);
+    s.select_f64s(s.equal_f64s(z, z), y, z)
+}
+
+/// `max(z, 0)`, keeping NaN (so a diverged run shows as NaN, not as a dead unit).
+#[inline(always)]
+pub(super) fn relu<S: Simd>(s: S, z: S::f64s) -> S::f64s {
+    let zero = s.splat_f64s(0.0);
+    // `0 > z ? 0 : z` keeps NaN; adding +0 turns −0 into +0, as `z > 0 ? z : 0` does. Written
+    // as one select and an add, not two selects: LLVM turned those, stored in place, into a
+    // masked store, which is microcoded and several times slower on AMD's cores.
+    s.add_f64s(s.select_f64s(s.greater_than_f64s(zero, z), zero, z), zero)
+}
+
+/// `d` where the unit was active (`a > 0`), else 0.
+#[inline(always)]
+pub(super) fn relu_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
+    let zero = s.splat_f64s(0.0);
+    s.select_f64s(s.greater_than_f64s(a, zero), d, zero)
+}
+
+/// `d · a(1 − a)`: the sigmoid's derivative from its output.
+#[inline(always)]
+pub(super) fn sigmoid_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
+    // a(1 − a) as the tutorials write it: a − a·a in one fused operation would save an
+    // instruction but round differently, and the tutorials' moons run is chaotic at that level.
+    s.mul_f64s(d, s.mul_f64s(a, s.sub_f64s(s.splat_f64s(1.0), a)))
+}
+
+/// `d · (1 − a²)`: tanh's derivative from its output.
+#[inline(always)]
+pub(super) fn tanh_grad<S: Simd>(s: S, d: S::f64s, a: S::f64s) -> S::f64s {
+    s.mul_f64s(d, s.negate_mul_add_f64s(a, a, s.splat_f64s(1.0)))
+}
