@@ -1,12 +1,17 @@
 //! Defaults and checks: a run point's raw table becomes a [`RunSpec`], or the list of every
-//! problem found in it. Every default lives in [`fill_defaults`].
+//! problem found in it. Every default lives in
+//! [`defaults::fill_defaults`], once; the checks read filled keys through [`filled`].
 
+mod data;
+mod defaults;
 mod train;
+
+use defaults::{fill_defaults, filled};
 
 use super::expand::{label_of, show, Point, Provenance};
 use super::raw::*;
 use super::{explain_serde, Problem};
-use crate::data::{CsvTarget, DataSpec, Source, Targets};
+use crate::data::{DataSpec, Targets};
 use crate::network::init::{InitKind, InitSeed, InitSpec};
 use crate::network::{Activation, Architecture, Loss};
 use crate::train::TrainSpec;
@@ -123,7 +128,7 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         ),
         Some(Some(rows)) => c.rows("predict.inputs", rows),
     };
-    let every = c.positive("output.every", raw.output.every.unwrap_or(1));
+    let every = c.positive("output.every", filled(raw.output.every));
     if !c.problems.is_empty() {
         return Err(with_origin(c.problems));
     }
@@ -186,93 +191,20 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         train: train.expect("checked"),
         predict,
         every: every.expect("checked"),
-        weights: raw.output.weights.unwrap_or(true),
-        report: raw.output.report.unwrap_or(true),
+        weights: filled(raw.output.weights),
+        report: filled(raw.output.report),
         resolved: sections,
         provenance: point.provenance,
     })
 }
 
-/// Fills every unset key with its default — the one place defaults live. Keys that have no
-/// meaning for the chosen kinds stay unset (and are reported if the user set them).
-fn fill_defaults(raw: &mut RawExperiment, problems: &mut Vec<Problem>) {
-    let d = &mut raw.data;
-    match d.kind {
-        Some(kind) if kind.generated() => {
-            d.samples.get_or_insert(100);
-            d.shuffle.get_or_insert(true);
-            match kind {
-                DataKind::Circles => {
-                    d.factor.get_or_insert(0.8);
-                }
-                DataKind::Blobs => {
-                    d.centers.get_or_insert(3);
-                    d.cluster_std.get_or_insert(1.0);
-                    d.features.get_or_insert(2);
-                }
-                DataKind::GaussianQuantiles => {
-                    d.classes.get_or_insert(3);
-                    d.features.get_or_insert(2);
-                }
-                DataKind::Spirals => {
-                    d.arms.get_or_insert(2);
-                }
-                _ => {}
-            }
-        }
-        Some(DataKind::Csv) => {
-            d.header.get_or_insert(true);
-            d.target.get_or_insert(RawTargets::One(RawColumn::Index(-1)));
-        }
-        Some(_) => {}
-        None => problems.push(Problem {
-            key: "data.kind".into(),
-            message: "is missing; add `kind = \"moons\"` (or `circles`, `blobs`, `gaussian_quantiles`, `spirals`, `xor`, `or`, `and`, `table`, `csv`) under `[data]`".into(),
-            origin: None,
-        }),
-    }
-    let seed = *d.seed.get_or_insert(0);
-    d.test_fraction.get_or_insert(0.0);
-    // The split follows the data seed unless set; a bad data seed is reported once, not
-    // again as a split seed the user never wrote.
-    if u32::try_from(seed).is_ok() {
-        d.split_seed.get_or_insert(seed);
-    }
-
-    let m = &mut raw.model;
-    m.hidden.get_or_insert_with(Vec::new);
-    m.activation.get_or_insert(Activation::Sigmoid);
-    m.output.get_or_insert(Activation::Sigmoid);
-    m.bias.get_or_insert(true);
-
-    let i = &mut raw.init;
-    match *i.kind.get_or_insert(InitKindName::Xavier) {
-        InitKindName::Uniform => {
-            i.low.get_or_insert(0.0);
-            i.high.get_or_insert(1.0);
-        }
-        InitKindName::Normal => {
-            i.std.get_or_insert(1.0);
-        }
-        _ => {}
-    }
-    if i.kind != Some(InitKindName::Explicit) {
-        i.seed.get_or_insert(RawSeed::Number(0));
-    }
-
-    train::fill_defaults(&mut raw.train);
-    raw.output.every.get_or_insert(1);
-    raw.output.weights.get_or_insert(true);
-    raw.output.report.get_or_insert(true);
-}
-
 /// Collects problems while turning raw sections into specs.
-struct Checker {
+pub(super) struct Checker {
     problems: Vec<Problem>,
 }
 
 impl Checker {
-    fn bad<T>(&mut self, key: &str, message: String) -> Option<T> {
+    pub(super) fn bad<T>(&mut self, key: &str, message: String) -> Option<T> {
         self.problems.push(Problem {
             key: key.into(),
             message,
@@ -281,7 +213,7 @@ impl Checker {
         None
     }
 
-    fn positive(&mut self, key: &str, v: i64) -> Option<usize> {
+    pub(super) fn positive(&mut self, key: &str, v: i64) -> Option<usize> {
         if v >= 1 {
             Some(v as usize)
         } else {
@@ -289,7 +221,7 @@ impl Checker {
         }
     }
 
-    fn seed(&mut self, key: &str, v: i64) -> Option<u32> {
+    pub(super) fn seed(&mut self, key: &str, v: i64) -> Option<u32> {
         u32::try_from(v).ok().or_else(|| {
             self.bad(
                 key,
@@ -298,280 +230,10 @@ impl Checker {
         })
     }
 
-    fn unused(&mut self, key: &str, set: bool, why: &str) {
+    pub(super) fn unused(&mut self, key: &str, set: bool, why: &str) {
         if set {
             self.bad::<()>(key, format!("does not apply {why}; remove it"));
         }
-    }
-
-    /// Rectangular, non-empty rows of finite numbers.
-    fn rows(&mut self, key: &str, rows: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
-        let Some(first) = rows.first() else {
-            return self.bad(
-                key,
-                "is empty; give at least one row, e.g. `[[0, 1]]`".into(),
-            );
-        };
-        if first.is_empty() {
-            return self.bad(
-                key,
-                "row 1 is empty; give every row at least one value".into(),
-            );
-        }
-        if let Some((i, r)) = rows
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.len() != first.len())
-        {
-            return self.bad(
-                key,
-                format!(
-                    "row {} has {} values but row 1 has {}; give every row the same number of values",
-                    i + 1,
-                    r.len(),
-                    first.len()
-                ),
-            );
-        }
-        if rows.iter().flatten().any(|v| !v.is_finite()) {
-            return self.bad(
-                key,
-                "holds a value that is not a finite number; use finite numbers".into(),
-            );
-        }
-        Some(rows.to_vec())
-    }
-
-    fn data(&mut self, d: &RawData, base_dir: &Path, targets: Targets) -> Option<DataSpec> {
-        let kind = d.kind?;
-        let generated = kind.generated();
-        let noisy = matches!(
-            kind,
-            DataKind::Moons | DataKind::Circles | DataKind::Spirals
-        );
-        let why = format!("to `data.kind = \"{}\"`", name_of(kind));
-        self.unused("data.samples", !generated && d.samples.is_some(), &why);
-        self.unused("data.noise", !noisy && d.noise.is_some(), &why);
-        self.unused("data.shuffle", !generated && d.shuffle.is_some(), &why);
-        let blobs = kind == DataKind::Blobs;
-        let quantiles = kind == DataKind::GaussianQuantiles;
-        self.unused("data.centers", !blobs && d.centers.is_some(), &why);
-        self.unused("data.cluster_std", !blobs && d.cluster_std.is_some(), &why);
-        self.unused(
-            "data.features",
-            !(blobs || quantiles) && d.features.is_some(),
-            &why,
-        );
-        self.unused("data.classes", !quantiles && d.classes.is_some(), &why);
-        self.unused(
-            "data.arms",
-            kind != DataKind::Spirals && d.arms.is_some(),
-            &why,
-        );
-        self.unused(
-            "data.factor",
-            kind != DataKind::Circles && d.factor.is_some(),
-            &why,
-        );
-        let table = kind == DataKind::Table;
-        self.unused("data.inputs", !table && d.inputs.is_some(), &why);
-        self.unused("data.targets", !table && d.targets.is_some(), &why);
-        let csv = kind == DataKind::Csv;
-        self.unused("data.path", !csv && d.path.is_some(), &why);
-        self.unused("data.target", !csv && d.target.is_some(), &why);
-        self.unused("data.header", !csv && d.header.is_some(), &why);
-
-        let noise = match d.noise {
-            Some(n) if !(n.is_finite() && n >= 0.0) => {
-                self.bad::<()>(
-                    "data.noise",
-                    format!("`{n}` must be a finite number ≥ 0, e.g. `noise = 0.1`"),
-                );
-                None
-            }
-            n => n,
-        };
-        let tf = d.test_fraction.unwrap_or(0.0);
-        if !(0.0..1.0).contains(&tf) {
-            self.bad::<()>(
-                "data.test_fraction",
-                format!("`{tf}` must be in [0, 1): the share of rows held out, e.g. `test_fraction = 0.25`"),
-            );
-        }
-        let seed = self.seed("data.seed", d.seed.unwrap_or(0));
-        let split_seed = self.seed("data.split_seed", d.split_seed.unwrap_or(0));
-        let samples = if generated {
-            let n = d.samples.unwrap_or(100);
-            if n < 2 {
-                self.bad::<()>(
-                    "data.samples",
-                    format!("`{n}` must be at least 2 (one point per class)"),
-                );
-            }
-            n.max(0) as usize
-        } else {
-            0
-        };
-        let source = match kind {
-            DataKind::Moons => Source::Moons {
-                samples,
-                noise,
-                shuffle: d.shuffle.unwrap_or(true),
-            },
-            DataKind::Circles => {
-                let factor = d.factor.unwrap_or(0.8);
-                if !(0.0..1.0).contains(&factor) {
-                    self.bad::<()>("data.factor", format!("`{factor}` must be in [0, 1): the inner circle's radius relative to the outer"));
-                }
-                Source::Circles {
-                    samples,
-                    noise,
-                    factor,
-                    shuffle: d.shuffle.unwrap_or(true),
-                }
-            }
-            DataKind::Blobs => {
-                let centers = self.positive("data.centers", d.centers.unwrap_or(3));
-                let features = self.positive("data.features", d.features.unwrap_or(2));
-                let std = d.cluster_std.unwrap_or(1.0);
-                if !(std.is_finite() && std > 0.0) {
-                    self.bad::<()>(
-                        "data.cluster_std",
-                        format!("`{std}` must be a finite number > 0, e.g. `cluster_std = 1.0`"),
-                    );
-                }
-                Source::Blobs {
-                    samples,
-                    features: features?,
-                    centers: self.at_most_samples("data.centers", centers?, samples)?,
-                    std,
-                    shuffle: d.shuffle.unwrap_or(true),
-                }
-            }
-            DataKind::GaussianQuantiles => {
-                let classes = self.positive("data.classes", d.classes.unwrap_or(3));
-                let features = self.positive("data.features", d.features.unwrap_or(2));
-                Source::GaussianQuantiles {
-                    samples,
-                    features: features?,
-                    classes: self.at_most_samples("data.classes", classes?, samples)?,
-                    shuffle: d.shuffle.unwrap_or(true),
-                }
-            }
-            DataKind::Spirals => {
-                let arms = d.arms.unwrap_or(2);
-                if arms < 2 {
-                    self.bad::<()>(
-                        "data.arms",
-                        format!("`{arms}` must be at least 2 (one arm per class)"),
-                    );
-                }
-                Source::Spirals {
-                    samples,
-                    arms: self.at_most_samples("data.arms", arms.max(2) as usize, samples)?,
-                    noise,
-                    shuffle: d.shuffle.unwrap_or(true),
-                }
-            }
-            DataKind::Xor | DataKind::Or | DataKind::And => Source::Gate(kind.gate()?),
-            DataKind::Table => self.table(d)?,
-            DataKind::Csv => self.csv(d, base_dir)?,
-        };
-        Some(DataSpec {
-            source,
-            seed: seed?,
-            test_fraction: tf,
-            split_seed: split_seed?,
-            scale: d.scale.unwrap_or_default(),
-            targets,
-        })
-    }
-
-    /// A count of groups (centers, classes, arms) that the samples can fill.
-    fn at_most_samples(&mut self, key: &str, n: usize, samples: usize) -> Option<usize> {
-        if n > samples {
-            return self.bad(
-                key,
-                format!(
-                    "`{n}` is more than the {samples} samples; raise `data.samples` or lower `{}`",
-                    key.trim_start_matches("data.")
-                ),
-            );
-        }
-        Some(n)
-    }
-
-    fn table(&mut self, d: &RawData) -> Option<Source> {
-        let Some(inputs) = &d.inputs else {
-            return self.bad(
-                "data.inputs",
-                "is missing; a `table` needs rows such as `inputs = [[0, 0], [0, 1]]`".into(),
-            );
-        };
-        let Some(targets) = &d.targets else {
-            return self.bad(
-                "data.targets",
-                "is missing; a `table` needs one target per row, e.g. `targets = [0, 1]`".into(),
-            );
-        };
-        let inputs = self.rows("data.inputs", inputs);
-        let targets: Vec<Vec<f64>> = targets
-            .iter()
-            .map(|t| match t {
-                RawTarget::One(v) => vec![*v],
-                RawTarget::Many(v) => v.clone(),
-            })
-            .collect();
-        let targets = self.rows("data.targets", &targets);
-        let (inputs, targets) = (inputs?, targets?);
-        if inputs.len() != targets.len() {
-            return self.bad(
-                "data.targets",
-                format!(
-                    "has {} rows but `data.inputs` has {}; give one target row per input row",
-                    targets.len(),
-                    inputs.len()
-                ),
-            );
-        }
-        Some(Source::Table { inputs, targets })
-    }
-
-    fn csv(&mut self, d: &RawData, base_dir: &Path) -> Option<Source> {
-        let Some(path) = &d.path else {
-            return self.bad(
-                "data.path",
-                "is missing; a `csv` data set needs `path = \"data.csv\"`".into(),
-            );
-        };
-        let header = d.header.unwrap_or(true);
-        let columns = match d
-            .target
-            .clone()
-            .unwrap_or(RawTargets::One(RawColumn::Index(-1)))
-        {
-            RawTargets::One(c) => vec![c],
-            RawTargets::Many(cs) if cs.is_empty() => {
-                return self.bad("data.target", "is an empty list; name at least one target column, e.g. `target = [\"y1\", \"y2\"]`".into());
-            }
-            RawTargets::Many(cs) => cs,
-        };
-        let mut target = Vec::new();
-        for c in columns {
-            target.push(match c {
-                RawColumn::Index(i) if i < 0 => CsvTarget::FromEnd((-i) as usize),
-                RawColumn::Index(i) => CsvTarget::Index(i as usize),
-                RawColumn::Name(n) if header => CsvTarget::Name(n),
-                RawColumn::Name(n) => {
-                    return self.bad("data.target", format!("`{n}` is a column name but `data.header = false`; give a 0-based column index instead"));
-                }
-            });
-        }
-        Some(Source::Csv {
-            path: base_dir.join(path),
-            target,
-            header,
-        })
     }
 
     fn model(&mut self, m: &RawModel) -> Option<ModelSpec> {
@@ -765,3 +427,6 @@ pub fn check_data(run: &RunSpec, inputs: usize, outputs: usize, rows: usize) -> 
     }
     c.problems
 }
+
+#[cfg(test)]
+mod tests;

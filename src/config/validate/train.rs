@@ -2,14 +2,14 @@
 //! combination of keys that makes no sense, refused with the fix.
 
 use super::super::raw::{InitKindName, Optimizer, RawInit, RawModel, RawTrain, ScheduleName};
-use super::{name_of, Checker};
+use super::{filled, name_of, Checker};
 use crate::network::{Activation, Loss};
 use crate::train::{Method, Precision, Schedule, StopRule, TrainSpec};
 
 /// Fills `[train]`'s defaults. `gd` keeps the tutorials' (rate 0.5); `sgd` and `adam` take
 /// scikit-learn's (rate 0.001, `alpha` 1e-4, shuffled batches), but the stopping rule stays
 /// off unless asked for (`tol`, `early_stopping` or the adaptive schedule).
-pub(super) fn fill_defaults(t: &mut RawTrain) {
+pub(super) fn fill_train_defaults(t: &mut RawTrain) {
     t.loss.get_or_insert(Loss::HalfSse);
     let opt = *t.optimizer.get_or_insert(Optimizer::Gd);
     let minibatch = opt != Optimizer::Gd;
@@ -110,11 +110,12 @@ impl Checker {
             precision: t.precision?,
             method: method?,
             batch_size,
-            shuffle: t.shuffle.unwrap_or(false),
-            alpha: t.alpha.unwrap_or(0.0),
+            // Unset only for full-batch `gd`, which neither shuffles nor regularises.
+            shuffle: t.shuffle == Some(true),
+            alpha: t.alpha.unwrap_or_default(),
             schedule: schedule?,
             stop,
-            validation_fraction: early.then(|| t.validation_fraction.unwrap_or(0.1)),
+            validation_fraction: early.then(|| filled(t.validation_fraction)),
         })
     }
 
@@ -261,7 +262,7 @@ impl Checker {
             |v| v.is_finite() && v >= 0.0,
             "a finite number ≥ 0, e.g. `tol = 1e-4`",
         );
-        let n = self.positive("train.n_iter_no_change", t.n_iter_no_change.unwrap_or(10))?;
+        let n = self.positive("train.n_iter_no_change", filled(t.n_iter_no_change))?;
         Some(StopRule {
             tol,
             n_iter_no_change: n,

@@ -1,0 +1,288 @@
+//! The `[data]` checks: generated data sets, inline tables and CSV files.
+
+use super::{filled, name_of, Checker};
+use crate::config::raw::*;
+use crate::data::{CsvTarget, DataSpec, Source, Targets};
+use std::path::Path;
+
+impl Checker {
+    /// Rectangular, non-empty rows of finite numbers.
+    pub(super) fn rows(&mut self, key: &str, rows: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+        let Some(first) = rows.first() else {
+            return self.bad(
+                key,
+                "is empty; give at least one row, e.g. `[[0, 1]]`".into(),
+            );
+        };
+        if first.is_empty() {
+            return self.bad(
+                key,
+                "row 1 is empty; give every row at least one value".into(),
+            );
+        }
+        if let Some((i, r)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != first.len())
+        {
+            return self.bad(
+                key,
+                format!(
+                    "row {} has {} values but row 1 has {}; give every row the same number of values",
+                    i + 1,
+                    r.len(),
+                    first.len()
+                ),
+            );
+        }
+        if rows.iter().flatten().any(|v| !v.is_finite()) {
+            return self.bad(
+                key,
+                "holds a value that is not a finite number; use finite numbers".into(),
+            );
+        }
+        Some(rows.to_vec())
+    }
+
+    pub(super) fn data(
+        &mut self,
+        d: &RawData,
+        base_dir: &Path,
+        targets: Targets,
+    ) -> Option<DataSpec> {
+        let kind = d.kind?;
+        let generated = kind.generated();
+        let noisy = matches!(
+            kind,
+            DataKind::Moons | DataKind::Circles | DataKind::Spirals
+        );
+        let why = format!("to `data.kind = \"{}\"`", name_of(kind));
+        self.unused("data.samples", !generated && d.samples.is_some(), &why);
+        self.unused("data.noise", !noisy && d.noise.is_some(), &why);
+        self.unused("data.shuffle", !generated && d.shuffle.is_some(), &why);
+        let blobs = kind == DataKind::Blobs;
+        let quantiles = kind == DataKind::GaussianQuantiles;
+        self.unused("data.centers", !blobs && d.centers.is_some(), &why);
+        self.unused("data.cluster_std", !blobs && d.cluster_std.is_some(), &why);
+        self.unused(
+            "data.features",
+            !(blobs || quantiles) && d.features.is_some(),
+            &why,
+        );
+        self.unused("data.classes", !quantiles && d.classes.is_some(), &why);
+        self.unused(
+            "data.arms",
+            kind != DataKind::Spirals && d.arms.is_some(),
+            &why,
+        );
+        self.unused(
+            "data.factor",
+            kind != DataKind::Circles && d.factor.is_some(),
+            &why,
+        );
+        let table = kind == DataKind::Table;
+        self.unused("data.inputs", !table && d.inputs.is_some(), &why);
+        self.unused("data.targets", !table && d.targets.is_some(), &why);
+        let csv = kind == DataKind::Csv;
+        self.unused("data.path", !csv && d.path.is_some(), &why);
+        self.unused("data.target", !csv && d.target.is_some(), &why);
+        self.unused("data.header", !csv && d.header.is_some(), &why);
+
+        let noise = match d.noise {
+            Some(n) if !(n.is_finite() && n >= 0.0) => {
+                self.bad::<()>(
+                    "data.noise",
+                    format!("`{n}` must be a finite number ≥ 0, e.g. `noise = 0.1`"),
+                );
+                None
+            }
+            n => n,
+        };
+        let tf = filled(d.test_fraction);
+        if !(0.0..1.0).contains(&tf) {
+            self.bad::<()>(
+                "data.test_fraction",
+                format!("`{tf}` must be in [0, 1): the share of rows held out, e.g. `test_fraction = 0.25`"),
+            );
+        }
+        let seed = self.seed("data.seed", filled(d.seed));
+        let split_seed = self.seed(
+            "data.split_seed",
+            d.split_seed.unwrap_or(
+                0, /* unset only when data.seed is bad, reported already */
+            ),
+        );
+        let samples = if generated {
+            let n = filled(d.samples);
+            if n < 2 {
+                self.bad::<()>(
+                    "data.samples",
+                    format!("`{n}` must be at least 2 (one point per class)"),
+                );
+            }
+            n.max(0) as usize
+        } else {
+            0
+        };
+        let source = match kind {
+            DataKind::Moons => Source::Moons {
+                samples,
+                noise,
+                shuffle: filled(d.shuffle),
+            },
+            DataKind::Circles => {
+                let factor = filled(d.factor);
+                if !(0.0..1.0).contains(&factor) {
+                    self.bad::<()>("data.factor", format!("`{factor}` must be in [0, 1): the inner circle's radius relative to the outer"));
+                }
+                Source::Circles {
+                    samples,
+                    noise,
+                    factor,
+                    shuffle: filled(d.shuffle),
+                }
+            }
+            DataKind::Blobs => {
+                let centers = self.positive("data.centers", filled(d.centers));
+                let features = self.positive("data.features", filled(d.features));
+                let std = filled(d.cluster_std);
+                if !(std.is_finite() && std > 0.0) {
+                    self.bad::<()>(
+                        "data.cluster_std",
+                        format!("`{std}` must be a finite number > 0, e.g. `cluster_std = 1.0`"),
+                    );
+                }
+                Source::Blobs {
+                    samples,
+                    features: features?,
+                    centers: self.at_most_samples("data.centers", centers?, samples)?,
+                    std,
+                    shuffle: filled(d.shuffle),
+                }
+            }
+            DataKind::GaussianQuantiles => {
+                let classes = self.positive("data.classes", filled(d.classes));
+                let features = self.positive("data.features", filled(d.features));
+                Source::GaussianQuantiles {
+                    samples,
+                    features: features?,
+                    classes: self.at_most_samples("data.classes", classes?, samples)?,
+                    shuffle: filled(d.shuffle),
+                }
+            }
+            DataKind::Spirals => {
+                let arms = filled(d.arms);
+                if arms < 2 {
+                    self.bad::<()>(
+                        "data.arms",
+                        format!("`{arms}` must be at least 2 (one arm per class)"),
+                    );
+                }
+                Source::Spirals {
+                    samples,
+                    arms: self.at_most_samples("data.arms", arms.max(2) as usize, samples)?,
+                    noise,
+                    shuffle: filled(d.shuffle),
+                }
+            }
+            DataKind::Xor | DataKind::Or | DataKind::And => Source::Gate(kind.gate()?),
+            DataKind::Table => self.table(d)?,
+            DataKind::Csv => self.csv(d, base_dir)?,
+        };
+        Some(DataSpec {
+            source,
+            seed: seed?,
+            test_fraction: tf,
+            split_seed: split_seed?,
+            scale: d.scale.unwrap_or_default(),
+            targets,
+        })
+    }
+
+    /// A count of groups (centers, classes, arms) that the samples can fill.
+    pub(super) fn at_most_samples(&mut self, key: &str, n: usize, samples: usize) -> Option<usize> {
+        if n > samples {
+            return self.bad(
+                key,
+                format!(
+                    "`{n}` is more than the {samples} samples; raise `data.samples` or lower `{}`",
+                    key.trim_start_matches("data.")
+                ),
+            );
+        }
+        Some(n)
+    }
+
+    pub(super) fn table(&mut self, d: &RawData) -> Option<Source> {
+        let Some(inputs) = &d.inputs else {
+            return self.bad(
+                "data.inputs",
+                "is missing; a `table` needs rows such as `inputs = [[0, 0], [0, 1]]`".into(),
+            );
+        };
+        let Some(targets) = &d.targets else {
+            return self.bad(
+                "data.targets",
+                "is missing; a `table` needs one target per row, e.g. `targets = [0, 1]`".into(),
+            );
+        };
+        let inputs = self.rows("data.inputs", inputs);
+        let targets: Vec<Vec<f64>> = targets
+            .iter()
+            .map(|t| match t {
+                RawTarget::One(v) => vec![*v],
+                RawTarget::Many(v) => v.clone(),
+            })
+            .collect();
+        let targets = self.rows("data.targets", &targets);
+        let (inputs, targets) = (inputs?, targets?);
+        if inputs.len() != targets.len() {
+            return self.bad(
+                "data.targets",
+                format!(
+                    "has {} rows but `data.inputs` has {}; give one target row per input row",
+                    targets.len(),
+                    inputs.len()
+                ),
+            );
+        }
+        Some(Source::Table { inputs, targets })
+    }
+
+    pub(super) fn csv(&mut self, d: &RawData, base_dir: &Path) -> Option<Source> {
+        let Some(path) = &d.path else {
+            return self.bad(
+                "data.path",
+                "is missing; a `csv` data set needs `path = \"data.csv\"`".into(),
+            );
+        };
+        let header = filled(d.header);
+        let columns = match d
+            .target
+            .clone()
+            .expect("fill_defaults sets data.target for CSV data")
+        {
+            RawTargets::One(c) => vec![c],
+            RawTargets::Many(cs) if cs.is_empty() => {
+                return self.bad("data.target", "is an empty list; name at least one target column, e.g. `target = [\"y1\", \"y2\"]`".into());
+            }
+            RawTargets::Many(cs) => cs,
+        };
+        let mut target = Vec::new();
+        for c in columns {
+            target.push(match c {
+                RawColumn::Index(i) if i < 0 => CsvTarget::FromEnd((-i) as usize),
+                RawColumn::Index(i) => CsvTarget::Index(i as usize),
+                RawColumn::Name(n) if header => CsvTarget::Name(n),
+                RawColumn::Name(n) => {
+                    return self.bad("data.target", format!("`{n}` is a column name but `data.header = false`; give a 0-based column index instead"));
+                }
+            });
+        }
+        Some(Source::Csv {
+            path: base_dir.join(path),
+            target,
+            header,
+        })
+    }
+}

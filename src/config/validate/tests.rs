@@ -1,0 +1,97 @@
+//! Validation on its own: the defaults a nearly empty file gets, and every problem of a file
+//! reported at once, each under its key.
+
+use crate::config::{parse, ConfigError, Experiment, Problem};
+use crate::data::Source;
+use crate::train::Method;
+use std::path::Path;
+
+fn load(text: &str) -> Result<Experiment, Vec<Problem>> {
+    match parse(text, Path::new("t.toml"), &[]) {
+        Ok(exp) => Ok(exp),
+        Err(ConfigError::Invalid { problems, .. }) => Err(problems),
+        Err(e) => panic!("not a validation error: {e}"),
+    }
+}
+
+fn keys(problems: &[Problem]) -> Vec<&str> {
+    problems.iter().map(|p| p.key.as_str()).collect()
+}
+
+#[test]
+fn a_file_naming_only_its_data_gets_the_documented_defaults() {
+    let exp = load("[data]\nkind = \"moons\"\n").unwrap();
+    let run = &exp.runs[0];
+    assert_eq!(run.data.seed, 0);
+    assert_eq!(run.data.split_seed, 0);
+    assert_eq!(run.data.test_fraction, 0.0);
+    assert!(matches!(
+        run.data.source,
+        Source::Moons {
+            samples: 100,
+            shuffle: true,
+            ..
+        }
+    ));
+    assert_eq!(run.train.learning_rate, 0.5);
+    assert_eq!(run.train.epochs, 1000);
+    assert!(matches!(run.train.method, Method::Gd));
+    assert!(!run.train.shuffle);
+    assert_eq!(run.train.alpha, 0.0);
+    assert_eq!(run.every, 1);
+    assert!(run.weights && run.report);
+}
+
+#[test]
+fn minibatch_optimisers_take_scikit_learns_defaults() {
+    let exp =
+        load("[data]\nkind = \"moons\"\n[train]\noptimizer = \"adam\"\nearly_stopping = true\n")
+            .unwrap();
+    let t = &exp.runs[0].train;
+    assert_eq!(t.learning_rate, 0.001);
+    assert_eq!(t.alpha, 1e-4);
+    assert!(t.shuffle);
+    assert_eq!(t.validation_fraction, Some(0.1));
+    let stop = t.stop.as_ref().expect("early stopping has a stopping rule");
+    assert_eq!((stop.tol, stop.n_iter_no_change), (1e-4, 10));
+}
+
+#[test]
+fn the_split_follows_the_data_seed_unless_set() {
+    let exp = load("[data]\nkind = \"moons\"\nseed = 7\n").unwrap();
+    assert_eq!(exp.runs[0].data.split_seed, 7);
+    let exp = load("[data]\nkind = \"moons\"\nseed = 7\nsplit_seed = 3\n").unwrap();
+    assert_eq!(exp.runs[0].data.split_seed, 3);
+}
+
+#[test]
+fn every_problem_is_reported_at_once_under_its_key() {
+    let problems = load(
+        "[data]\nkind = \"moons\"\nsamples = 0\nseed = -1\n[train]\nlearning_rate = -1.0\nepochs = 0\n",
+    )
+    .unwrap_err();
+    let keys = keys(&problems);
+    for key in [
+        "data.samples",
+        "data.seed",
+        "train.learning_rate",
+        "train.epochs",
+    ] {
+        assert!(keys.contains(&key), "{key} not reported in {keys:?}");
+    }
+    // A bad data seed is reported once, not again as a split seed nobody wrote.
+    assert!(!keys.contains(&"data.split_seed"), "{keys:?}");
+}
+
+#[test]
+fn a_missing_kind_is_named_with_the_kinds_to_choose_from() {
+    let problems = load("[model]\nhidden = [4]\n").unwrap_err();
+    assert_eq!(keys(&problems), ["data.kind"]);
+    assert!(problems[0].message.contains("kind = \"moons\""));
+}
+
+#[test]
+fn keys_without_meaning_for_the_kind_are_refused() {
+    let problems = load("[data]\nkind = \"xor\"\nfactor = 0.5\n").unwrap_err();
+    assert_eq!(keys(&problems), ["data.factor"]);
+}
