@@ -7,6 +7,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use rayon::prelude::*;
 use runner::config;
 use runner::job::prepare::{prepare, Prepared};
+use runner::train::Spread;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Duration;
@@ -34,20 +35,22 @@ fn train(run: &Prepared, epochs: usize, parallel: bool) -> f64 {
         .spec
         .init
         .initialize_with_rng(&run.arch.layers(), &run.data.rng);
-    let opts = runner::train::Options {
-        every: epochs,
-        parallel,
+    let spread = if parallel {
+        Spread::Pool
+    } else {
+        Spread::OneThread
     };
-    let out = runner::train::train(
-        &run.arch,
-        params,
-        &spec,
-        &run.data,
-        rng,
-        opts,
-        None,
-        |_, _| ControlFlow::Continue(()),
-    );
+    let to_train = runner::train::Run {
+        arch: &run.arch,
+        spec: &spec,
+        data: &run.data,
+        opts: runner::train::Options {
+            every: epochs,
+            spread,
+        },
+        predict: None,
+    };
+    let out = runner::train::train(&to_train, params, rng, |_, _| ControlFlow::Continue(()));
     out.last.loss
 }
 

@@ -2,7 +2,7 @@
 //! binary is this plus printing.
 
 use crate::app::cli::Print;
-use crate::app::{self, How, Job, Limits, Outcome};
+use crate::app::{self, How, Job, Limits, Ran};
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 
@@ -113,12 +113,12 @@ impl Experiment {
             },
         };
         match app::execute(&self.job, &how)? {
-            Outcome::UpToDate(records) | Outcome::Finished { records, .. } => Ok(records),
-            Outcome::Interrupted(n) => bail!(
+            Ran::UpToDate(records) | Ran::Finished { records, .. } => Ok(records),
+            Ran::Interrupted(n) => bail!(
                 "interrupted: {n} runs did not finish; finished runs are kept in `{}`",
                 self.job.store.dir.display()
             ),
-            Outcome::Shard { .. } => unreachable!("no shard was asked for"),
+            Ran::Shard { .. } => unreachable!("no shard was asked for"),
         }
     }
 }

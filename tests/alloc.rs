@@ -4,6 +4,7 @@
 
 use runner::config;
 use runner::results::{Columns, EpochSink};
+use runner::train::Spread;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -88,24 +89,27 @@ fn train(toml: &str, epochs: usize, parallel: bool, start: impl FnOnce()) {
         .init
         .initialize_with_rng(&run.arch.layers(), &run.data.rng);
     start();
-    let outcome = runner::train::train(
-        &run.arch,
-        params,
-        &run.spec.train,
-        &run.data,
-        rng,
-        runner::train::Options {
+    let spread = if parallel {
+        Spread::Pool
+    } else {
+        Spread::OneThread
+    };
+    let to_train = runner::train::Run {
+        arch: &run.arch,
+        spec: &run.spec.train,
+        data: &run.data,
+        opts: runner::train::Options {
             every: run.spec.every,
-            parallel,
+            spread,
         },
-        run.spec.predict.as_deref(),
-        |_, row| {
-            if let Some(row) = row {
-                sink.write(row).unwrap();
-            }
-            ControlFlow::Continue(())
-        },
-    );
+        predict: run.spec.predict.as_deref(),
+    };
+    let outcome = runner::train::train(&to_train, params, rng, |_, row| {
+        if let Some(row) = row {
+            sink.write(row).unwrap();
+        }
+        ControlFlow::Continue(())
+    });
     assert_eq!(outcome.epochs, epochs);
 }
 

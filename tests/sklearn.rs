@@ -43,24 +43,22 @@ fn run(case: &Case) -> (Vec<f64>, Vec<f64>, usize, Vec<f64>) {
         .init
         .initialize_with_rng(&r.arch.layers(), &r.data.rng);
     let (mut losses, mut scores) = (Vec::new(), Vec::new());
-    let out = train::train(
-        &r.arch,
-        params,
-        &r.spec.train,
-        &r.data,
-        rng,
-        train::Options {
+    let run = train::Run {
+        arch: &r.arch,
+        spec: &r.spec.train,
+        data: &r.data,
+        opts: train::Options {
             every: 1,
-            parallel: false,
+            spread: train::Spread::OneThread,
         },
-        None,
-        |_, row| {
-            let row = row.expect("every epoch is logged");
-            losses.push(row.loss);
-            scores.extend(row.validation_score);
-            ControlFlow::Continue(())
-        },
-    );
+        predict: None,
+    };
+    let out = train::train(&run, params, rng, |_, row| {
+        let row = row.expect("every epoch is logged");
+        losses.push(row.loss);
+        scores.extend(row.validation_score);
+        ControlFlow::Continue(())
+    });
     (losses, scores, out.epochs, out.params)
 }
 

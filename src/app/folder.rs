@@ -5,8 +5,9 @@ use super::table;
 use super::{finish, load, require_all, Job, Limits};
 use crate::app::cli::{FolderArgs, StatusArgs};
 use crate::job::prepare;
+use crate::job::Check;
 use crate::results;
-use crate::store::{write_atomic, Lookup, RunRecord};
+use crate::store::{write_atomic, RunRecord};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -70,22 +71,7 @@ fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
 pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
     let (mut job, shards) = recall(&args.dir)?;
     job.store.quiet = args.print.quiet;
-    let records: Vec<Option<RunRecord>> = job
-        .runs
-        .iter()
-        .map(|r| match job.store.verify(&r.spec.id) {
-            Lookup::Found(rec) => Some(rec),
-            Lookup::Damaged(why, file) => {
-                eprintln!(
-                    "warning: stored run `{}` (`{}`) is damaged: {why}; its shard must train it again",
-                    r.spec.label,
-                    file.display()
-                );
-                None
-            }
-            Lookup::Missing => None,
-        })
-        .collect();
+    let records = job.stored(|_| true, Check::Full, Some("its shard must train it again"));
     require_all(&job, &records, shards)?;
     let records: Vec<RunRecord> = records.into_iter().flatten().collect();
     results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
@@ -97,14 +83,7 @@ pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
 /// files are assembled. Reads only.
 pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
     let (job, shards) = recall(&args.dir)?;
-    let found: Vec<Option<RunRecord>> = job
-        .runs
-        .iter()
-        .map(|r| match job.store.lookup(&r.spec.id) {
-            Lookup::Found(rec) => Some(rec),
-            _ => None,
-        })
-        .collect();
+    let found = job.stored(|_| true, Check::Record, None);
     let done = found.iter().filter(|r| r.is_some()).count();
     let total = job.runs.len();
     println!(
@@ -165,9 +144,9 @@ pub(super) fn stored(job: &Job, force: bool) -> String {
         return "new folder".into();
     }
     let done = job
-        .runs
+        .stored(|_| true, Check::Record, None)
         .iter()
-        .filter(|r| matches!(job.store.lookup(&r.spec.id), Lookup::Found(_)))
+        .flatten()
         .count();
     let total = crate::format::count(job.runs.len(), "run");
     if force {

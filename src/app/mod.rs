@@ -11,10 +11,11 @@ mod table;
 
 use crate::app::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
 use crate::job::prepare::{self};
+use crate::job::Check;
 pub use crate::job::{load, Job, Limits};
 use crate::report;
 use crate::results::{self};
-use crate::store::{Lookup, RunRecord};
+use crate::store::RunRecord;
 use anyhow::{bail, Result};
 use std::path::Path;
 use std::process::ExitCode;
@@ -141,17 +142,17 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     };
     let dir = job.store.dir.display().to_string();
     match execute(&job, &how)? {
-        Outcome::UpToDate(records) => {
+        Ran::UpToDate(records) => {
             args.print
                 .finished(&job, &records, &format!("results in {dir} (up to date)"));
         }
-        Outcome::Interrupted(stopped) => {
+        Ran::Interrupted(stopped) => {
             eprintln!(
                 "interrupted: {stopped} runs did not finish; finished runs are kept in `{dir}`; run the same command again to resume",
             );
             return Ok(ExitCode::from(130));
         }
-        Outcome::Shard { shard, runs, here } => {
+        Ran::Shard { shard, runs, here } => {
             args.print.place(&format!(
                 "shard {shard}: {} finished ({here} trained here, {} already stored) in {dir}",
                 crate::format::count(runs, "run"),
@@ -161,7 +162,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
                 "when every shard has finished: runner merge {dir}"
             ));
         }
-        Outcome::Finished { records, here } => {
+        Ran::Finished { records, here } => {
             args.print
                 .finished(&job, &records, &format!("results in {dir}"));
             let reused = job.runs.len() - here;
@@ -188,7 +189,7 @@ pub struct How<'a> {
 }
 
 /// What running an experiment came to.
-pub enum Outcome {
+pub enum Ran {
     /// Every run was stored and the files were already assembled: nothing was written.
     UpToDate(Vec<RunRecord>),
     /// Ctrl-C stopped this many runs; the finished ones are stored.
@@ -208,13 +209,13 @@ pub enum Outcome {
 
 /// Trains what the store lacks and assembles the result files; prints only the progress bar,
 /// warnings and notes that `how.print` allows.
-pub fn execute(job: &Job, how: &How) -> Result<Outcome> {
+pub fn execute(job: &Job, how: &How) -> Result<Ran> {
     folder::refuse_inputs_inside(job)?;
     // A finished experiment run again: the files are up to date, nothing is written.
     if how.shard.is_none() && !how.force {
         if let Some(records) = finished(job) {
             if results::up_to_date(&job.store, &results::key(&job.exp, &records)) {
-                return Ok(Outcome::UpToDate(records));
+                return Ok(Ran::UpToDate(records));
             }
         }
     }
@@ -226,36 +227,25 @@ pub fn execute(job: &Job, how: &How) -> Result<Outcome> {
         (Some(d), Some(s)) => d[i] == s.index,
         _ => true,
     };
-    let mut records: Vec<Option<RunRecord>> = vec![None; job.runs.len()];
-    let mut todo = Vec::new();
-    for (i, r) in job.runs.iter().enumerate() {
-        if !mine(i) {
-            continue;
-        }
-        match job.store.verify(&r.spec.id) {
-            Lookup::Found(rec) if !how.force => records[i] = Some(rec),
-            Lookup::Damaged(why, file) => {
-                eprintln!(
-                    "warning: stored run `{}` (`{}`) is damaged: {why}; training it again",
-                    r.spec.label,
-                    file.display()
-                );
-                todo.push(i);
-            }
-            _ => todo.push(i),
-        }
-    }
+    let mut records = if how.force {
+        vec![None; job.runs.len()]
+    } else {
+        job.stored(mine, Check::Full, Some("training it again"))
+    };
+    let todo: Vec<usize> = (0..job.runs.len())
+        .filter(|&i| mine(i) && records[i].is_none())
+        .collect();
     let trained = sweep::train_all(job, &todo, how.threads, how.print.quiet, !how.force)?;
     for (i, rec) in trained.records {
         records[i] = rec;
     }
     let stopped = todo.iter().filter(|&&i| records[i].is_none()).count();
     if stopped > 0 {
-        return Ok(Outcome::Interrupted(stopped));
+        return Ok(Ran::Interrupted(stopped));
     }
     if let Some(shard) = how.shard {
         let runs = (0..job.runs.len()).filter(|&i| mine(i)).count();
-        return Ok(Outcome::Shard {
+        return Ok(Ran::Shard {
             shard,
             runs,
             here: trained.here,
@@ -263,7 +253,7 @@ pub fn execute(job: &Job, how: &How) -> Result<Outcome> {
     }
     let records: Vec<RunRecord> = records.into_iter().flatten().collect();
     assemble(job, &records, how.force, how.print)?;
-    Ok(Outcome::Finished {
+    Ok(Ran::Finished {
         records,
         here: trained.here,
     })
@@ -310,12 +300,8 @@ fn assemble(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Resu
 
 /// Every run's record when every one is stored and verified.
 fn finished(job: &Job) -> Option<Vec<RunRecord>> {
-    job.runs
-        .iter()
-        .map(|r| match job.store.verify(&r.spec.id) {
-            Lookup::Found(rec) => Some(rec),
-            _ => None,
-        })
+    job.stored(|_| true, Check::Full, None)
+        .into_iter()
         .collect()
 }
 

@@ -5,7 +5,7 @@ use super::Job;
 use crate::app::progress::{self, Ticker};
 use crate::job::prepare::Prepared;
 use crate::results::EpochSink;
-use crate::store::{Claim, Claimed, RunRecord};
+use crate::store::{Claim, Claimed, RunRecord, RunStatus};
 use crate::train::{self, Status};
 use anyhow::{Context, Result};
 use indicatif::ProgressBar;
@@ -52,13 +52,17 @@ pub fn train_all(
     let done = AtomicUsize::new(0);
     // Parallelism at one level: across runs when there are enough to fill the pool, else also
     // across each run's blocks (the results are the same either way).
-    let parallel = todo.len() < pool.current_num_threads();
+    let spread = if todo.len() < pool.current_num_threads() {
+        train::Spread::Pool
+    } else {
+        train::Spread::OneThread
+    };
     let busy = Mutex::new(Vec::new());
     let ctx = Ctx {
         job,
         bar: &bar,
         stop: &stop,
-        parallel,
+        spread,
         here: AtomicUsize::new(0),
     };
     let count = |n: usize| {
@@ -117,7 +121,7 @@ struct Ctx<'a> {
     job: &'a Job,
     bar: &'a ProgressBar,
     stop: &'a AtomicBool,
-    parallel: bool,
+    spread: train::Spread,
     here: AtomicUsize,
 }
 
@@ -134,29 +138,27 @@ impl Ctx<'_> {
         let (params, rng) = spec.init.initialize_with_rng(&r.arch.layers(), &r.data.rng);
         let mut failed = None;
         let mut ticker = Ticker::new(self.bar);
-        let outcome = train::train(
-            &r.arch,
-            params,
-            &spec.train,
-            &r.data,
-            rng,
-            train::Options {
+        let run = train::Run {
+            arch: &r.arch,
+            spec: &spec.train,
+            data: &r.data,
+            opts: train::Options {
                 every: spec.every,
-                parallel: self.parallel,
+                spread: self.spread,
             },
-            spec.predict.as_deref(),
-            |_, row| {
-                ticker.tick();
-                if let Some(Err(e)) = row.map(|row| sink.write(row)) {
-                    failed = Some(e);
-                    return ControlFlow::Break(());
-                }
-                if self.stop.load(Ordering::Relaxed) {
-                    return ControlFlow::Break(());
-                }
-                ControlFlow::Continue(())
-            },
-        );
+            predict: spec.predict.as_deref(),
+        };
+        let outcome = train::train(&run, params, rng, |_, row| {
+            ticker.tick();
+            if let Some(Err(e)) = row.map(|row| sink.write(row)) {
+                failed = Some(e);
+                return ControlFlow::Break(());
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
         drop(ticker);
         if let Some(e) = failed {
             claim.abandon();
@@ -169,13 +171,13 @@ impl Ctx<'_> {
         }
         let (rows, epochs_sha256) = sink.close().with_context(cannot_write)?;
         let (status, diverged_epoch) = match outcome.status {
-            Status::Diverged { epoch } => ("diverged", Some(epoch)),
-            Status::Converged { .. } => ("converged", None),
-            _ => ("ok", None),
+            Status::Diverged { epoch } => (RunStatus::Diverged, Some(epoch)),
+            Status::Converged { .. } => (RunStatus::Converged, None),
+            _ => (RunStatus::Ok, None),
         };
         let record = RunRecord {
             id: spec.id.clone(),
-            status: status.into(),
+            status,
             diverged_epoch,
             epochs: outcome.epochs,
             final_loss: outcome.last.loss,

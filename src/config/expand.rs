@@ -280,7 +280,7 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
     for (variant, overlay) in &variants {
         for combo in cartesian(&axes) {
             let mut table = base.clone();
-            merge(&mut table, overlay.clone());
+            deep_merge(&mut table, overlay.clone());
             for (k, v) in &combo {
                 set_dotted(&mut table, k, v.clone());
             }
@@ -433,10 +433,10 @@ fn cartesian(axes: &[(String, Vec<Value>)]) -> Vec<Vec<(String, Value)>> {
 }
 
 /// Deep-merges `overlay` into `base`: tables merge key by key, anything else replaces.
-fn merge(base: &mut Table, overlay: Table) {
+fn deep_merge(base: &mut Table, overlay: Table) {
     for (k, v) in overlay {
         match (base.get_mut(&k), v) {
-            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (Some(Value::Table(b)), Value::Table(o)) => deep_merge(b, o),
             (_, v) => {
                 base.insert(k, v);
             }

@@ -13,9 +13,9 @@ use crate::suggest::did_you_mean;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A validated experiment: its name and the runs it expands into, in order.
+/// An experiment, validated (the raw form is [`raw::RawExperiment`]): its name and the runs it expands into, in order.
 #[derive(Clone, Debug)]
-pub struct Experiment {
+pub struct Spec {
     pub name: String,
     pub description: Option<String>,
     pub path: PathBuf,
@@ -78,7 +78,7 @@ fn list(problems: &[Problem]) -> String {
 }
 
 /// Reads, expands and validates an experiment file, with `--set` overrides applied.
-pub fn load(path: &Path, sets: &[SetArg]) -> Result<Experiment, ConfigError> {
+pub fn load(path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigError> {
     let read = |cause| ConfigError::Read {
         path: path.to_owned(),
         cause,
@@ -103,7 +103,7 @@ pub fn load(path: &Path, sets: &[SetArg]) -> Result<Experiment, ConfigError> {
 }
 
 /// As [`load`], from the file's text (`path` names it in messages and anchors relative paths).
-pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Experiment, ConfigError> {
+pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigError> {
     let raw: RawExperiment = toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_owned(),
         message: explain_serde(e.to_string().trim_end().to_string()),
@@ -134,9 +134,9 @@ pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Experiment, Con
         }
     }
     if !problems.is_empty() {
-        return Err(invalid(merge(problems)));
+        return Err(invalid(dedupe(problems)));
     }
-    Ok(Experiment {
+    Ok(Spec {
         name,
         description: raw.description.clone(),
         path: path.to_owned(),
@@ -177,7 +177,7 @@ fn check_name(name: &str, written: bool) -> Result<(), String> {
 /// One problem per key and message, in order of first appearance: a problem found in several
 /// runs names all their origins, and one that is also found without an origin (it comes from
 /// the base sections) names none.
-pub fn merge(problems: Vec<Problem>) -> Vec<Problem> {
+pub fn dedupe(problems: Vec<Problem>) -> Vec<Problem> {
     let mut out: Vec<(Problem, Vec<String>, bool)> = Vec::new();
     for p in problems {
         let i = match out

@@ -4,7 +4,7 @@
 //! estimate exceeds the memory the machine has free is refused, naming both; `--max-memory`
 //! sets another limit. Sizes are counted in f64, so no setting can overflow the estimate.
 
-use crate::config::{Experiment, RunSpec};
+use crate::config::{RunSpec, Spec};
 use crate::data::Source;
 use crate::train::blocks::BLOCK_ROWS;
 use std::fmt;
@@ -96,7 +96,7 @@ fn params(spec: &RunSpec, inputs: f64, outputs: f64) -> f64 {
 }
 
 /// The estimate for `exp` with `threads` runs at once.
-pub fn estimate(exp: &Experiment, threads: usize) -> Estimate {
+pub fn estimate(exp: &Spec, threads: usize) -> Estimate {
     let mut data = 0.0;
     let mut per_run: f64 = 0.0;
     let mut block_ws: f64 = 0.0;

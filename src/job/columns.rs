@@ -1,8 +1,7 @@
 //! Which columns an experiment's result files have: the swept keys and their numeric
-//! companions, and the metrics ([`Metric`], the one table every writer and reader of metrics
-//! goes through).
+//! companions, and which metrics ([`super::metric`]) the files have.
 
-use crate::config::{Experiment, RunSpec};
+use crate::config::{RunSpec, Spec};
 
 /// Which optional columns the experiment's files have.
 #[derive(Clone, Debug)]
@@ -17,7 +16,7 @@ pub struct Columns {
 }
 
 impl Columns {
-    pub fn new(exp: &Experiment, accuracy: bool) -> Self {
+    pub fn new(exp: &Spec, accuracy: bool) -> Self {
         Self {
             params: exp.columns.clone(),
             accuracy,
@@ -28,23 +27,6 @@ impl Columns {
                 .iter()
                 .any(|r| r.train.validation_fraction.is_some()),
         }
-    }
-
-    pub fn metric_names(&self) -> Vec<&'static str> {
-        let mut m = vec!["loss"];
-        if self.accuracy {
-            m.push("accuracy");
-        }
-        if self.test {
-            m.push("test_loss");
-            if self.accuracy {
-                m.push("test_accuracy");
-            }
-        }
-        if self.validation {
-            m.push("validation_score");
-        }
-        m
     }
 
     /// `run`, the parameter columns, their numeric companions ([`companions`]), then `seed`.

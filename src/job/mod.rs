@@ -5,11 +5,13 @@
 
 pub mod budget;
 mod columns;
+pub mod metric;
 pub mod prepare;
 
 pub use columns::{companion_values, companions, Columns};
+pub use metric::{Metric, METRICS};
 
-use crate::config::{self, Experiment};
+use crate::config::{self, Spec};
 use crate::store::Store;
 use anyhow::{anyhow, Result};
 use prepare::Prepared;
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 /// An experiment with its prepared runs and its results folder.
 pub struct Job {
-    pub exp: Experiment,
+    pub exp: Spec,
     /// Its estimated peak memory.
     pub memory: budget::Estimate,
     pub runs: Vec<Prepared>,
@@ -68,4 +70,54 @@ pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) ->
         store: Store::at(&out),
         cols,
     })
+}
+
+/// How closely [`Job::stored`] checks each stored run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// The record reads back and its checksum holds (fast: `runner status`, `runner plan`).
+    Record,
+    /// The record, and the epoch file's row count and hash ([`Store::verify`]).
+    Full,
+}
+
+impl Job {
+    /// Each run's stored record (`None` when missing or damaged), for the runs `which` picks
+    /// (the others are `None` unchecked). A damaged run is warned about on stderr, ending with
+    /// `then`, what happens to it next; `then = None` passes damaged runs over in silence.
+    pub fn stored(
+        &self,
+        which: impl Fn(usize) -> bool,
+        check: Check,
+        then: Option<&str>,
+    ) -> Vec<Option<crate::store::RunRecord>> {
+        use crate::store::Lookup;
+        self.runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                if !which(i) {
+                    return None;
+                }
+                let found = match check {
+                    Check::Record => self.store.lookup(&r.spec.id),
+                    Check::Full => self.store.verify(&r.spec.id),
+                };
+                match found {
+                    Lookup::Found(rec) => Some(rec),
+                    Lookup::Damaged(why, file) => {
+                        if let Some(then) = then {
+                            eprintln!(
+                                "warning: stored run `{}` (`{}`) is damaged: {why}; {then}",
+                                r.spec.label,
+                                file.display()
+                            );
+                        }
+                        None
+                    }
+                    Lookup::Missing => None,
+                }
+            })
+            .collect()
+    }
 }

@@ -1,7 +1,7 @@
 //! From a validated experiment to runs ready to train: each distinct data set loaded once,
 //! the checks only the data allows, and each run's final id, which covers its data's content.
 
-use crate::config::{self, ConfigError, Experiment, Problem, RunSpec};
+use crate::config::{self, ConfigError, Problem, RunSpec, Spec};
 use crate::data::{Dataset, Loaded, Source};
 use crate::network::Architecture;
 use anyhow::{Context, Result};
@@ -35,7 +35,7 @@ impl Prepared {
 /// Loads each distinct data set once, checks what only the data can tell, and gives every run
 /// its final id: a hash of its resolved configuration, its data's content and [`NUMERICS`].
 /// Runs that come out the same are refused, naming both.
-pub fn prepare(exp: &mut Experiment) -> Result<Vec<Prepared>> {
+pub fn prepare(exp: &mut Spec) -> Result<Vec<Prepared>> {
     let mut cache: Vec<(crate::data::DataSpec, Arc<Loaded>, String)> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
     let mut prepared = Vec::new();
@@ -72,7 +72,7 @@ pub fn prepare(exp: &mut Experiment) -> Result<Vec<Prepared>> {
     if !problems.is_empty() {
         return Err(ConfigError::Invalid {
             path: exp.path.clone(),
-            problems: config::merge(problems),
+            problems: config::dedupe(problems),
         }
         .into());
     }
@@ -132,7 +132,7 @@ fn duplicates(runs: &[RunSpec]) -> Vec<Problem> {
 }
 
 /// The files the experiment reads: the experiment file and its data files.
-pub fn inputs(exp: &Experiment) -> Vec<PathBuf> {
+pub fn inputs(exp: &Spec) -> Vec<PathBuf> {
     let mut files = vec![exp.path.clone()];
     for r in &exp.runs {
         if let Source::Csv { path, .. } = &r.data.source {

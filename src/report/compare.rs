@@ -103,7 +103,7 @@ pub fn draw(
     let cells = plots.split_evenly((1, metrics.len()));
     let labels: Vec<String> = xs.iter().map(|&x| people(x)).collect();
     for ((cell, (name, metric)), y_name) in cells.iter().zip(metrics).zip(y_names) {
-        let accuracy = name.contains("accuracy");
+        let accuracy = crate::job::Metric::named(name).is_some_and(|m| m.percent);
         // (x, mean, std) per series.
         let stats: Vec<Vec<(usize, f64, f64)>> = shown
             .iter()

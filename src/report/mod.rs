@@ -12,8 +12,9 @@ mod page;
 pub use boundary::{class, grid, Grid, CELLS};
 pub use compare::numeric;
 
-use crate::config::Experiment;
+use crate::config::Spec;
 use crate::job::prepare::Prepared;
+use crate::job::Metric;
 use crate::results::summary::{config_columns, groups, metrics, Group};
 use crate::results::Columns;
 use crate::store::{RunRecord, Store};
@@ -22,7 +23,7 @@ use std::io;
 
 /// Everything a report is drawn from.
 pub struct Inputs<'a> {
-    pub exp: &'a Experiment,
+    pub exp: &'a Spec,
     pub cols: &'a Columns,
     pub runs: &'a [Prepared],
     pub records: &'a [RunRecord],
@@ -68,7 +69,7 @@ fn no_boundaries(runs: &[Prepared]) -> Option<String> {
 }
 
 /// The figures of `exp`, in page order.
-pub fn plan(exp: &Experiment, cols: &Columns, runs: &[Prepared]) -> Vec<Planned> {
+pub fn plan(exp: &Spec, cols: &Columns, runs: &[Prepared]) -> Vec<Planned> {
     let mut out = vec![Planned {
         kind: Kind::Curves("loss"),
         file: "plots/loss.svg".into(),
@@ -111,7 +112,7 @@ pub fn wanted(runs: &[Prepared]) -> bool {
 }
 
 /// The files a report writes: `report.html` and its figures; none without a report.
-pub fn files(exp: &Experiment, cols: &Columns, runs: &[Prepared]) -> Vec<String> {
+pub fn files(exp: &Spec, cols: &Columns, runs: &[Prepared]) -> Vec<String> {
     if !wanted(runs) {
         return Vec::new();
     }
@@ -267,12 +268,7 @@ fn compare_figure(inp: &Inputs, groups: &[Group], k: usize) -> io::Result<(Strin
     let loss = loss_name(inp);
     let y_names: Vec<String> = chosen
         .iter()
-        .map(|(m, _)| match *m {
-            "final_loss" => format!("final {loss}"),
-            "min_loss" => format!("minimum {loss}"),
-            "test_accuracy" => "test accuracy".into(),
-            _ => "training accuracy".into(),
-        })
+        .filter_map(|(m, _)| Some(Metric::named(m)?.label_with(&loss)))
         .collect();
     let w = 200 + 400 * chosen.len() as u32;
     let svg = svg(w, 380, |a| {

@@ -24,7 +24,7 @@ fn cell(name: &str, s: Option<crate::results::summary::Stats>) -> String {
         return "–".into();
     };
     let f = |v: f64| {
-        if name.contains("accuracy") {
+        if crate::job::Metric::named(name).is_some_and(|m| m.percent) {
             percent(v)
         } else {
             people(v)

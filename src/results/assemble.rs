@@ -7,7 +7,7 @@
 //! files always describe the experiment just run.
 
 use super::{extras, resolved_toml, summary, write_predictions, write_runs, Columns};
-use crate::config::Experiment;
+use crate::config::Spec;
 use crate::job::prepare::Prepared;
 use crate::store::{
     stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written, RESULT_FILES,
@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 
 /// Hash of the resolved experiment: ids, labels and every setting.
-pub fn fingerprint(exp: &Experiment) -> String {
+pub fn fingerprint(exp: &Spec) -> String {
     hex::encode(Sha256::digest(resolved_toml(exp).as_bytes()))
 }
 
@@ -28,7 +28,7 @@ pub const FILES_FORMAT: u32 = 3;
 
 /// Hash of everything the result files are assembled from: runner's version, the resolved
 /// experiment and each run's record (which carries its epoch file's hash).
-pub fn key(exp: &Experiment, records: &[RunRecord]) -> String {
+pub fn key(exp: &Spec, records: &[RunRecord]) -> String {
     let mut h = Sha256::new();
     // Another runner may write other files (a report drawn otherwise) from the same runs.
     h.update(concat!("runner ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
@@ -77,7 +77,7 @@ pub fn planned(runs: &[Prepared], drawn: &[String]) -> Vec<String> {
 /// since unless `force`.
 pub fn precheck(
     store: &Store,
-    exp: &Experiment,
+    exp: &Spec,
     names: &[String],
     force: bool,
 ) -> Result<(), StoreError> {
@@ -96,7 +96,7 @@ pub fn precheck(
 /// name of the experiment whose files were replaced, when it was another one (by name).
 pub fn assemble(
     store: &Store,
-    exp: &Experiment,
+    exp: &Spec,
     cols: &Columns,
     runs: &[Prepared],
     records: &[RunRecord],
@@ -228,7 +228,7 @@ enum Entry {
 /// Writes every result file but those to `keep` beside its target, not yet in place.
 fn stage_all(
     store: &Store,
-    exp: &Experiment,
+    exp: &Spec,
     cols: &Columns,
     runs: &[Prepared],
     records: &[RunRecord],
@@ -319,12 +319,7 @@ fn stage_in(
 }
 
 /// `epochs.csv`: every run's logged epochs, in run order, each row prefixed by its run.
-fn write_epochs(
-    w: &mut dyn Write,
-    store: &Store,
-    exp: &Experiment,
-    cols: &Columns,
-) -> io::Result<()> {
+fn write_epochs(w: &mut dyn Write, store: &Store, exp: &Spec, cols: &Columns) -> io::Result<()> {
     let mut head = cols.head();
     head.push("epoch".into());
     head.extend(cols.metric_names().iter().map(|s| s.to_string()));

@@ -3,7 +3,7 @@
 //! for the whole sweep, keyed by run like `epochs.csv`, so that 10⁵ runs make one file.
 
 use super::{csv_io, csv_writer, Columns};
-use crate::config::Experiment;
+use crate::config::Spec;
 use crate::data::Dataset;
 use crate::job::prepare::Prepared;
 use crate::network;
@@ -45,7 +45,7 @@ pub fn counts(run: &Prepared, params: &[f64], d: &Dataset) -> Vec<u64> {
 
 pub(crate) fn write<W: Write>(
     w: W,
-    exp: &Experiment,
+    exp: &Spec,
     cols: &Columns,
     runs: &[Prepared],
     records: &[RunRecord],

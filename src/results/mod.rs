@@ -10,7 +10,7 @@ pub mod weights;
 
 pub use assemble::{assemble, key, planned, precheck, up_to_date, Drawn};
 
-use crate::config::{Experiment, RunSpec};
+use crate::config::{RunSpec, Spec};
 use crate::format::num;
 pub use crate::job::{companion_values, companions, Columns};
 use crate::store::{Hashing, RunRecord};
@@ -26,7 +26,8 @@ fn opt(v: Option<f64>) -> String {
 pub struct EpochSink {
     out: Hashing<BufWriter<File>>,
     rows: u64,
-    columns: Columns,
+    /// The epoch metrics, in column order.
+    metrics: Vec<crate::job::metric::OfEpoch>,
 }
 
 impl EpochSink {
@@ -34,28 +35,22 @@ impl EpochSink {
         Self {
             out: Hashing::new(BufWriter::new(file)),
             rows: 0,
-            columns: columns.clone(),
+            metrics: columns
+                .epoch_metrics()
+                .into_iter()
+                .filter_map(|m| m.of_epoch)
+                .collect(),
         }
     }
 
     /// Writes one row, formatting straight into the buffer (no allocation).
     pub fn write(&mut self, row: &EpochRow) -> io::Result<()> {
-        write!(self.out, "{},{:?}", row.epoch, row.loss)?;
-        let mut cell = |v: Option<f64>| match v {
-            Some(v) => write!(self.out, ",{v:?}"),
-            None => write!(self.out, ","),
-        };
-        if self.columns.accuracy {
-            cell(row.accuracy)?;
-        }
-        if self.columns.test {
-            cell(row.test_loss)?;
-            if self.columns.accuracy {
-                cell(row.test_accuracy)?;
+        write!(self.out, "{}", row.epoch)?;
+        for of in &self.metrics {
+            match of(row) {
+                Some(v) => write!(self.out, ",{v:?}")?,
+                None => write!(self.out, ",")?,
             }
-        }
-        if self.columns.validation {
-            cell(row.validation_score)?;
         }
         self.rows += 1;
         writeln!(self.out)
@@ -81,7 +76,7 @@ pub(crate) fn csv_io(e: csv::Error) -> io::Error {
 
 pub(crate) fn write_runs<W: Write>(
     w: W,
-    exp: &Experiment,
+    exp: &Spec,
     cols: &Columns,
     records: &[RunRecord],
 ) -> io::Result<()> {
@@ -99,7 +94,7 @@ pub(crate) fn write_runs<W: Write>(
         let mut row = cols.prefix(run);
         row.extend([
             r.id.clone(),
-            r.status.clone(),
+            r.status.to_string(),
             r.diverged_epoch.map(|e| e.to_string()).unwrap_or_default(),
             r.epochs.to_string(),
         ]);
@@ -119,7 +114,7 @@ pub(crate) fn write_runs<W: Write>(
 
 pub(crate) fn write_predictions<W: Write>(
     w: W,
-    exp: &Experiment,
+    exp: &Spec,
     cols: &Columns,
     records: &[RunRecord],
 ) -> io::Result<()> {
@@ -157,7 +152,7 @@ pub(crate) fn write_predictions<W: Write>(
 }
 
 /// The experiment with every default filled in: one `[[run]]` per run.
-pub fn resolved_toml(exp: &Experiment) -> String {
+pub fn resolved_toml(exp: &Spec) -> String {
     let mut doc = toml::Table::new();
     doc.insert("name".into(), exp.name.clone().into());
     if let Some(d) = &exp.description {

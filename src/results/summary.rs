@@ -4,7 +4,7 @@
 //! memory does not grow with epochs or runs).
 
 use super::{csv_io, csv_writer, num, Columns};
-use crate::config::{is_seed, Experiment};
+use crate::config::{is_seed, Spec};
 use crate::store::{RunRecord, Store};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Lines, Write};
@@ -88,7 +88,7 @@ pub fn config_columns(cols: &Columns) -> Vec<String> {
 }
 
 /// The configurations, in order of first appearance.
-pub fn groups(exp: &Experiment, cols: &Columns) -> Vec<Group> {
+pub fn groups(exp: &Spec, cols: &Columns) -> Vec<Group> {
     let keys = config_columns(cols);
     let mut groups: Vec<Group> = Vec::new();
     for (i, run) in exp.runs.iter().enumerate() {
@@ -119,25 +119,15 @@ pub fn groups(exp: &Experiment, cols: &Columns) -> Vec<Group> {
 }
 
 /// Reads one metric from a run's record.
-pub type Metric = fn(&RunRecord) -> Option<f64>;
+pub use crate::job::metric::OfRun as Metric;
 
-/// A run's result metrics, in `runs.csv` order, and how to read each from its record;
-/// `summary.csv` summarises the same ones per configuration.
+/// A run's result metrics ([`Columns::run_metrics`]), in `runs.csv` order, and how to read
+/// each from its record; `summary.csv` summarises the same ones per configuration.
 pub fn metrics(cols: &Columns) -> Vec<(&'static str, Metric)> {
-    let mut m: Vec<(&'static str, Metric)> = vec![
-        ("final_loss", |r| Some(r.final_loss)),
-        ("min_loss", |r| Some(r.min_loss)),
-    ];
-    if cols.accuracy {
-        m.push(("accuracy", |r| r.accuracy));
-    }
-    if cols.test {
-        m.push(("test_loss", |r| r.test_loss));
-        if cols.accuracy {
-            m.push(("test_accuracy", |r| r.test_accuracy));
-        }
-    }
-    m
+    cols.run_metrics()
+        .into_iter()
+        .filter_map(|m| Some((m.name, m.of_run?)))
+        .collect()
 }
 
 /// Statistics of `metric` over a group's runs that did not diverge.
@@ -153,7 +143,7 @@ pub fn group_stats(g: &Group, records: &[RunRecord], metric: Metric) -> Option<S
 
 pub fn write_summary<W: Write>(
     w: W,
-    exp: &Experiment,
+    exp: &Spec,
     cols: &Columns,
     records: &[RunRecord],
 ) -> io::Result<()> {
@@ -241,12 +231,7 @@ impl Curve {
     }
 }
 
-pub fn write_curves<W: Write>(
-    w: W,
-    exp: &Experiment,
-    cols: &Columns,
-    store: &Store,
-) -> io::Result<()> {
+pub fn write_curves<W: Write>(w: W, exp: &Spec, cols: &Columns, store: &Store) -> io::Result<()> {
     let names = cols.metric_names();
     let keys = config_columns(cols);
     let mut head = keys.clone();

@@ -25,7 +25,7 @@ mod record;
 
 pub use atomic::{stage, write_atomic, Hashing, Staged};
 pub use index::{FileState, Index, Written};
-pub use record::RunRecord;
+pub use record::{RunRecord, RunStatus};
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader};

@@ -8,12 +8,41 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// How a stored run ended, written as `ok`, `converged` or `diverged` (in the record, the CSVs
+/// and the JSON lines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Trained every epoch asked for.
+    Ok,
+    /// Stopped by the tol rule or early stopping.
+    Converged,
+    /// The loss became NaN or infinite; training stopped there.
+    Diverged,
+}
+
+impl RunStatus {
+    /// The word written in the files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Converged => "converged",
+            RunStatus::Diverged => "diverged",
+        }
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A finished run's outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub id: String,
-    /// `ok`, `converged` (stopped by the tol rule or early stopping) or `diverged`.
-    pub status: String,
+    pub status: RunStatus,
     pub diverged_epoch: Option<usize>,
     pub epochs: usize,
     pub final_loss: f64,
@@ -38,7 +67,7 @@ impl RunRecord {
     /// Whether the run diverged; a run that did not (`ok`, `converged`) counts in every
     /// statistic and figure.
     pub fn diverged(&self) -> bool {
-        self.status == "diverged"
+        self.status == RunStatus::Diverged
     }
 
     /// The record file's text, its checksum line last.
@@ -74,7 +103,7 @@ mod tests {
     fn record() -> RunRecord {
         RunRecord {
             id: "00ff".into(),
-            status: "ok".into(),
+            status: RunStatus::Ok,
             diverged_epoch: None,
             epochs: 3,
             final_loss: 0.25,
@@ -94,6 +123,7 @@ mod tests {
     #[test]
     fn a_record_reads_back_and_any_damage_is_named() {
         let text = record().to_text();
+        assert!(text.contains("status = \"ok\"\n"), "{text}");
         let back = RunRecord::from_text(&text, "00ff").unwrap();
         assert_eq!(back.to_text(), text);
         let cut = &text[..text.len() / 2];

@@ -26,6 +26,30 @@ pub const BLOCK_ROWS: usize = 512;
 /// Groups a data set is dealt to: the most threads one run can use.
 pub const MAX_GROUPS: usize = 8;
 
+/// What a pass measures besides the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    Loss,
+    /// The loss and, for classes, the accuracy.
+    LossAndAccuracy,
+}
+
+/// Whether a pass goes backward too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gradient {
+    Skip,
+    Compute,
+}
+
+/// Where a pass runs: the result is the same either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spread {
+    /// On the calling thread.
+    OneThread,
+    /// Over the current rayon pool's threads.
+    Pool,
+}
+
 /// One block's samples, column-major.
 struct BlockData<T> {
     x: Vec<T>,
@@ -150,20 +174,21 @@ impl<T: Real> Blocked<T> {
         }
     }
 
-    /// One pass: forward (and, with `grad`, backward) over every block. With `parallel`, the
-    /// groups run on the current rayon pool, in as many contiguous runs as there are working
-    /// memories; the result is the same either way.
+    /// One pass: forward (and, with [`Gradient::Compute`], backward) over every block. With
+    /// [`Spread::Pool`], the groups run on the current rayon pool, in as many contiguous runs
+    /// as there are working memories; the result is the same either way.
     pub fn pass(
         &mut self,
         layers: &[LayerShape],
         params: &[T],
         loss: Loss,
-        want_accuracy: bool,
-        backward: bool,
-        parallel: bool,
+        measure: Measure,
+        gradient: Gradient,
+        spread: Spread,
     ) -> PassResult {
         let divisor = loss.divisor(self.rows, self.outputs);
-        let want_accuracy = want_accuracy && self.classes;
+        let want_accuracy = measure == Measure::LossAndAccuracy && self.classes;
+        let backward = gradient == Gradient::Compute;
         let blocks = &self.blocks;
         // A fused pass computes the gradient whether or not it is asked for: training data
         // (the only kind that has one) is laid out for it alone.
@@ -210,7 +235,7 @@ impl<T: Real> Blocked<T> {
                 }
             }
         };
-        if parallel && self.workers.len() > 1 {
+        if spread == Spread::Pool && self.workers.len() > 1 {
             let per = self.groups.len().div_ceil(self.workers.len());
             self.groups
                 .par_chunks_mut(per)
@@ -260,6 +285,7 @@ mod tests {
     use super::*;
     use crate::network::{Activation, Architecture};
     use crate::rng::RandomState;
+    const ALL: Measure = Measure::LossAndAccuracy;
 
     /// Hidden widths that take each of the three passes: narrow, wide, plain.
     const SHAPES: [&[usize]; 3] = [&[4, 2], &[40], &[20, 20]];
@@ -297,12 +323,28 @@ mod tests {
         let mut a = Blocked::new(&d, &layers, params.len(), true, 1);
         let mut b = Blocked::new(&d, &layers, params.len(), true, 3);
         assert_eq!(a.block_count(), 6);
-        let pa = a.pass(&layers, &params, Loss::Mse, true, true, false);
+        let pa = a.pass(
+            &layers,
+            &params,
+            Loss::Mse,
+            ALL,
+            Gradient::Compute,
+            Spread::OneThread,
+        );
         let pb = rayon::ThreadPoolBuilder::new()
             .num_threads(3)
             .build()
             .unwrap()
-            .install(|| b.pass(&layers, &params, Loss::Mse, true, true, true));
+            .install(|| {
+                b.pass(
+                    &layers,
+                    &params,
+                    Loss::Mse,
+                    ALL,
+                    Gradient::Compute,
+                    Spread::Pool,
+                )
+            });
         assert_eq!(pa.loss.to_bits(), pb.loss.to_bits());
         assert_eq!(pa.accuracy, pb.accuracy);
         assert!(a
@@ -321,7 +363,14 @@ mod tests {
             let (arch, d, params) = setup(3 * BLOCK_ROWS + 5, hidden);
             let layers = arch.layers();
             let mut blocked = Blocked::new(&d, &layers, params.len(), true, 1);
-            let p = blocked.pass(&layers, &params, loss, true, true, false);
+            let p = blocked.pass(
+                &layers,
+                &params,
+                loss,
+                ALL,
+                Gradient::Compute,
+                Spread::OneThread,
+            );
             // The same computation on all rows at once.
             let x = network::transpose(&d.x, d.rows, 3);
             let y = network::transpose(&d.y, d.rows, 2);

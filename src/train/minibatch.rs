@@ -2,12 +2,13 @@
 //! epoch the rows shuffled, cut into batches, and one optimizer step per batch. A batch's
 //! rows are gathered into buffers allocated once; a step allocates nothing.
 
-use super::optimizer::Optimizer;
+use super::epoch::{Epochs, Next, Seen};
+use super::optimizer::Solver;
 use super::stopping::{self, Plateau};
-use super::{EpochRow, Options, Outcome, Status, TrainSpec};
-use crate::data::{Dataset, Loaded};
+use super::{EpochRow, Outcome, Run, Status};
+use crate::data::Dataset;
 use crate::network::fused::Padded;
-use crate::network::{self, correct, Architecture, Block, Fused, FusedPass, Loss, Real, Workspace};
+use crate::network::{self, correct, Block, Fused, FusedPass, Loss, Real, Workspace};
 use crate::rng::RandomState;
 use crate::train::blocks::Blocked;
 use faer::Accum;
@@ -52,15 +53,20 @@ impl<T: Real> Batch<T> {
     }
 }
 
+/// Trains `run` (with `sgd` or `adam`) from `params`, splitting and shuffling with `rng`.
 pub fn train<T: Real>(
-    arch: &Architecture,
+    run: &Run,
     params: Vec<f64>,
-    spec: &TrainSpec,
-    data: &Loaded,
     mut rng: RandomState,
-    opts: Options,
-    mut on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
+    on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
 ) -> Outcome {
+    let Run {
+        arch,
+        spec,
+        data,
+        opts,
+        ..
+    } = *run;
     let layers = arch.layers();
     let mut params: Vec<T> = params.into_iter().map(T::from_f64).collect();
     let loss = spec.loss;
@@ -101,17 +107,12 @@ pub fn train<T: Real>(
     let mut grad = vec![T::default(); params.len()];
     let mut order: Vec<usize> = (0..n).collect();
     let mut perm: Vec<usize> = (0..n).collect();
-    let mut opt = Optimizer::<T>::new(spec.method, spec.schedule, spec.learning_rate, params.len());
+    let mut opt = Solver::<T>::new(spec.method, spec.schedule, spec.learning_rate, params.len());
     let mut plateau = spec.stop.map(Plateau::new);
-    let threads = if opts.parallel {
-        rayon::current_num_threads()
-    } else {
-        1
-    };
-    let mut test = data
+    let test = data
         .test
         .as_ref()
-        .map(|t| Blocked::<T>::new(t, &layers, 0, false, threads));
+        .map(|t| Blocked::<T>::new(t, &layers, 0, false, opts.threads()));
     // Scored as scikit-learn's classifiers (accuracy) or regressors (R²) score.
     let classifier = loss.cancels_derivative();
     let mut scorer = validation
@@ -120,7 +121,7 @@ pub fn train<T: Real>(
     let mut best = params.clone();
     let total = loss.divisor(n, train.outputs);
 
-    let mut track = super::Tracker::new();
+    let mut ends = Epochs::new(spec, opts, &layers, test, on_epoch);
     let (mut status, mut epoch) = (Status::Ok, 0);
     while epoch < spec.epochs {
         if spec.shuffle {
@@ -187,8 +188,6 @@ pub fn train<T: Real>(
             opt.step(&mut params, &grad);
         }
         let value = sum / total;
-        track.saw(spec, epoch, value);
-        let diverged = !value.is_finite();
         opt.epoch_ends((epoch as u64 + 1) * n as u64);
         let score = scorer.as_mut().map(|s| s.score(&layers, &params));
         let stalled = match (&mut plateau, score) {
@@ -209,32 +208,16 @@ pub fn train<T: Real>(
             }
             stop
         };
-        let logged = epoch % opts.every == 0 || epoch + 1 == spec.epochs;
-        let is_last = epoch + 1 == spec.epochs || diverged || converged;
-        let row = (logged || diverged || converged).then(|| {
-            let (test_loss, test_accuracy) =
-                super::tested(&mut test, &layers, &params, loss, opts.parallel);
-            EpochRow {
-                epoch,
-                loss: value,
-                accuracy: classes.then(|| right as f64 / n as f64),
-                test_loss,
-                test_accuracy,
-                validation_score: score,
-            }
-        });
-        let flow = track.log(epoch, row, &mut on_epoch);
+        let seen = Seen {
+            epoch,
+            loss: value,
+            converged,
+            score,
+        };
+        let next = ends.end(seen, &params, |_| classes.then(|| right as f64 / n as f64));
         epoch += 1;
-        if diverged {
-            status = Status::Diverged { epoch: epoch - 1 };
-            break;
-        }
-        if converged {
-            status = Status::Converged { epoch: epoch - 1 };
-            break;
-        }
-        if flow.is_break() && !is_last {
-            status = Status::Stopped;
+        if let Next::Stop(s) = next {
+            status = s;
             break;
         }
     }
@@ -242,7 +225,7 @@ pub fn train<T: Real>(
         // Early stopping keeps the best-scoring weights, as scikit-learn restores them.
         params = best;
     }
-    track.outcome(status, epoch, &params)
+    ends.outcome(status, epoch, &params)
 }
 
 /// Scores the validation rows after an epoch: accuracy for classes, else R².

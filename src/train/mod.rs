@@ -6,11 +6,13 @@
 //! step for step.
 
 pub mod blocks;
+mod epoch;
 mod full;
 mod minibatch;
 mod optimizer;
 pub mod stopping;
 
+pub use blocks::Spread;
 pub use optimizer::{Method, Schedule};
 pub use stopping::StopRule;
 
@@ -130,44 +132,63 @@ pub struct Outcome {
 pub struct Options {
     /// Log every Nth epoch (the first and last always).
     pub every: usize,
-    /// Spread a run's blocks over the current rayon pool's threads.
-    pub parallel: bool,
+    /// Whether a run's blocks spread over the current rayon pool's threads.
+    pub spread: Spread,
 }
 
-/// Trains in the precision and with the method `spec` asks for. `rng` is the run's
-/// generator, right after the initial weights: `sgd` and `adam` split off the validation rows
-/// and shuffle with it, as scikit-learn's `_random_state` does.
-#[allow(clippy::too_many_arguments)]
+impl Options {
+    /// Whether epoch `epoch` of `epochs` is logged.
+    pub fn logs(&self, epoch: usize, epochs: usize) -> bool {
+        epoch.is_multiple_of(self.every) || epoch + 1 == epochs
+    }
+
+    /// The most threads a pass uses: one working memory each.
+    fn threads(&self) -> usize {
+        match self.spread {
+            Spread::Pool => rayon::current_num_threads(),
+            Spread::OneThread => 1,
+        }
+    }
+}
+
+/// What a run trains: the network, its `[train]` spec and data, how, and the `[predict]`
+/// inputs to give outputs for.
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    pub arch: &'a Architecture,
+    pub spec: &'a TrainSpec,
+    pub data: &'a Loaded,
+    pub opts: Options,
+    pub predict: Option<&'a [Vec<f64>]>,
+}
+
+/// Trains `run` from the initial weights `params`, in the precision and with the method its
+/// spec asks for. `rng` is the run's generator, right after the initial weights: `sgd` and
+/// `adam` split off the validation rows and shuffle with it, as scikit-learn's
+/// `_random_state` does. `on_epoch` is called after every epoch, with the row when the epoch
+/// is logged; it may stop training by returning `Break`.
 pub fn train(
-    arch: &Architecture,
+    run: &Run,
     params: Vec<f64>,
-    spec: &TrainSpec,
-    data: &Loaded,
     rng: RandomState,
-    opts: Options,
-    predict: Option<&[Vec<f64>]>,
     on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
 ) -> Outcome {
     fn go<T: Real>(
-        arch: &Architecture,
+        run: &Run,
         params: Vec<f64>,
-        spec: &TrainSpec,
-        data: &Loaded,
         rng: RandomState,
-        opts: Options,
-        predict: Option<&[Vec<f64>]>,
         on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
     ) -> Outcome {
-        let mut out = match spec.method {
-            Method::Gd => full::train::<T>(arch, params, spec, data, opts, on_epoch),
-            _ => minibatch::train::<T>(arch, params, spec, data, rng, opts, on_epoch),
+        let mut out = match run.spec.method {
+            Method::Gd => full::train::<T>(run, params, on_epoch),
+            _ => minibatch::train::<T>(run, params, rng, on_epoch),
         };
-        out.predictions = predictions::<T>(arch, &out.params, data, predict);
+        out.predictions = predictions::<T>(run.arch, &out.params, run.data, run.predict);
         out
     }
-    match spec.precision {
-        Precision::F64 => go::<f64>(arch, params, spec, data, rng, opts, predict, on_epoch),
-        Precision::F32 => go::<f32>(arch, params, spec, data, rng, opts, predict, on_epoch),
+    match run.spec.precision {
+        Precision::F64 => go::<f64>(run, params, rng, on_epoch),
+        Precision::F32 => go::<f32>(run, params, rng, on_epoch),
     }
 }
 
@@ -190,72 +211,6 @@ fn predictions<T: Real>(
         .chunks(arch.outputs)
         .map(|r| r.iter().map(|v| v.to_f64()).collect())
         .collect()
-}
-
-/// What both epoch loops track: the lowest loss, the first epoch at the target, the last
-/// logged row.
-struct Tracker {
-    min_loss: f64,
-    reached_target: Option<usize>,
-    last: Option<EpochRow>,
-}
-
-impl Tracker {
-    fn new() -> Self {
-        Self {
-            min_loss: f64::INFINITY,
-            reached_target: None,
-            last: None,
-        }
-    }
-
-    /// Epoch `epoch` had loss `value`.
-    fn saw(&mut self, spec: &TrainSpec, epoch: usize, value: f64) {
-        self.min_loss = self.min_loss.min(value);
-        if self.reached_target.is_none() && spec.target_loss.is_some_and(|t| value <= t) {
-            self.reached_target = Some(epoch);
-        }
-    }
-
-    /// Hands `row` to the callback and keeps it as the last row logged.
-    fn log(
-        &mut self,
-        epoch: usize,
-        row: Option<EpochRow>,
-        on_epoch: &mut impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        let flow = on_epoch(epoch, row.as_ref());
-        if row.is_some() {
-            self.last = row;
-        }
-        flow
-    }
-
-    fn outcome<T: Real>(self, status: Status, epochs: usize, params: &[T]) -> Outcome {
-        Outcome {
-            status,
-            epochs,
-            last: self.last.expect("epoch 0 is always logged"),
-            min_loss: self.min_loss,
-            reached_target: self.reached_target,
-            predictions: Vec::new(),
-            params: params.iter().map(|v| v.to_f64()).collect(),
-        }
-    }
-}
-
-/// The test rows' loss and accuracy at `params`, when there are test rows.
-fn tested<T: Real>(
-    test: &mut Option<crate::train::blocks::Blocked<T>>,
-    layers: &[crate::network::LayerShape],
-    params: &[T],
-    loss: Loss,
-    parallel: bool,
-) -> (Option<f64>, Option<f64>) {
-    let t = test
-        .as_mut()
-        .map(|t| t.pass(layers, params, loss, true, false, parallel));
-    (t.map(|t| t.loss), t.and_then(|t| t.accuracy))
 }
 
 /// `½·Σ‖W‖²` over the weight matrices (not the biases), in f64.

@@ -35,7 +35,7 @@ pub enum Schedule {
 }
 
 /// A solver's state: the rate and the moment buffers, allocated once per run.
-pub struct Optimizer<T> {
+pub struct Solver<T> {
     method: Method,
     schedule: Schedule,
     rate_init: f64,
@@ -48,7 +48,7 @@ pub struct Optimizer<T> {
     steps: i32,
 }
 
-impl<T: crate::network::Real> Optimizer<T> {
+impl<T: crate::network::Real> Solver<T> {
     pub fn new(method: Method, schedule: Schedule, rate: f64, params: usize) -> Self {
         let second = if matches!(method, Method::Adam { .. }) {
             params

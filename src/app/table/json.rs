@@ -1,7 +1,7 @@
 //! `--json`: the end-of-sweep table as JSON lines on stdout, one object per line of the table
 //! ([`super::table`]), for scripts (`jq`, `pandas.read_json(lines=True)`).
 
-use crate::config::Experiment;
+use crate::config::Spec;
 use crate::results::summary::{config_columns, group_stats, groups, metrics};
 use crate::results::{companions, Columns};
 use crate::store::RunRecord;
@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 /// configuration with each metric's `{"mean", "std", "n"}` over the runs that did not diverge.
 /// A parameter value that reads as a number is a JSON number, lists such as `[16,8]` stay
 /// strings; a metric a run does not have is `null`.
-pub fn lines(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String {
+pub fn lines(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
     let groups = groups(exp, cols);
     let mut out = String::new();
     if groups.iter().all(|g| g.runs.len() == 1) {
@@ -22,7 +22,7 @@ pub fn lines(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String 
                 o.insert(name.clone(), cell_value(&cell));
             }
             o.insert("id".into(), json!(r.id));
-            o.insert("status".into(), json!(r.status));
+            o.insert("status".into(), json!(r.status.as_str()));
             o.insert("diverged_epoch".into(), json!(r.diverged_epoch));
             o.insert("epochs".into(), json!(r.epochs));
             for (name, metric) in metrics(cols) {

@@ -1,6 +1,6 @@
 //! What runner prints on stdout: the table when a sweep ends, and the plan.
 
-use crate::config::Experiment;
+use crate::config::Spec;
 use crate::format::{count, sig};
 use crate::job::prepare::Prepared;
 use crate::results::summary::{group_stats, groups, metrics};
@@ -11,7 +11,7 @@ use std::fmt::Write;
 pub mod json;
 
 /// One line per run: final and minimum loss, accuracy, status.
-pub fn runs_table(exp: &Experiment, records: &[RunRecord]) -> String {
+pub fn runs_table(exp: &Spec, records: &[RunRecord]) -> String {
     let mut rows = vec![vec![
         "run".to_string(),
         "final_loss".into(),
@@ -24,7 +24,7 @@ pub fn runs_table(exp: &Experiment, records: &[RunRecord]) -> String {
     for (run, r) in exp.runs.iter().zip(records) {
         let status = match r.diverged_epoch {
             Some(e) => format!("diverged at epoch {e}"),
-            None => r.status.clone(),
+            None => r.status.to_string(),
         };
         rows.push(vec![
             run.label.clone(),
@@ -45,7 +45,7 @@ pub fn runs_table(exp: &Experiment, records: &[RunRecord]) -> String {
 
 /// The end-of-sweep table: one line per run when every configuration has one run; otherwise
 /// one line per configuration with mean ± std across its seeds and its diverged runs.
-pub fn table(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String {
+pub fn table(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
     let groups = groups(exp, cols);
     if groups.iter().all(|g| g.runs.len() == 1) {
         return runs_table(exp, records);
@@ -63,7 +63,7 @@ pub fn table(exp: &Experiment, cols: &Columns, records: &[RunRecord]) -> String 
         for (name, metric) in &metrics {
             let cell = match group_stats(g, records, *metric) {
                 None => "-".to_string(),
-                Some(s) if name.ends_with("accuracy") => {
+                Some(s) if crate::job::Metric::named(name).is_some_and(|m| m.percent) => {
                     format!("{:.1}% ± {:.1}", 100.0 * s.mean, 100.0 * s.std.max(0.0))
                 }
                 Some(s) => format!(
@@ -99,7 +99,7 @@ fn sig4(v: f64) -> String {
 
 /// `runner plan`: the runs, the work, where outputs go and what is already there (`state`).
 pub fn plan(
-    exp: &Experiment,
+    exp: &Spec,
     runs: &[Prepared],
     out: &std::path::Path,
     state: &str,

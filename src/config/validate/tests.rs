@@ -1,12 +1,12 @@
 //! Validation on its own: the defaults a nearly empty file gets, and every problem of a file
 //! reported at once, each under its key.
 
-use crate::config::{parse, ConfigError, Experiment, Problem};
+use crate::config::{parse, ConfigError, Problem, Spec};
 use crate::data::Source;
 use crate::train::Method;
 use std::path::Path;
 
-fn load(text: &str) -> Result<Experiment, Vec<Problem>> {
+fn load(text: &str) -> Result<Spec, Vec<Problem>> {
     match parse(text, Path::new("t.toml"), &[]) {
         Ok(exp) => Ok(exp),
         Err(ConfigError::Invalid { problems, .. }) => Err(problems),

@@ -1,0 +1,145 @@
+//! The end of an epoch, shared by both loops: the running summaries (over every epoch, logged
+//! or not), whether the epoch is logged, the test pass, the row handed to the callback, and
+//! whether training goes on.
+
+use super::blocks::{Blocked, Gradient, Measure};
+use super::{EpochRow, Options, Outcome, Status, TrainSpec};
+use crate::network::{LayerShape, Real};
+use std::ops::ControlFlow;
+
+/// What an epoch's end decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Next {
+    Go,
+    /// Training ends with this status (never [`Status::Ok`]).
+    Stop(Status),
+}
+
+/// One run's epoch ends, with its callback.
+pub(super) struct Epochs<'a, T, F> {
+    spec: &'a TrainSpec,
+    opts: Options,
+    layers: &'a [LayerShape],
+    /// The test rows, when there are any.
+    test: Option<Blocked<T>>,
+    min_loss: f64,
+    reached_target: Option<usize>,
+    last: Option<EpochRow>,
+    on_epoch: F,
+}
+
+/// An epoch as its loop saw it.
+pub(super) struct Seen {
+    pub epoch: usize,
+    /// The training loss.
+    pub loss: f64,
+    /// The stopping rule fired (and the solver agrees to stop).
+    pub converged: bool,
+    /// Early stopping's validation score.
+    pub score: Option<f64>,
+}
+
+impl<'a, T: Real, F> Epochs<'a, T, F>
+where
+    F: FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
+{
+    pub fn new(
+        spec: &'a TrainSpec,
+        opts: Options,
+        layers: &'a [LayerShape],
+        test: Option<Blocked<T>>,
+        on_epoch: F,
+    ) -> Self {
+        Self {
+            spec,
+            opts,
+            layers,
+            test,
+            min_loss: f64::INFINITY,
+            reached_target: None,
+            last: None,
+            on_epoch,
+        }
+    }
+
+    /// Whether `epoch` is on the logging grid.
+    pub fn logs(&self, epoch: usize) -> bool {
+        self.opts.logs(epoch, self.spec.epochs)
+    }
+
+    /// Ends epoch `seen.epoch` at weights `params`. A diverged or converged epoch is logged
+    /// even off the grid; `accuracy(on_grid)` gives the training accuracy of a logged row.
+    pub fn end(
+        &mut self,
+        seen: Seen,
+        params: &[T],
+        accuracy: impl FnOnce(bool) -> Option<f64>,
+    ) -> Next {
+        let Seen {
+            epoch,
+            loss,
+            converged,
+            score,
+        } = seen;
+        self.min_loss = self.min_loss.min(loss);
+        if self.reached_target.is_none() && self.spec.target_loss.is_some_and(|t| loss <= t) {
+            self.reached_target = Some(epoch);
+        }
+        let diverged = !loss.is_finite();
+        let on_grid = self.logs(epoch);
+        let is_last = epoch + 1 == self.spec.epochs || diverged || converged;
+        let row = (on_grid || diverged || converged).then(|| {
+            let (test_loss, test_accuracy) = self.tested(params);
+            EpochRow {
+                epoch,
+                loss,
+                accuracy: accuracy(on_grid),
+                test_loss,
+                test_accuracy,
+                validation_score: score,
+            }
+        });
+        let flow = (self.on_epoch)(epoch, row.as_ref());
+        if row.is_some() {
+            self.last = row;
+        }
+        if diverged {
+            Next::Stop(Status::Diverged { epoch })
+        } else if converged {
+            Next::Stop(Status::Converged { epoch })
+        } else if flow.is_break() && !is_last {
+            Next::Stop(Status::Stopped)
+        } else {
+            Next::Go
+        }
+    }
+
+    /// The test rows' loss and accuracy at `params`, when there are test rows.
+    fn tested(&mut self, params: &[T]) -> (Option<f64>, Option<f64>) {
+        let (layers, loss, spread) = (self.layers, self.spec.loss, self.opts.spread);
+        let t = self.test.as_mut().map(|t| {
+            t.pass(
+                layers,
+                params,
+                loss,
+                Measure::LossAndAccuracy,
+                Gradient::Skip,
+                spread,
+            )
+        });
+        (t.map(|t| t.loss), t.and_then(|t| t.accuracy))
+    }
+
+    /// The run's outcome after `epochs` epochs, at weights `params`.
+    pub fn outcome(self, status: Status, epochs: usize, params: &[T]) -> Outcome {
+        Outcome {
+            status,
+            epochs,
+            last: self.last.expect("epoch 0 is always logged"),
+            min_loss: self.min_loss,
+            reached_target: self.reached_target,
+            predictions: Vec::new(),
+            params: params.iter().map(|v| v.to_f64()).collect(),
+        }
+    }
+}
