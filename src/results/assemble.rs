@@ -9,9 +9,7 @@
 use super::{extras, resolved_toml, summary, write_predictions, write_runs, Columns};
 use crate::config::Spec;
 use crate::job::prepare::Prepared;
-use crate::store::{
-    stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written, RESULT_FILES,
-};
+use crate::store::{stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -62,10 +60,65 @@ pub struct Drawn<'a> {
     pub draw: &'a dyn Fn() -> io::Result<Vec<(String, Vec<u8>)>>,
 }
 
-/// Every file assembling `exp` may write: the CSVs, `experiment.toml`, the data and weights
-/// files, and `drawn`.
+/// What the top-level tables are written from.
+struct Sources<'a> {
+    store: &'a Store,
+    exp: &'a Spec,
+    cols: &'a Columns,
+    runs: &'a [Prepared],
+    records: &'a [RunRecord],
+}
+
+/// A table at the top of the results folder: its name, whether an experiment has it, and how
+/// it is written. [`TABLES`] is the one list that both assembly and [`planned`] read.
+struct Table {
+    name: &'static str,
+    wanted: fn(&Sources) -> bool,
+    write: fn(&mut dyn Write, &Sources) -> io::Result<()>,
+}
+
+/// Every top-level table, in the order they are written.
+const TABLES: [Table; 7] = [
+    Table {
+        name: "epochs.csv",
+        wanted: |_| true,
+        write: |w, s| write_epochs(w, s.store, s.exp, s.cols),
+    },
+    Table {
+        name: "runs.csv",
+        wanted: |_| true,
+        write: |w, s| write_runs(w, s.exp, s.cols, s.records),
+    },
+    Table {
+        name: "predictions.csv",
+        wanted: |s| s.exp.runs.iter().any(|r| r.predict.is_some()),
+        write: |w, s| write_predictions(w, s.exp, s.cols, s.records),
+    },
+    Table {
+        name: "confusion.csv",
+        wanted: |s| super::confusion::wanted(s.runs),
+        write: |w, s| super::confusion::write(w, s.exp, s.cols, s.runs, s.records),
+    },
+    Table {
+        name: "summary.csv",
+        wanted: |_| true,
+        write: |w, s| summary::write_summary(w, s.exp, s.cols, s.records),
+    },
+    Table {
+        name: "curves.csv",
+        wanted: |_| true,
+        write: |w, s| summary::write_curves(w, s.exp, s.cols, s.store),
+    },
+    Table {
+        name: "experiment.toml",
+        wanted: |_| true,
+        write: |w, s| w.write_all(resolved_toml(s.exp).as_bytes()),
+    },
+];
+
+/// Every file assembling `exp` may write: the tables, the data and weights files, and `drawn`.
 pub fn planned(runs: &[Prepared], drawn: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = RESULT_FILES.iter().map(|s| s.to_string()).collect();
+    let mut names: Vec<String> = TABLES.iter().map(|t| t.name.to_string()).collect();
     names.extend(extras::data_files(runs).into_iter().map(|f| f.0));
     names.extend(extras::weights_files(runs).into_iter().map(|f| f.0));
     names.extend(drawn.iter().cloned());
@@ -274,31 +327,16 @@ fn stage_all(
             out.push(entry(name, &mut |_| Ok(()))?);
         }
     }
-    out.push(entry("epochs.csv", &mut |w| {
-        write_epochs(w, store, exp, cols)
-    })?);
-    out.push(entry("runs.csv", &mut |w| {
-        write_runs(w, exp, cols, records)
-    })?);
-    if exp.runs.iter().any(|r| r.predict.is_some()) {
-        out.push(entry("predictions.csv", &mut |w| {
-            write_predictions(w, exp, cols, records)
-        })?);
+    let from = Sources {
+        store,
+        exp,
+        cols,
+        runs,
+        records,
+    };
+    for table in TABLES.iter().filter(|t| (t.wanted)(&from)) {
+        out.push(entry(table.name, &mut |w| (table.write)(w, &from))?);
     }
-    if super::confusion::wanted(runs) {
-        out.push(entry("confusion.csv", &mut |w| {
-            super::confusion::write(w, exp, cols, runs, records)
-        })?);
-    }
-    out.push(entry("summary.csv", &mut |w| {
-        summary::write_summary(w, exp, cols, records)
-    })?);
-    out.push(entry("curves.csv", &mut |w| {
-        summary::write_curves(w, exp, cols, store)
-    })?);
-    out.push(entry("experiment.toml", &mut |w| {
-        w.write_all(resolved_toml(exp).as_bytes())
-    })?);
     Ok(out)
 }
 

@@ -31,17 +31,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-/// Files runner may write at the top of a results folder.
-pub const RESULT_FILES: [&str; 7] = [
-    "experiment.toml",
-    "epochs.csv",
-    "runs.csv",
-    "predictions.csv",
-    "confusion.csv",
-    "summary.csv",
-    "curves.csv",
-];
-
 /// Why a results folder cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
