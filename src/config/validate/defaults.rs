@@ -74,9 +74,22 @@ pub(super) fn fill_defaults(raw: &mut RawExperiment, problems: &mut Vec<Problem>
     }
 
     train::fill_train_defaults(&mut raw.train);
-    raw.output.every.get_or_insert(1);
+    let epochs = raw.train.epochs.unwrap_or(1).max(1);
+    raw.output.every.get_or_insert(default_every(epochs));
     raw.output.weights.get_or_insert(true);
     raw.output.report.get_or_insert(true);
+}
+
+/// Points a run's loss curve has by default: enough that a curve plots the same as one logged
+/// every epoch, few enough that 10⁵ runs stay small on disk.
+pub const LOGGED_POINTS: i64 = 200;
+
+/// `[output] every` when it is not set: every epoch up to [`LOGGED_POINTS`] epochs, then the
+/// stride that logs about that many (a fixed stride, so that every run of a sweep logs the same
+/// epochs and curves average across seeds epoch by epoch). The first and last epochs are logged
+/// whatever the stride, and the summaries see every epoch.
+pub fn default_every(epochs: i64) -> i64 {
+    (epochs.max(1) - 1) / LOGGED_POINTS + 1
 }
 
 /// A key [`fill_defaults`] has set. Its default lives there and nowhere else; the checks run

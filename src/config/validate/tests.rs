@@ -38,8 +38,36 @@ fn a_file_naming_only_its_data_gets_the_documented_defaults() {
     assert!(matches!(run.train.method, Method::Gd));
     assert!(!run.train.shuffle);
     assert_eq!(run.train.alpha, 0.0);
-    assert_eq!(run.every, 1);
+    // 1 000 epochs log every 5th: about 200 points.
+    assert_eq!(run.every, 5);
     assert!(run.weights && run.report);
+}
+
+#[test]
+fn the_default_logging_stride_keeps_about_200_points() {
+    use super::defaults::default_every;
+    for (epochs, every) in [
+        (1, 1),
+        (200, 1),
+        (201, 2),
+        (1000, 5),
+        (2000, 10),
+        (20_000, 100),
+    ] {
+        assert_eq!(default_every(epochs), every, "{epochs} epochs");
+    }
+    for epochs in [1, 7, 199, 200, 201, 399, 400, 401, 12_345, 1_000_000] {
+        let logged = (0..epochs)
+            .filter(|e| e % default_every(epochs) == 0)
+            .count() as i64;
+        assert!(
+            (100..=200).contains(&logged) || epochs < 100,
+            "{epochs}: {logged}"
+        );
+    }
+    // Whatever is written, no overflow.
+    assert_eq!(default_every(i64::MAX), (i64::MAX - 1) / 200 + 1);
+    assert_eq!(default_every(-5), 1);
 }
 
 #[test]
