@@ -84,7 +84,7 @@ fn settings(inp: &Inputs) -> String {
             keys.push("seed".into());
         }
         format!(
-            "<p>Runs differ in: {}. The settings of the first run, <code>{}</code>, every default filled in (all runs are in <code>experiment.toml</code>):</p>",
+            "<p>Runs differ in: {}. The settings of the first run, <code>{}</code>, every default filled in (each run's values are in <code>experiment.toml</code>):</p>",
             keys.iter()
                 .map(|k| format!("<code>{}</code>", escape(k)))
                 .collect::<Vec<_>>()

@@ -21,8 +21,9 @@ pub fn fingerprint(exp: &Spec) -> String {
 
 /// The version of what assembly writes: bump it when a file is added or its format changes,
 /// so that folders assembled before are assembled again (2: `confusion.csv`,
-/// `validation_score`; 3: lists without spaces, `model.hidden.units` and `.layers`).
-pub const FILES_FORMAT: u32 = 3;
+/// `validation_score`; 3: lists without spaces, `model.hidden.units` and `.layers`; 4:
+/// `experiment.toml` with the shared settings once).
+pub const FILES_FORMAT: u32 = 4;
 
 /// Hash of everything the result files are assembled from: runner's version, the resolved
 /// experiment and each run's record (which carries its epoch file's hash).

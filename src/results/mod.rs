@@ -5,8 +5,11 @@
 mod assemble;
 pub mod confusion;
 pub mod extras;
+mod resolved;
 pub mod summary;
 pub mod weights;
+
+pub use resolved::{resolved_toml, run_settings};
 
 pub use assemble::{assemble, key, planned, precheck, up_to_date, Drawn};
 
@@ -149,29 +152,4 @@ pub(crate) fn write_predictions<W: Write>(
         }
     }
     csv.flush()
-}
-
-/// The experiment with every default filled in: one `[[run]]` per run.
-pub fn resolved_toml(exp: &Spec) -> String {
-    let mut doc = toml::Table::new();
-    doc.insert("name".into(), exp.name.clone().into());
-    if let Some(d) = &exp.description {
-        doc.insert("description".into(), d.clone().into());
-    }
-    let runs: Vec<toml::Value> = exp
-        .runs
-        .iter()
-        .map(|r| {
-            let mut t = toml::Table::new();
-            t.insert("label".into(), r.label.clone().into());
-            t.insert("id".into(), r.id.clone().into());
-            t.extend(r.resolved.clone());
-            toml::Value::Table(t)
-        })
-        .collect();
-    doc.insert("run".into(), toml::Value::Array(runs));
-    format!(
-        "# Written by runner: the experiment with every default filled in, one [[run]] per run.\n{}",
-        toml::to_string(&doc).expect("tables serialize")
-    )
 }
