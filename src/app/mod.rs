@@ -91,6 +91,13 @@ impl Print {
     fn finished(&self, job: &Job, records: &[RunRecord], place: &str) {
         self.table(job, records);
         self.place(place);
+        let formats = results::formats(&job.exp, records);
+        if formats.csv && !formats.epochs_csv {
+            self.note(&format!(
+                "note: no epochs.csv: the sweep logs more than {} rows, which epochs.parquet holds in a fraction of the space; set `[output] formats = [\"csv\", \"parquet\"]` to write it too",
+                results::EPOCHS_CSV_ROWS
+            ));
+        }
         if let Some(line) = job.report_line() {
             self.place(&line);
         }

@@ -7,7 +7,7 @@ mod validate;
 
 pub use expand::{parse_set, SetArg};
 pub use raw::{RawExperiment, KEYS};
-pub use validate::{check_data, is_seed, name_of, ModelSpec, RunSpec};
+pub use validate::{check_data, is_seed, name_of, Formats, ModelSpec, RunSpec};
 
 use crate::suggest::did_you_mean;
 use std::fmt;

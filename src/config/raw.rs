@@ -110,6 +110,7 @@ pub const KEYS: &[&str] = &[
     "train.validation_fraction",
     "predict.inputs",
     "output.every",
+    "output.formats",
     "output.weights",
     "output.report",
 ];
@@ -313,6 +314,7 @@ section!(
         every: i64,
         weights: bool,
         report: bool,
+        formats: Vec<String>,
     }
 );
 

@@ -77,7 +77,7 @@ pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) ->
 pub enum Check {
     /// The record reads back and its checksum holds (fast: `runner status`, `runner plan`).
     Record,
-    /// The record, and the epoch file's row count and hash ([`Store::verify`]).
+    /// The record, and the epoch file's row count and hash (`Store::verify`).
     Full,
 }
 

@@ -6,7 +6,10 @@
 //! removes the ones it wrote for an earlier experiment that this one does not have, so the
 //! files always describe the experiment just run.
 
-use super::{extras, resolved_toml, summary, write_predictions, write_runs, Columns};
+use super::parquet::{self, ParquetRows};
+use super::{
+    extras, resolved_toml, summary, write_predictions, write_runs, Columns, CsvRows, Rows,
+};
 use crate::config::Spec;
 use crate::job::prepare::Prepared;
 use crate::store::{stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written};
@@ -78,17 +81,28 @@ struct Table {
     write: fn(&mut dyn Write, &Sources) -> io::Result<()>,
 }
 
-/// Every top-level table, in the order they are written.
-const TABLES: [Table; 7] = [
+/// Every top-level table, in the order they are written. The four tables that have rows of
+/// numbers come as CSV and as Parquet ([`parquet`]), from the same rows.
+const TABLES: [Table; 11] = [
     Table {
         name: "epochs.csv",
-        wanted: |_| true,
-        write: |w, s| write_epochs(w, s.store, s.exp, s.cols),
+        wanted: |s| s.formats().epochs_csv,
+        write: |w, s| write_epochs(&mut CsvRows::new(w), s.store, s.exp, s.cols),
+    },
+    Table {
+        name: "epochs.parquet",
+        wanted: |s| s.formats().parquet,
+        write: |w, s| write_epochs(&mut s.parquet(w), s.store, s.exp, s.cols),
     },
     Table {
         name: "runs.csv",
-        wanted: |_| true,
-        write: |w, s| write_runs(w, s.exp, s.cols, s.records),
+        wanted: |s| s.formats().csv,
+        write: |w, s| write_runs(&mut CsvRows::new(w), s.exp, s.cols, s.records, true),
+    },
+    Table {
+        name: "runs.parquet",
+        wanted: |s| s.formats().parquet,
+        write: |w, s| write_runs(&mut s.parquet(w), s.exp, s.cols, s.records, false),
     },
     Table {
         name: "predictions.csv",
@@ -102,13 +116,23 @@ const TABLES: [Table; 7] = [
     },
     Table {
         name: "summary.csv",
-        wanted: |_| true,
-        write: |w, s| summary::write_summary(w, s.exp, s.cols, s.records),
+        wanted: |s| s.formats().csv,
+        write: |w, s| summary::write_summary(&mut CsvRows::new(w), s.exp, s.cols, s.records),
+    },
+    Table {
+        name: "summary.parquet",
+        wanted: |s| s.formats().parquet,
+        write: |w, s| summary::write_summary(&mut s.parquet(w), s.exp, s.cols, s.records),
     },
     Table {
         name: "curves.csv",
-        wanted: |_| true,
-        write: |w, s| summary::write_curves(w, s.exp, s.cols, s.store),
+        wanted: |s| s.formats().csv,
+        write: |w, s| summary::write_curves(&mut CsvRows::new(w), s.exp, s.cols, s.store),
+    },
+    Table {
+        name: "curves.parquet",
+        wanted: |s| s.formats().parquet,
+        write: |w, s| summary::write_curves(&mut s.parquet(w), s.exp, s.cols, s.store),
     },
     Table {
         name: "experiment.toml",
@@ -116,6 +140,61 @@ const TABLES: [Table; 7] = [
         write: |w, s| w.write_all(resolved_toml(s.exp).as_bytes()),
     },
 ];
+
+/// Logged rows above which `epochs.csv` is left out unless `[output] formats` asks for CSV:
+/// about 100 MB of CSV, more than a spreadsheet or `pandas.read_csv` handles comfortably;
+/// `epochs.parquet` holds the same rows in a fraction of the space.
+pub const EPOCHS_CSV_ROWS: u64 = 1_000_000;
+
+/// The formats the tables are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chosen {
+    pub csv: bool,
+    pub parquet: bool,
+    /// Whether `epochs.csv` is written: with `csv`, unless the formats were left to runner
+    /// and the sweep logs more than [`EPOCHS_CSV_ROWS`] rows.
+    pub epochs_csv: bool,
+}
+
+/// What `[output] formats` asks for, and the rule when it is unset: both formats, but no
+/// `epochs.csv` above [`EPOCHS_CSV_ROWS`] logged rows.
+pub fn formats(exp: &Spec, records: &[RunRecord]) -> Chosen {
+    match exp.runs.first().and_then(|r| r.formats) {
+        Some(f) => Chosen {
+            csv: f.csv,
+            parquet: f.parquet,
+            epochs_csv: f.csv,
+        },
+        None => Chosen {
+            csv: true,
+            parquet: true,
+            epochs_csv: records.iter().map(|r| r.rows).sum::<u64>() <= EPOCHS_CSV_ROWS,
+        },
+    }
+}
+
+impl Sources<'_> {
+    fn formats(&self) -> Chosen {
+        formats(self.exp, self.records)
+    }
+
+    /// A Parquet table into `w`, its columns typed for this experiment.
+    fn parquet<'w>(&self, w: &'w mut dyn Write) -> ParquetRows<&'w mut dyn Write> {
+        let runs: Vec<Vec<String>> = self.exp.runs.iter().map(|r| self.cols.prefix(r)).collect();
+        let swept = self
+            .cols
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                // Column i + 1 of a run's prefix (after `run`).
+                let kind = parquet::infer(runs.iter().map(|r| r[i + 1].as_str()));
+                (key.clone(), kind)
+            })
+            .collect();
+        ParquetRows::new(w, Box::new(parquet::kinds(swept)))
+    }
+}
 
 /// Every file assembling `exp` may write: the tables, the data and weights files, and `drawn`.
 pub fn planned(runs: &[Prepared], drawn: &[String]) -> Vec<String> {
@@ -358,12 +437,11 @@ fn stage_in(
 }
 
 /// `epochs.csv`: every run's logged epochs, in run order, each row prefixed by its run.
-fn write_epochs(w: &mut dyn Write, store: &Store, exp: &Spec, cols: &Columns) -> io::Result<()> {
+fn write_epochs(out: &mut dyn Rows, store: &Store, exp: &Spec, cols: &Columns) -> io::Result<()> {
     let mut head = cols.head();
     head.push("epoch".into());
     head.extend(cols.metric_names().iter().map(|s| s.to_string()));
-    let mut csv = super::csv_writer(w);
-    csv.write_record(&head).map_err(super::csv_io)?;
+    out.strings(&head)?;
     for run in &exp.runs {
         let prefix = cols.prefix(run);
         let path = store.epochs(&run.id);
@@ -372,9 +450,13 @@ fn write_epochs(w: &mut dyn Write, store: &Store, exp: &Spec, cols: &Columns) ->
         })?);
         for line in part.lines() {
             let line = line?;
-            csv.write_record(prefix.iter().map(String::as_str).chain(line.split(',')))
-                .map_err(super::csv_io)?;
+            let cells: Vec<&str> = prefix
+                .iter()
+                .map(String::as_str)
+                .chain(line.split(','))
+                .collect();
+            out.record(&cells)?;
         }
     }
-    csv.flush()
+    out.finish()
 }

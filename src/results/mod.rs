@@ -5,13 +5,16 @@
 mod assemble;
 pub mod confusion;
 pub mod extras;
+pub mod parquet;
 mod resolved;
+mod rows;
 pub mod summary;
 pub mod weights;
 
 pub use resolved::{resolved_toml, run_settings};
+pub use rows::{CsvRows, Rows};
 
-pub use assemble::{assemble, key, planned, precheck, up_to_date, Drawn};
+pub use assemble::{assemble, formats, key, planned, precheck, up_to_date, Drawn, EPOCHS_CSV_ROWS};
 
 use crate::config::{RunSpec, Spec};
 use crate::format::num;
@@ -77,11 +80,14 @@ pub(crate) fn csv_io(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
-pub(crate) fn write_runs<W: Write>(
-    w: W,
+/// `runs.csv`'s rows; `timed` adds the wall-clock `seconds` (the one value that differs
+/// between two runs of the same experiment, so the Parquet table leaves it out).
+pub(crate) fn write_runs(
+    out: &mut dyn Rows,
     exp: &Spec,
     cols: &Columns,
     records: &[RunRecord],
+    timed: bool,
 ) -> io::Result<()> {
     let metrics = summary::metrics(cols);
     let mut head = cols.head();
@@ -90,9 +96,10 @@ pub(crate) fn write_runs<W: Write>(
     if cols.target {
         head.push("epochs_to_target".into());
     }
-    head.push("seconds".into());
-    let mut csv = csv_writer(w);
-    csv.write_record(&head).map_err(csv_io)?;
+    if timed {
+        head.push("seconds".into());
+    }
+    out.strings(&head)?;
     for (run, r) in exp.runs.iter().zip(records) {
         let mut row = cols.prefix(run);
         row.extend([
@@ -109,10 +116,12 @@ pub(crate) fn write_runs<W: Write>(
                     .unwrap_or_default(),
             );
         }
-        row.push(format!("{:.3}", r.seconds));
-        csv.write_record(&row).map_err(csv_io)?;
+        if timed {
+            row.push(format!("{:.3}", r.seconds));
+        }
+        out.strings(&row)?;
     }
-    csv.flush()
+    out.finish()
 }
 
 pub(crate) fn write_predictions<W: Write>(

@@ -3,11 +3,11 @@
 //! mean and spread of its loss curves, merged epoch by epoch from the runs' files (streamed, so
 //! memory does not grow with epochs or runs).
 
-use super::{csv_io, csv_writer, num, Columns};
+use super::{num, Columns};
 use crate::config::{is_seed, Spec};
 use crate::store::{RunRecord, Store};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Lines, Write};
+use std::io::{self, BufRead, BufReader, Lines};
 
 /// Count, mean, sample standard deviation (n − 1), min and max of the finite values (by hand:
 /// four folds, where `statrs` would bring a dependency tree for them).
@@ -141,8 +141,8 @@ pub fn group_stats(g: &Group, records: &[RunRecord], metric: Metric) -> Option<S
     )
 }
 
-pub fn write_summary<W: Write>(
-    w: W,
+pub fn write_summary(
+    out: &mut dyn super::Rows,
     exp: &Spec,
     cols: &Columns,
     records: &[RunRecord],
@@ -159,8 +159,7 @@ pub fn write_summary<W: Write>(
         head.push("reached_target".into());
         head.extend(["mean", "std", "min", "max"].map(|s| format!("epochs_to_target_{s}")));
     }
-    let mut csv = csv_writer(w);
-    csv.write_record(&head).map_err(csv_io)?;
+    out.strings(&head)?;
     for g in groups(exp, cols) {
         let mut row = g.values.clone();
         row.extend(super::companion_values(&keys, &g.values));
@@ -179,9 +178,9 @@ pub fn write_summary<W: Write>(
             row.push(reached.len().to_string());
             row.extend(Stats::cells(Stats::of(reached)));
         }
-        csv.write_record(&row).map_err(csv_io)?;
+        out.strings(&row)?;
     }
-    csv.flush()
+    out.finish()
 }
 
 /// Every logged row of the run file `path`: its epoch and its metrics, in
@@ -231,7 +230,12 @@ impl Curve {
     }
 }
 
-pub fn write_curves<W: Write>(w: W, exp: &Spec, cols: &Columns, store: &Store) -> io::Result<()> {
+pub fn write_curves(
+    out: &mut dyn super::Rows,
+    exp: &Spec,
+    cols: &Columns,
+    store: &Store,
+) -> io::Result<()> {
     let names = cols.metric_names();
     let keys = config_columns(cols);
     let mut head = keys.clone();
@@ -240,8 +244,7 @@ pub fn write_curves<W: Write>(w: W, exp: &Spec, cols: &Columns, store: &Store) -
     for name in &names {
         head.extend([format!("{name}_mean"), format!("{name}_std")]);
     }
-    let mut csv = csv_writer(w);
-    csv.write_record(&head).map_err(csv_io)?;
+    out.strings(&head)?;
     for g in groups(exp, cols) {
         let mut curves = g
             .runs
@@ -272,10 +275,10 @@ pub fn write_curves<W: Write>(w: W, exp: &Spec, cols: &Columns, store: &Store) -
                 ));
                 row.extend(cells.into_iter().take(2));
             }
-            csv.write_record(&row).map_err(csv_io)?;
+            out.strings(&row)?;
         }
     }
-    csv.flush()
+    out.finish()
 }
 
 #[cfg(test)]

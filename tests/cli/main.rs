@@ -7,6 +7,7 @@ mod common;
 mod conventions;
 mod errors;
 mod golden;
+mod parquet;
 mod readme;
 mod report;
 mod results;

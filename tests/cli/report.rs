@@ -358,10 +358,14 @@ fn report_rebuilds_a_folder_and_can_be_turned_off_without_retraining() {
     let mut want: Vec<String> = [
         "confusion.csv",
         "curves.csv",
+        "curves.parquet",
         "epochs.csv",
+        "epochs.parquet",
         "experiment.toml",
         "runs.csv",
+        "runs.parquet",
         "summary.csv",
+        "summary.parquet",
     ]
     .map(String::from)
     .to_vec();

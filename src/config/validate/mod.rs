@@ -67,10 +67,20 @@ pub struct RunSpec {
     pub weights: bool,
     /// `[output] report`: write `report.html` and `plots/`.
     pub report: bool,
+    /// `[output] formats`: the table formats asked for; `None` when unset (both, but no
+    /// `epochs.csv` for large sweeps).
+    pub formats: Option<Formats>,
     /// The run's sections with every default filled in.
     pub resolved: toml::Table,
     /// The keys its variant and sweep point set, to attribute data-dependent problems.
     pub provenance: Provenance,
+}
+
+/// Which formats the tables are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Formats {
+    pub csv: bool,
+    pub parquet: bool,
 }
 
 /// Whether a swept key is a seed: runs differing only in seeds form one configuration.
@@ -129,6 +139,7 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         Some(Some(rows)) => c.rows("predict.inputs", rows),
     };
     let every = c.positive("output.every", filled(raw.output.every));
+    let formats = raw.output.formats.as_ref().map(|f| c.formats(f));
     if !c.problems.is_empty() {
         return Err(with_origin(c.problems));
     }
@@ -141,6 +152,7 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         if let Some(toml::Value::Table(out)) = hashed.get_mut("output") {
             out.remove("weights");
             out.remove("report");
+            out.remove("formats");
         }
         let text = toml::to_string(&hashed).expect("tables serialize");
         let digest = Sha256::digest(text.as_bytes());
@@ -193,6 +205,7 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         every: every.expect("checked"),
         weights: filled(raw.output.weights),
         report: filled(raw.output.report),
+        formats: formats.flatten(),
         resolved: sections,
         provenance: point.provenance,
     })
@@ -211,6 +224,35 @@ impl Checker {
             origin: None,
         });
         None
+    }
+
+    /// `[output] formats`: a non-empty list of `"csv"` and `"parquet"`.
+    pub(super) fn formats(&mut self, names: &[String]) -> Option<Formats> {
+        let mut f = Formats {
+            csv: false,
+            parquet: false,
+        };
+        for name in names {
+            match name.as_str() {
+                "csv" => f.csv = true,
+                "parquet" => f.parquet = true,
+                other => {
+                    return self.bad(
+                        "output.formats",
+                        format!(
+                            "{other:?} is not a format; use \"csv\", \"parquet\" or both, e.g. `formats = [\"csv\", \"parquet\"]`"
+                        ),
+                    )
+                }
+            }
+        }
+        if !(f.csv || f.parquet) {
+            return self.bad(
+                "output.formats",
+                "is empty; give at least one of \"csv\" and \"parquet\", or remove the key for both".into(),
+            );
+        }
+        Some(f)
     }
 
     pub(super) fn positive(&mut self, key: &str, v: i64) -> Option<usize> {
