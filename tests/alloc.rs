@@ -81,9 +81,10 @@ fn train(toml: &str, epochs: usize, parallel: bool, start: impl FnOnce()) {
     let run = &runs[0];
     let cols = Columns::new(&exp, true);
     let mut sink = EpochSink::new(
-        std::fs::File::create(dir.path().join("rows.csv")).unwrap(),
+        std::fs::File::create(dir.path().join("rows")).unwrap(),
         &cols,
-    );
+    )
+    .unwrap();
     let (params, rng) = run
         .spec
         .init

@@ -111,6 +111,7 @@ pub fn train_all(
     records.extend(waited);
     records.sort_by_key(|(i, _)| *i);
     bar.finish_and_clear();
+    job.store.sync()?;
     Ok(Trained {
         records,
         here: ctx.here.into_inner(),
@@ -133,8 +134,15 @@ impl Ctx<'_> {
         let r: &Prepared = &self.job.runs[i];
         let spec = &r.spec;
         let store = &self.job.store;
-        let cannot_write = || format!("cannot write `{}`", store.epochs(&spec.id).display());
-        let mut sink = EpochSink::new(claim.writer().with_context(cannot_write)?, &self.job.cols);
+        let cannot_write = || {
+            format!(
+                "cannot write run `{}` in `{}`",
+                spec.label,
+                store.state().display()
+            )
+        };
+        let mut sink = EpochSink::new(claim.writer().with_context(cannot_write)?, &self.job.cols)
+            .with_context(cannot_write)?;
         let (params, rng) = spec.init.initialize_with_rng(&r.arch.layers(), &r.data.rng);
         let mut failed = None;
         let mut ticker = Ticker::new(self.bar);

@@ -92,6 +92,7 @@ impl Job {
         then: Option<&str>,
     ) -> Vec<Option<crate::store::RunRecord>> {
         use crate::store::Lookup;
+        self.store.refresh();
         self.runs
             .iter()
             .enumerate()

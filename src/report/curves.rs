@@ -4,7 +4,8 @@
 use super::chart::{self, color, font, Area, Res};
 use super::Inputs;
 use crate::format::{people, percent};
-use crate::results::summary::{read_rows, Group};
+use crate::results::read_rows;
+use crate::results::summary::Group;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -70,7 +71,7 @@ pub fn load(inp: &Inputs, groups: &[Group], cols: &[usize]) -> io::Result<Vec<Ve
         let mut runs = vec![Vec::new(); cols.len()];
         let mut accs: Vec<BTreeMap<usize, Acc>> = vec![BTreeMap::new(); cols.len()];
         for (k, &i) in g.runs.iter().enumerate() {
-            let rows = read_rows(&inp.store.epochs(&inp.exp.runs[i].id))?;
+            let rows = read_rows(inp.store, &inp.exp.runs[i].id)?;
             if rows.is_empty() {
                 continue;
             }

@@ -11,11 +11,11 @@ use super::{
     extras, resolved_toml, summary, write_predictions, write_runs, Columns, CsvRows, Rows,
 };
 use crate::config::Spec;
+use crate::format::num;
 use crate::job::prepare::Prepared;
 use crate::store::{stage, FileState, Index, RunRecord, Staged, Store, StoreError, Written};
 use sha2::{Digest, Sha256};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
 
 /// Hash of the resolved experiment: ids, labels and every setting.
 pub fn fingerprint(exp: &Spec) -> String {
@@ -442,20 +442,16 @@ fn write_epochs(out: &mut dyn Rows, store: &Store, exp: &Spec, cols: &Columns) -
     head.push("epoch".into());
     head.extend(cols.metric_names().iter().map(|s| s.to_string()));
     out.strings(&head)?;
+    let mut cells: Vec<String> = Vec::new();
     for run in &exp.runs {
         let prefix = cols.prefix(run);
-        let path = store.epochs(&run.id);
-        let part = BufReader::new(File::open(&path).map_err(|e| {
-            io::Error::new(e.kind(), format!("run file `{}`: {e}", path.display()))
-        })?);
-        for line in part.lines() {
-            let line = line?;
-            let cells: Vec<&str> = prefix
-                .iter()
-                .map(String::as_str)
-                .chain(line.split(','))
-                .collect();
-            out.record(&cells)?;
+        let mut rows = store.rows(&run.id)?;
+        while let Some((epoch, values)) = rows.next_row()? {
+            cells.clear();
+            cells.extend(prefix.iter().cloned());
+            cells.push(epoch.to_string());
+            cells.extend(values.iter().map(|v| v.map(num).unwrap_or_default()));
+            out.strings(&cells)?;
         }
     }
     out.finish()

@@ -19,7 +19,8 @@ pub use assemble::{assemble, formats, key, planned, precheck, up_to_date, Drawn,
 use crate::config::{RunSpec, Spec};
 use crate::format::num;
 pub use crate::job::{companion_values, companions, Columns};
-use crate::store::{Hashing, RunRecord};
+use crate::store::rows as store_rows;
+use crate::store::{Hashing, RunRecord, Store};
 use crate::train::EpochRow;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -28,48 +29,62 @@ fn opt(v: Option<f64>) -> String {
     v.map(num).unwrap_or_default()
 }
 
-/// Streams one run's logged epochs to its partial file, counting and hashing them.
+/// Streams one run's logged epochs into its claim file in the store's compact form
+/// (`store::rows`, zstd-compressed), counting and hashing the uncompressed rows.
 pub struct EpochSink {
-    out: Hashing<BufWriter<File>>,
+    out: Hashing<zstd::stream::write::Encoder<'static, BufWriter<File>>>,
     rows: u64,
     /// The epoch metrics, in column order.
     metrics: Vec<crate::job::metric::OfEpoch>,
+    values: Vec<Option<f64>>,
 }
 
 impl EpochSink {
-    pub fn new(file: File, columns: &Columns) -> Self {
-        Self {
-            out: Hashing::new(BufWriter::new(file)),
+    pub fn new(file: File, columns: &Columns) -> io::Result<Self> {
+        let metrics: Vec<_> = columns
+            .epoch_metrics()
+            .into_iter()
+            .filter_map(|m| m.of_epoch)
+            .collect();
+        let mut out = Hashing::new(zstd::stream::write::Encoder::new(BufWriter::new(file), 3)?);
+        store_rows::start(&mut out, metrics.len())?;
+        Ok(Self {
+            out,
             rows: 0,
-            metrics: columns
-                .epoch_metrics()
-                .into_iter()
-                .filter_map(|m| m.of_epoch)
-                .collect(),
-        }
+            values: Vec::with_capacity(metrics.len()),
+            metrics,
+        })
     }
 
-    /// Writes one row, formatting straight into the buffer (no allocation).
+    /// Writes one row.
     pub fn write(&mut self, row: &EpochRow) -> io::Result<()> {
-        write!(self.out, "{}", row.epoch)?;
-        for of in &self.metrics {
-            match of(row) {
-                Some(v) => write!(self.out, ",{v:?}")?,
-                None => write!(self.out, ",")?,
-            }
-        }
+        self.values.clear();
+        self.values.extend(self.metrics.iter().map(|of| of(row)));
+        store_rows::write(&mut self.out, row.epoch as u64, &self.values)?;
         self.rows += 1;
-        writeln!(self.out)
+        Ok(())
     }
 
-    /// Flushes and syncs, so the rows are on disk before the run counts as done; returns the
-    /// row count and the file's hash.
+    /// Finishes the compressed stream; returns the row count and the rows' hash.
     pub fn close(self) -> io::Result<(u64, String)> {
         let (out, sha, _) = self.out.finish();
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
+        out.finish()?.flush()?;
         Ok((self.rows, sha))
     }
+}
+
+/// A run's logged rows from the store, each as its epoch and its metrics in
+/// [`Columns::metric_names`] order (a missing value is NaN).
+pub(crate) fn read_rows(store: &Store, id: &str) -> io::Result<Vec<(usize, Vec<f64>)>> {
+    let mut r = store.rows(id)?;
+    let mut out = Vec::new();
+    while let Some((epoch, values)) = r.next_row()? {
+        out.push((
+            epoch as usize,
+            values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+        ));
+    }
+    Ok(out)
 }
 
 pub(crate) fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {

@@ -6,8 +6,7 @@
 use super::{num, Columns};
 use crate::config::{is_seed, Spec};
 use crate::store::{RunRecord, Store};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Lines};
+use std::io;
 
 /// Count, mean, sample standard deviation (n − 1), min and max of the finite values (by hand:
 /// four folds, where `statrs` would bring a dependency tree for them).
@@ -183,49 +182,26 @@ pub fn write_summary(
     out.finish()
 }
 
-/// Every logged row of the run file `path`: its epoch and its metrics, in
-/// [`Columns::metric_names`] order (empty cells are NaN).
-pub(crate) fn read_rows(path: &std::path::Path) -> io::Result<Vec<(usize, Vec<f64>)>> {
-    let mut c = Curve::open(path)?;
-    let mut rows = Vec::new();
-    while let Some(row) = c.head.take() {
-        rows.push(row);
-        c.advance()?;
-    }
-    Ok(rows)
-}
-
-/// One run's logged rows, read back as numbers (empty cells are NaN).
-struct Curve {
-    lines: Lines<BufReader<File>>,
+/// One run's logged rows, read back as numbers (a missing value is NaN), a row at a time.
+struct Curve<R> {
+    rows: crate::store::rows::Reader<R>,
     head: Option<(usize, Vec<f64>)>,
 }
 
-impl Curve {
-    fn open(path: &std::path::Path) -> io::Result<Self> {
-        let mut c = Curve {
-            lines: BufReader::new(File::open(path)?).lines(),
-            head: None,
-        };
+impl<R: io::Read> Curve<R> {
+    fn open(rows: crate::store::rows::Reader<R>) -> io::Result<Self> {
+        let mut c = Curve { rows, head: None };
         c.advance()?;
         Ok(c)
     }
 
     fn advance(&mut self) -> io::Result<()> {
-        self.head = match self.lines.next().transpose()? {
-            None => None,
-            Some(line) => {
-                let mut cells = line.split(',');
-                let epoch = cells
-                    .next()
-                    .and_then(|e| e.parse().ok())
-                    .ok_or_else(|| io::Error::other(format!("bad epoch row `{line}`")))?;
-                Some((
-                    epoch,
-                    cells.map(|c| c.parse().unwrap_or(f64::NAN)).collect(),
-                ))
-            }
-        };
+        self.head = self.rows.next_row()?.map(|(epoch, values)| {
+            (
+                epoch as usize,
+                values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+            )
+        });
         Ok(())
     }
 }
@@ -249,7 +225,7 @@ pub fn write_curves(
         let mut curves = g
             .runs
             .iter()
-            .map(|&i| Curve::open(&store.epochs(&exp.runs[i].id)))
+            .map(|&i| Curve::open(store.rows(&exp.runs[i].id)?))
             .collect::<io::Result<Vec<_>>>()?;
         // A k-way merge by epoch: every run of a configuration logs the same epochs, except
         // that a diverged run stops early (at an epoch that may be off the grid).

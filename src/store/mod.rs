@@ -1,19 +1,26 @@
 //! The results store: a cache of finished runs, keyed by run id, that any number of runner
-//! processes may share.
+//! processes may share, on one machine or on many over a shared filesystem.
 //!
 //! Layout of a results folder: the result files at the top, and runner's state in `.runner/`:
-//! - `runs/<xx>/<id>.csv` (a run's logged epochs) and `runs/<xx>/<id>.toml` (its outcome,
-//!   with the epoch file's row count and hash, and a checksum line last); `xx` is the id's
-//!   first two digits, so that no folder holds more than a few thousand files;
-//! - `runs/<xx>/<id>.csv.partial` while a run trains: the process training it holds a lock on
-//!   it, so that no other process trains it at the same time;
+//! - `format`, the store's format version ([`FORMAT`]);
+//! - `packs/*.pack`, the finished runs: each process appends the runs it finishes to a pack of
+//!   its own, one entry a run (its record, then its logged rows, compressed; [`pack`]);
+//! - `claims/<id>` while a run trains: the process training it holds a lock on it, so that no
+//!   other process trains it at the same time, and streams the run's rows into it;
 //! - `index.toml`, the files runner wrote at the top ([`Index`]);
 //! - `lock`, held while the top-level files and the index are written;
 //! - `command.toml`, the last command run here, for `runner merge` and `runner status`.
 //!
-//! A run is finished when its record reads back, its checksum holds and its epoch file has the
-//! row count and hash the record gives ([`Store::verify`]). Both files are renamed into place
-//! only when complete, so a crash leaves a finished run or an unfinished one, never a part.
+//! Invariants:
+//! - A run is finished when its latest entry is whole: its record reads back, its checksum
+//!   holds, and its rows decode to the count and hash the record gives ([`Store::verify`]).
+//! - Only the process that created a pack appends to it, and an entry is appended whole
+//!   before the run's claim is let go; a crash leaves at most a cut entry at a pack's end,
+//!   which counts as not there (the run trains again), never as a finished run.
+//! - A run is trained by one process at a time: the claim's lock is taken before the store is
+//!   read again for that run, and let go only after its entry is appended.
+//! - Nothing in a pack is rewritten or removed; a run trained again (`--force`) appends a
+//!   newer entry, which counts from then on.
 //!
 //! Locks are std's `File::lock` (flock on Unix; Linux maps it to NFS byte-range locks, so it
 //! holds across machines on a shared filesystem). The kernel drops them when a process dies,
@@ -21,15 +28,19 @@
 
 mod atomic;
 mod index;
+pub mod pack;
 mod record;
+pub mod rows;
 
 pub use atomic::{stage, write_atomic, Hashing, Staged};
 pub use index::{FileState, Index, Written};
 pub use record::{RunRecord, RunStatus};
 
+use pack::Packs;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader};
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Why a results folder cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +55,8 @@ pub enum StoreError {
     Edited { path: PathBuf },
     #[error("the results folder `{}` is a file, not a folder; choose a folder with `--out DIR`", path.display())]
     NotAFolder { path: PathBuf },
+    #[error("`{}` is in store format {found}, newer than this runner's {FORMAT}; use the newer runner that wrote it, or write elsewhere with `--out DIR`", path.display())]
+    Newer { path: PathBuf, found: u32 },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -72,19 +85,19 @@ pub enum Claimed {
     Mine(Claim),
 }
 
-/// The right to train a run: the locked partial epoch file.
+/// The right to train a run: its locked claim file, which its rows stream into.
 pub struct Claim {
     file: File,
     path: PathBuf,
 }
 
 impl Claim {
-    /// A handle for writing the run's epoch rows.
+    /// A handle for writing the run's rows.
     pub fn writer(&self) -> io::Result<File> {
         self.file.try_clone()
     }
 
-    /// Gives the run up (it stopped): its partial file goes.
+    /// Gives the run up (it stopped): its claim file goes.
     pub fn abandon(self) {
         let _ = fs::remove_file(&self.path);
     }
@@ -95,11 +108,19 @@ pub struct FolderLock {
     _file: File,
 }
 
+/// The version of the store's layout and formats. 2: packs (1: a record and a CSV file a run).
+pub const FORMAT: u32 = 2;
+
 /// A results folder's store.
 pub struct Store {
     pub dir: PathBuf,
     state: PathBuf,
-    runs: PathBuf,
+    packs: PathBuf,
+    claims: PathBuf,
+    /// What the packs hold, as far as they have been read.
+    read: Mutex<Option<Packs>>,
+    /// This process's pack.
+    writer: pack::Writer,
     /// `--quiet`: no note while waiting for another process's lock.
     pub quiet: bool,
 }
@@ -108,17 +129,52 @@ impl Store {
     /// The store of `dir`; nothing is read or created yet.
     pub fn at(dir: &Path) -> Store {
         let state = dir.join(".runner");
+        let packs = state.join("packs");
         Store {
             dir: dir.to_owned(),
-            runs: state.join("runs"),
+            claims: state.join("claims"),
+            writer: pack::Writer::new(&packs),
+            packs,
             state,
+            read: Mutex::new(None),
             quiet: false,
         }
     }
 
-    /// Creates the folders, for writing.
+    /// Creates the folders, for writing, after checking the store's format.
     pub fn create(&self) -> Result<(), StoreError> {
-        fs::create_dir_all(&self.runs).map_err(io_err(&self.runs))
+        for d in [&self.packs, &self.claims] {
+            fs::create_dir_all(d).map_err(io_err(d))?;
+        }
+        self.check_format()?;
+        let format = self.state.join("format");
+        if !format.exists() {
+            if self.state.join("runs").is_dir() && !self.quiet {
+                eprintln!(
+                    "note: `{}` holds runs in runner's earlier store format, which is not read; they train again (delete that folder to reclaim its space)",
+                    self.state.join("runs").display()
+                );
+            }
+            write_atomic(&format, format!("{FORMAT}\n").as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a store written by a newer runner, naming both versions.
+    pub fn check_format(&self) -> Result<(), StoreError> {
+        let path = self.state.join("format");
+        match fs::read_to_string(&path) {
+            Ok(text) => match text.trim().parse::<u32>() {
+                Ok(found) if found > FORMAT => Err(StoreError::Newer { path, found }),
+                Ok(_) => Ok(()),
+                Err(_) => Err(StoreError::Damaged {
+                    path,
+                    what: format!("does not hold a store format number ({text:?})"),
+                }),
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err(&path)(e)),
+        }
     }
 
     /// `.runner/` in the results folder.
@@ -126,34 +182,39 @@ impl Store {
         &self.state
     }
 
-    fn prefix(&self, id: &str) -> PathBuf {
-        self.runs.join(id.get(..2).unwrap_or(id))
+    fn claim_path(&self, id: &str) -> PathBuf {
+        self.claims.join(id)
     }
 
-    /// The finished epoch rows of run `id`.
-    pub fn epochs(&self, id: &str) -> PathBuf {
-        self.prefix(id).join(format!("{id}.csv"))
+    /// Reads what other processes (and this one) appended to the packs since the last read.
+    pub fn refresh(&self) {
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        // A pack that cannot be read counts as holding nothing: its runs train again.
+        let _ = read.get_or_insert_with(Packs::default).refresh(&self.packs);
     }
 
-    /// The record of run `id`.
-    pub fn record_path(&self, id: &str) -> PathBuf {
-        self.prefix(id).join(format!("{id}.toml"))
+    /// `f` on what the packs hold as last read (read once at first).
+    fn with_packs<T>(&self, f: impl FnOnce(&mut Packs) -> T) -> T {
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        f(read.get_or_insert_with(|| {
+            let mut p = Packs::default();
+            let _ = p.refresh(&self.packs);
+            p
+        }))
     }
 
-    fn partial(&self, id: &str) -> PathBuf {
-        self.prefix(id).join(format!("{id}.csv.partial"))
+    /// Where run `id`'s latest entry is, from the packs as last read.
+    fn locate(&self, id: &str) -> Option<pack::Loc> {
+        self.with_packs(|p| p.get(id).cloned())
     }
 
-    /// The text of run `id`'s record, if there is one.
-    pub fn record_text(&self, id: &str) -> Option<String> {
-        fs::read_to_string(self.record_path(id)).ok()
-    }
-
-    /// Run `id`'s record, checked against its own checksum (the epoch file is not read).
+    /// Run `id`'s record, checked against its own checksum (its rows are not read).
     pub fn lookup(&self, id: &str) -> Lookup {
-        let path = self.record_path(id);
-        match fs::read(&path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Lookup::Missing,
+        let Some(loc) = self.locate(id) else {
+            return Lookup::Missing;
+        };
+        let path = loc.pack.clone();
+        match pack::read_at(&loc.pack, loc.record_at, loc.record_len) {
             Err(e) => Lookup::Damaged(format!("its record cannot be read ({e})"), path),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Err(_) => Lookup::Damaged("its record is not text".into(), path),
@@ -165,54 +226,59 @@ impl Store {
         }
     }
 
-    /// As [`Store::lookup`], and the epoch file has the rows and hash the record gives.
+    /// As [`Store::lookup`], and the rows decode to the count and hash the record gives.
     pub fn verify(&self, id: &str) -> Lookup {
         let record = match self.lookup(id) {
             Lookup::Found(r) => r,
             other => return other,
         };
-        let path = self.epochs(id);
-        let counted = File::open(&path).and_then(|f| {
+        let loc = self.locate(id).expect("found");
+        let counted = (|| {
             let mut h = Hashing::new(io::sink());
-            let mut lines = 0u64;
-            let mut r = BufReader::new(f);
-            loop {
-                let buf = r.fill_buf()?;
-                if buf.is_empty() {
-                    break;
-                }
-                lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
-                let n = buf.len();
-                io::Write::write_all(&mut h, buf)?;
-                r.consume(n);
+            io::copy(&mut pack::body(&loc)?, &mut h)?;
+            let (_, sha, _) = h.finish();
+            let mut reader = rows::Reader::new(pack::body(&loc)?)?;
+            let mut n = 0u64;
+            while reader.next_row()?.is_some() {
+                n += 1;
             }
-            Ok((lines, h.finish().1))
-        });
+            Ok::<_, io::Error>((n, sha))
+        })();
+        let path = loc.pack;
         match counted {
-            Err(e) => Lookup::Damaged(format!("its epoch file cannot be read ({e})"), path),
-            Ok((rows, _)) if rows != record.rows => Lookup::Damaged(
-                format!(
-                    "its epoch file has {rows} rows where its record says {}",
-                    record.rows
-                ),
+            Err(e) => Lookup::Damaged(format!("its rows cannot be read ({e})"), path),
+            Ok((n, _)) if n != record.rows => Lookup::Damaged(
+                format!("it holds {n} rows where its record says {}", record.rows),
                 path,
             ),
-            Ok((_, sha)) if sha != record.epochs_sha256 => Lookup::Damaged(
-                "its epoch file does not match the hash in its record".into(),
-                path,
-            ),
+            Ok((_, sha)) if sha != record.epochs_sha256 => {
+                Lookup::Damaged("its rows do not match the hash in its record".into(), path)
+            }
             Ok(_) => Lookup::Found(record),
         }
+    }
+
+    /// Run `id`'s logged rows, for assembling the result files.
+    pub fn rows(&self, id: &str) -> io::Result<rows::Reader<impl io::Read>> {
+        let loc = self.locate(id).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "run `{id}` is not in the store at `{}`",
+                    self.packs.display()
+                ),
+            )
+        })?;
+        rows::Reader::new(pack::body(&loc)?)
     }
 
     /// Claims run `id` for training: at once, or `Busy` when another process trains it, or
     /// after waiting for that process when `wait`. With `reuse`, a run found finished once
     /// claimed is `Done`; without (`--force`), it is trained again.
     pub fn claim(&self, id: &str, wait: bool, reuse: bool) -> Result<Claimed, StoreError> {
-        let path = self.partial(id);
-        let dir = self.prefix(id);
+        let path = self.claim_path(id);
         loop {
-            fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            fs::create_dir_all(&self.claims).map_err(io_err(&self.claims))?;
             let file = OpenOptions::new()
                 .read(true)
                 .write(true)
@@ -229,12 +295,13 @@ impl Store {
                     Err(fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
                 }
             }
-            // The process that held the lock may have renamed the file into place, or removed
-            // it, before letting go: then this lock guards nothing, and we start over.
+            // The process that held the lock may have removed the file before letting go:
+            // then this lock guards nothing, and we start over.
             if !still_at(&file, &path) {
                 continue;
             }
             if reuse {
+                self.refresh();
                 if let Lookup::Found(r) = self.verify(id) {
                     let _ = fs::remove_file(&path);
                     return Ok(Claimed::Done(Box::new(r)));
@@ -245,22 +312,22 @@ impl Store {
         }
     }
 
-    /// Marks a claimed run finished. The epoch file goes into place under a second name (a
-    /// hard link) while the partial file stays locked at its own, then the record is written,
-    /// and only then is the partial name dropped and the lock released: a process that
-    /// claims the run at any point finds it either busy or done, never free to train again.
-    pub fn finish(&self, claim: Claim, record: &RunRecord) -> Result<(), StoreError> {
-        let done = self.epochs(&record.id);
-        let link = done.with_extension("csv.link");
-        let _ = fs::remove_file(&link);
-        match fs::hard_link(&claim.path, &link) {
-            Ok(()) => fs::rename(&link, &done).map_err(io_err(&done))?,
-            // A filesystem without hard links: rename; a claim in between waits and retries.
-            Err(_) => fs::rename(&claim.path, &done).map_err(io_err(&done))?,
-        }
-        write_atomic(&self.record_path(&record.id), record.to_text().as_bytes())?;
+    /// Marks a claimed run finished: its entry is appended to this process's pack, and only
+    /// then is the claim file removed and its lock let go, so a process that claims the run
+    /// at any point finds it either busy or done, never free to train again.
+    pub fn finish(&self, mut claim: Claim, record: &RunRecord) -> Result<(), StoreError> {
+        let loc = self
+            .writer
+            .append(record, &mut claim.file)
+            .map_err(io_err(&self.packs))?;
+        self.with_packs(|p| p.insert(record.id.clone(), loc));
         let _ = fs::remove_file(&claim.path);
         Ok(())
+    }
+
+    /// Syncs this process's pack to disk.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.writer.sync().map_err(io_err(&self.packs))
     }
 
     /// Takes the folder's exclusive lock, waiting (with a note on stderr unless `quiet`) while

@@ -137,14 +137,34 @@ pub fn contents(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The files below `DIR/.runner/runs` whose names end with `suffix`, sorted.
-pub fn stored(dir: &Path, suffix: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let runs = dir.join(".runner/runs");
-    if runs.exists() {
-        walk(&runs, &runs, &mut out);
-    }
-    out.retain(|f| f.ends_with(suffix));
+/// The pack files of `DIR`'s store, sorted.
+pub fn packs(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir.join(".runner/packs"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
     out.sort();
     out
+}
+
+/// The runs being trained in `DIR` (their claim files), sorted.
+pub fn claims(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir.join(".runner/claims"))
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// How many run entries `DIR`'s store holds (a run trained twice counts twice).
+pub fn stored_entries(dir: &Path) -> usize {
+    packs(dir)
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).unwrap();
+            bytes.windows(6).filter(|w| w == b"\n@run ").count()
+        })
+        .sum()
 }

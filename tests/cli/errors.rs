@@ -254,7 +254,7 @@ fn an_output_folder_that_cannot_be_written() {
     assert!(!o.status.success());
     assert_eq!(
         stderr(&o),
-        "error: cannot write results at `afile/res/.runner/runs`: Not a directory (os error 20); check that the folder can be written, or choose another with `--out DIR`\n"
+        "error: cannot write results at `afile/res/.runner/packs`: Not a directory (os error 20); check that the folder can be written, or choose another with `--out DIR`\n"
     );
 }
 

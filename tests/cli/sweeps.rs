@@ -211,7 +211,7 @@ fn interrupt(dir: &Path, signal: &str) -> std::process::ExitStatus {
     let cut = dir.join("cut");
     let start = Instant::now();
     loop {
-        if stored(&cut, ".toml").len() >= 2 {
+        if stored_entries(&cut) >= 2 {
             break;
         }
         assert!(
@@ -233,7 +233,7 @@ fn resuming_after_kill_9_equals_an_uninterrupted_sweep() {
     s.file("long.toml", LONG);
     let status = interrupt(s.path(), "-KILL");
     assert!(!status.success());
-    let finished = stored(&s.path().join("cut"), ".toml").len();
+    let finished = stored_entries(&s.path().join("cut"));
     assert!(
         finished < 16,
         "the sweep finished before the kill; make it longer"
@@ -257,10 +257,7 @@ fn ctrl_c_stops_cleanly_and_running_again_resumes() {
     let status = interrupt(s.path(), "-INT");
     assert_eq!(status.code(), Some(130));
     assert!(!s.path().join("cut/epochs.csv").exists());
-    assert_eq!(
-        stored(&s.path().join("cut"), ".partial"),
-        Vec::<String>::new()
-    );
+    assert_eq!(claims(&s.path().join("cut")), Vec::<String>::new());
     ok(runner(s.path(), &["long.toml", "--out", "cut", "-q"]));
     ok(runner(s.path(), &["long.toml", "--out", "whole", "-q"]));
     assert_eq!(
