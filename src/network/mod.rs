@@ -21,7 +21,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 
 /// The validated `[model]` section, with the widths the data fixes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Architecture {
     pub inputs: usize,
     /// Hidden layer widths; empty for a perceptron.

@@ -200,7 +200,7 @@ impl Sources<'_> {
 pub fn planned(runs: &[Prepared], drawn: &[String]) -> Vec<String> {
     let mut names: Vec<String> = TABLES.iter().map(|t| t.name.to_string()).collect();
     names.extend(extras::data_files(runs).into_iter().map(|f| f.0));
-    names.extend(extras::weights_files(runs).into_iter().map(|f| f.0));
+    names.extend(extras::weights_files(runs).into_iter().map(|f| f.name));
     names.extend(drawn.iter().cloned());
     names
 }
@@ -385,9 +385,9 @@ fn stage_all(
             extras::write_data(w, &data.train, data.test.as_ref())
         })?);
     }
-    for (name, i) in extras::weights_files(runs) {
-        out.push(entry(&name, &mut |w| {
-            extras::write_weights(w, &runs[i], &records[i])
+    for file in extras::weights_files(runs) {
+        out.push(entry(&file.name, &mut |w| {
+            extras::write_weights(w, runs, records, &file)
         })?);
     }
     // The report is drawn whole, when any of its files is needed.

@@ -5,7 +5,7 @@
 use super::{csv_io, csv_writer, num};
 use crate::data::Dataset;
 use crate::job::prepare::Prepared;
-use crate::results::weights::{self, Meta};
+use crate::results::weights::{self, Meta, PackMeta};
 use crate::store::RunRecord;
 use std::io::{self, Write};
 
@@ -29,13 +29,47 @@ pub fn data_files(runs: &[Prepared]) -> Vec<(String, usize)> {
     files
 }
 
-/// The weights files: (name, run index), for the runs that keep their weights.
-pub fn weights_files(runs: &[Prepared]) -> Vec<(String, usize)> {
-    runs.iter()
-        .enumerate()
-        .filter(|(_, r)| r.spec.weights)
-        .map(|(i, r)| (weights_name(&r.spec.id), i))
-        .collect()
+/// The weights files, each with the runs it holds: one file a run, or, for more than
+/// [`weights::PACK_ABOVE`] runs, one a configuration (`weights/config-<k>.safetensors`, `k`
+/// counting configurations from 1 in `summary.csv`'s order).
+pub fn weights_files(runs: &[Prepared]) -> Vec<WeightsFile> {
+    let kept: Vec<usize> = (0..runs.len()).filter(|&i| runs[i].spec.weights).collect();
+    if kept.len() <= weights::PACK_ABOVE {
+        return kept
+            .into_iter()
+            .map(|i| WeightsFile {
+                name: weights_name(&runs[i].spec.id),
+                members: vec![i],
+                packed: false,
+            })
+            .collect();
+    }
+    // Configurations in order of first appearance, as `summary.csv` lists them.
+    let mut order: std::collections::HashMap<&str, usize> = Default::default();
+    let mut files: Vec<WeightsFile> = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        let k = *order.entry(&r.spec.config).or_insert_with(|| {
+            files.push(WeightsFile {
+                name: format!("weights/config-{}.safetensors", files.len() + 1),
+                members: Vec::new(),
+                packed: true,
+            });
+            files.len() - 1
+        });
+        if r.spec.weights {
+            files[k].members.push(i);
+        }
+    }
+    files.retain(|f| !f.members.is_empty());
+    files
+}
+
+/// A weights file and the runs it holds.
+pub struct WeightsFile {
+    pub name: String,
+    pub members: Vec<usize>,
+    /// One configuration's runs along a leading axis, rather than one run.
+    pub packed: bool,
 }
 
 /// A data set as CSV: `input_1…input_d`, `target` (or `target_1…target_k`), and `split`
@@ -68,16 +102,38 @@ pub fn write_data<W: Write>(w: W, train: &Dataset, test: Option<&Dataset>) -> io
     csv.flush()
 }
 
-/// A run's weights file.
-pub fn write_weights(w: &mut dyn Write, run: &Prepared, record: &RunRecord) -> io::Result<()> {
-    let meta = Meta::new(&run.spec.label, &run.spec.id, &run.arch);
-    if record.weights.len() != run.arch.param_count() {
-        return Err(io::Error::other(format!(
-            "stored run `{}` holds {} weights, its network has {}",
-            run.spec.id,
-            record.weights.len(),
-            run.arch.param_count()
-        )));
+/// A weights file: one run's, or a configuration's runs packed.
+pub fn write_weights(
+    w: &mut dyn Write,
+    runs: &[Prepared],
+    records: &[RunRecord],
+    file: &WeightsFile,
+) -> io::Result<()> {
+    let members = &file.members;
+    for &i in members {
+        let want = runs[i].arch.param_count();
+        if records[i].weights.len() != want {
+            return Err(io::Error::other(format!(
+                "stored run `{}` holds {} weights, its network has {want}",
+                runs[i].spec.id,
+                records[i].weights.len(),
+            )));
+        }
     }
-    w.write_all(&weights::encode(&meta, &record.weights))
+    let first = &runs[members[0]];
+    if !file.packed {
+        let meta = Meta::new(&first.spec.label, &first.spec.id, &first.arch);
+        return w.write_all(&weights::encode(&meta, &records[members[0]].weights));
+    }
+    let meta = PackMeta {
+        configuration: first.spec.config.clone(),
+        ids: members.iter().map(|&i| runs[i].spec.id.clone()).collect(),
+        labels: members
+            .iter()
+            .map(|&i| runs[i].spec.label.clone())
+            .collect(),
+        arch: first.arch.clone(),
+    };
+    let params: Vec<&[f64]> = members.iter().map(|&i| &records[i].weights[..]).collect();
+    w.write_all(&weights::encode_pack(&meta, &params))
 }

@@ -7,10 +7,17 @@
 //! JSON object: the run's label and id and its architecture. (One key because the
 //! safetensors crate writes its metadata from a `HashMap`, whose order changes from process
 //! to process; with one key the file's bytes are the same in every process.)
+//!
+//! A sweep of more than [`PACK_ABOVE`] runs packs each configuration's runs into one file
+//! ([`encode_pack`]): the same tensors with a leading run axis, in the order of the
+//! metadata's `ids`.
 
-use crate::network::{Activation, Architecture};
+use crate::network::Architecture;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::HashMap;
+
+/// Runs keeping their weights above which each configuration's runs share one file.
+pub const PACK_ABOVE: usize = 1000;
 
 /// The tensor names of layer `l`.
 pub fn names(l: usize) -> (String, String) {
@@ -22,12 +29,9 @@ pub fn names(l: usize) -> (String, String) {
 pub struct Meta {
     pub label: String,
     pub id: String,
-    pub inputs: usize,
-    pub hidden: Vec<usize>,
-    pub outputs: usize,
-    pub activation: Activation,
-    pub output: Activation,
-    pub bias: bool,
+    /// Its network (written as its fields, beside `label` and `id`).
+    #[serde(flatten)]
+    pub arch: Architecture,
 }
 
 impl Meta {
@@ -35,25 +39,20 @@ impl Meta {
         Meta {
             label: label.into(),
             id: id.into(),
-            inputs: arch.inputs,
-            hidden: arch.hidden.clone(),
-            outputs: arch.outputs,
-            activation: arch.activation,
-            output: arch.output,
-            bias: arch.bias,
+            arch: arch.clone(),
         }
     }
+}
 
-    pub fn architecture(&self) -> Architecture {
-        Architecture {
-            inputs: self.inputs,
-            hidden: self.hidden.clone(),
-            outputs: self.outputs,
-            activation: self.activation,
-            output: self.output,
-            bias: self.bias,
-        }
-    }
+/// What the metadata of a packed file says: one configuration's runs, stacked along a leading
+/// axis in this order, and the network they share.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PackMeta {
+    pub configuration: String,
+    pub ids: Vec<String>,
+    pub labels: Vec<String>,
+    #[serde(flatten)]
+    pub arch: Architecture,
 }
 
 fn le_bytes(values: impl Iterator<Item = f64>) -> Vec<u8> {
@@ -62,17 +61,41 @@ fn le_bytes(values: impl Iterator<Item = f64>) -> Vec<u8> {
 
 /// The safetensors file of `params` (runner's flat layout for `meta`'s architecture).
 pub fn encode(meta: &Meta, params: &[f64]) -> Vec<u8> {
-    let layers = meta.architecture().layers();
+    let json = serde_json::to_string(meta).expect("metadata serializes");
+    tensors(&meta.arch, &[params], false, json)
+}
+
+/// One configuration's runs in one file: each tensor gains a leading run axis
+/// (`layers.l.weight` is `runs x fan_in x fan_out`), in the order of `meta.ids`.
+pub fn encode_pack(meta: &PackMeta, params: &[&[f64]]) -> Vec<u8> {
+    let json = serde_json::to_string(meta).expect("metadata serializes");
+    tensors(&meta.arch, params, true, json)
+}
+
+/// The tensors of `runs` (each in runner's flat layout), stacked when `stacked`.
+fn tensors(arch: &Architecture, runs: &[&[f64]], stacked: bool, json: String) -> Vec<u8> {
+    let layers = arch.layers();
+    let lead = |shape: Vec<usize>| {
+        if stacked {
+            [vec![runs.len()], shape].concat()
+        } else {
+            shape
+        }
+    };
     let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for (l, s) in layers.iter().enumerate() {
         let (w, b) = names(l);
         // runner keeps weights column-major; the file has them row-major.
-        let col = &params[s.w..s.w + s.fan_in * s.fan_out];
-        let rows = (0..s.fan_in).flat_map(|i| (0..s.fan_out).map(move |j| col[j * s.fan_in + i]));
-        buffers.push((w, vec![s.fan_in, s.fan_out], le_bytes(rows)));
+        let rows = runs.iter().flat_map(|params| {
+            let col = &params[s.w..s.w + s.fan_in * s.fan_out];
+            (0..s.fan_in).flat_map(move |i| (0..s.fan_out).map(move |j| col[j * s.fan_in + i]))
+        });
+        buffers.push((w, lead(vec![s.fan_in, s.fan_out]), le_bytes(rows)));
         if let Some(o) = s.b {
-            let bias = params[o..o + s.fan_out].iter().copied();
-            buffers.push((b, vec![s.fan_out], le_bytes(bias)));
+            let bias = runs
+                .iter()
+                .flat_map(|params| params[o..o + s.fan_out].iter().copied());
+            buffers.push((b, lead(vec![s.fan_out]), le_bytes(bias)));
         }
     }
     let views: Vec<(String, TensorView)> = buffers
@@ -82,7 +105,6 @@ pub fn encode(meta: &Meta, params: &[f64]) -> Vec<u8> {
             (name.clone(), view)
         })
         .collect();
-    let json = serde_json::to_string(meta).expect("metadata serializes");
     let info = HashMap::from([("runner".to_string(), json)]);
     safetensors::serialize(views, Some(info)).expect("tensors serialize")
 }
@@ -97,7 +119,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<f64>), String> {
         .ok_or("no `runner` metadata")?;
     let meta: Meta = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let file = SafeTensors::deserialize(bytes).map_err(|e| e.to_string())?;
-    let arch = meta.architecture();
+    let arch = meta.arch.clone();
     let mut params = vec![0.0; arch.param_count()];
     let read = |name: &str, len: usize| -> Result<Vec<f64>, String> {
         let t = file.tensor(name).map_err(|e| format!("{name}: {e}"))?;
@@ -127,6 +149,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<f64>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::Activation;
 
     #[test]
     fn weights_read_back_row_major_with_their_metadata_and_the_same_bytes_every_time() {
@@ -156,5 +179,50 @@ mod tests {
             .collect();
         assert_eq!(first_row, [params[0], params[2], params[4]]);
         assert_eq!(file.tensor("layers.1.bias").unwrap().shape(), [1]);
+    }
+
+    #[test]
+    fn a_pack_holds_each_runs_tensors_along_a_leading_axis() {
+        let arch = Architecture {
+            inputs: 2,
+            hidden: vec![3, 2],
+            outputs: 1,
+            activation: Activation::Sigmoid,
+            output: Activation::Identity,
+            bias: true,
+        };
+        let n = arch.param_count();
+        let runs: Vec<Vec<f64>> = (0..3)
+            .map(|r| (0..n).map(|i| (r * 100 + i) as f64 / 7.0).collect())
+            .collect();
+        let meta = PackMeta {
+            configuration: "all".into(),
+            ids: vec!["a".into(), "b".into(), "c".into()],
+            labels: vec!["seed=0".into(), "seed=1".into(), "seed=2".into()],
+            arch: arch.clone(),
+        };
+        let slices: Vec<&[f64]> = runs.iter().map(|r| &r[..]).collect();
+        let bytes = encode_pack(&meta, &slices);
+        assert_eq!(bytes, encode_pack(&meta, &slices));
+        let pack = SafeTensors::deserialize(&bytes).unwrap();
+        for (r, params) in runs.iter().enumerate() {
+            let alone = encode(&Meta::new("x", "y", &arch), params);
+            let alone = SafeTensors::deserialize(&alone).unwrap();
+            for (name, t) in alone.tensors() {
+                let p = pack.tensor(&name).unwrap();
+                assert_eq!(p.shape()[0], 3);
+                assert_eq!(&p.shape()[1..], t.shape());
+                let size = t.data().len();
+                assert_eq!(
+                    &p.data()[r * size..(r + 1) * size],
+                    t.data(),
+                    "{name} run {r}"
+                );
+            }
+        }
+        let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+        let json = &header.metadata().as_ref().unwrap()["runner"];
+        let back: PackMeta = serde_json::from_str(json).unwrap();
+        assert_eq!(back, meta);
     }
 }

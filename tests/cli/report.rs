@@ -274,8 +274,8 @@ fn boundary_cells_are_the_networks_outputs_recomputed_from_the_saved_weights() {
     for w in files_in(&dir, "weights") {
         let bytes = std::fs::read(dir.join(&w)).unwrap();
         let (meta, params) = runner::results::weights::decode(&bytes).unwrap();
-        assert_eq!(meta.activation, Activation::Tanh);
-        let grid = runner::report::grid(&meta.architecture(), &params, &data);
+        assert_eq!(meta.arch.activation, Activation::Tanh);
+        let grid = runner::report::grid(&meta.arch, &params, &data);
         let n = runner::report::CELLS;
         assert_eq!((grid.x.len(), grid.y.len(), grid.out.len()), (n, n, n * n));
         // The grid spans the data, train and test.
@@ -314,10 +314,14 @@ fn saved_weights_reproduce_predictions_exactly() {
         ("run", runs[0]["id"].as_str())
     );
     assert_eq!(
-        (meta.inputs, meta.hidden.clone(), meta.outputs),
+        (
+            meta.arch.inputs,
+            meta.arch.hidden.clone(),
+            meta.arch.outputs
+        ),
         (3, vec![4], 1)
     );
-    let layers = meta.architecture().layers();
+    let layers = meta.arch.layers();
     let exact = network::predict(&layers, &params, &x, 1);
     assert_eq!(exact, [num(&p[0], "output")]);
     close(
