@@ -378,3 +378,6 @@ fn still_at(file: &File, path: &Path) -> bool {
         path.exists()
     }
 }
+
+#[cfg(test)]
+mod tests;
