@@ -3,10 +3,11 @@
 
 mod expand;
 mod raw;
+mod set;
 mod validate;
 
-pub use expand::{parse_set, SetArg};
 pub use raw::{RawExperiment, KEYS};
+pub use set::{parse_set, SetArg};
 pub use validate::{check_data, is_seed, name_of, Formats, ModelSpec, RunSpec};
 
 use crate::suggest::did_you_mean;

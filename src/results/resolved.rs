@@ -4,6 +4,7 @@
 //! its values of those keys. A 10⁵-run sweep so writes a few lines per run, not every setting.
 
 use crate::config::Spec;
+use std::collections::{HashMap, HashSet};
 use toml::{Table, Value};
 
 /// A run's settings as `section.key` → value (a value may itself be a list or a table).
@@ -23,35 +24,45 @@ fn flat(resolved: &Table) -> Vec<(String, Value)> {
 }
 
 /// The keys whose value is not the same in every run (or is missing from some), in the order
-/// they first appear.
-fn varying(runs: &[Vec<(String, Value)>]) -> Vec<String> {
-    let mut keys: Vec<String> = Vec::new();
-    for run in runs {
-        for (k, _) in run {
-            if !keys.contains(k) {
-                keys.push(k.clone());
+/// they first appear. Reads one run at a time, so that 10⁵ runs need no more memory than one.
+fn varying(exp: &Spec) -> Vec<String> {
+    let Some(first) = exp.runs.first() else {
+        return Vec::new();
+    };
+    let base: Vec<(String, Value)> = flat(&first.resolved);
+    let index: HashMap<&str, &Value> = base.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let mut keys: Vec<String> = base.iter().map(|(k, _)| k.clone()).collect();
+    let mut varies: HashSet<String> = HashSet::new();
+    for run in &exp.runs[1..] {
+        let flat = flat(&run.resolved);
+        for (k, v) in &flat {
+            match index.get(k.as_str()) {
+                Some(b) if *b == v => {}
+                Some(_) => {
+                    varies.insert(k.clone());
+                }
+                None => {
+                    if varies.insert(k.clone()) {
+                        keys.push(k.clone());
+                    }
+                }
+            }
+        }
+        if flat.len() != base.len() || base.iter().zip(&flat).any(|(a, b)| a.0 != b.0) {
+            let have: HashSet<&str> = flat.iter().map(|(k, _)| k.as_str()).collect();
+            for (k, _) in &base {
+                if !have.contains(k.as_str()) {
+                    varies.insert(k.clone());
+                }
             }
         }
     }
-    let value = |run: &[(String, Value)], key: &str| {
-        run.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-    };
-    keys.into_iter()
-        .filter(|k| {
-            let first = value(&runs[0], k);
-            first.is_none() || runs.iter().any(|r| value(r, k) != first)
-        })
-        .collect()
+    keys.into_iter().filter(|k| varies.contains(k)).collect()
 }
 
 /// The text of `experiment.toml`.
 pub fn resolved_toml(exp: &Spec) -> String {
-    let flats: Vec<Vec<(String, Value)>> = exp.runs.iter().map(|r| flat(&r.resolved)).collect();
-    let varies = if flats.is_empty() {
-        Vec::new()
-    } else {
-        varying(&flats)
-    };
+    let varies = varying(exp);
     let mut doc = Table::new();
     doc.insert("name".into(), exp.name.clone().into());
     if let Some(d) = &exp.description {
@@ -83,13 +94,12 @@ pub fn resolved_toml(exp: &Spec) -> String {
     let runs: Vec<Value> = exp
         .runs
         .iter()
-        .zip(&flats)
-        .map(|(r, flat)| {
+        .map(|r| {
             let mut t = Table::new();
             t.insert("label".into(), r.label.clone().into());
             t.insert("id".into(), r.id.clone().into());
-            for (k, v) in flat.iter().filter(|(k, _)| varies.contains(k)) {
-                t.insert(k.clone(), v.clone());
+            for (k, v) in flat(&r.resolved).into_iter().filter(|(k, _)| varies.contains(k)) {
+                t.insert(k, v);
             }
             Value::Table(t)
         })
