@@ -98,7 +98,10 @@ pub fn resolved_toml(exp: &Spec) -> String {
             let mut t = Table::new();
             t.insert("label".into(), r.label.clone().into());
             t.insert("id".into(), r.id.clone().into());
-            for (k, v) in flat(&r.resolved).into_iter().filter(|(k, _)| varies.contains(k)) {
+            for (k, v) in flat(&r.resolved)
+                .into_iter()
+                .filter(|(k, _)| varies.contains(k))
+            {
                 t.insert(k, v);
             }
             Value::Table(t)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The 10 000-run sweep of the README's "Sweeps at scale" table: 4 widths × 2 500 seeds, 200
+# moons with a quarter held out, tanh, BCE, 2 000 epochs, every other key at its default.
+# Prints wall time and peak memory of the sweep, of running it again (nothing to do), of
+# `runner status` and of `runner report` (the page drawn again), then the folder's size and
+# file count. SEEDS=25000 makes it the 100 000-run sweep. Usage: bash benches/scale/run.sh [DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+runner="$root/target/release/runner"
+dir="${1:-$(mktemp -d)}"
+seeds="${SEEDS:-2500}"
+cd "$dir"
+cat > scale.toml <<TOML
+name = "scale"
+[data]
+kind = "moons"
+samples = 200
+test_fraction = 0.25
+[model]
+activation = "tanh"
+[train]
+loss = "bce"
+epochs = 2000
+[sweep]
+"model.hidden" = [[2], [4], [8], [16]]
+"init.seed" = { range = [0, $seeds] }
+TOML
+rm -rf results/scale
+t() { local what="$1"; shift; /usr/bin/time -f "$what: %e s, peak %M KB" "$@" > /dev/null; }
+t "sweep" "$runner" scale.toml -q
+t "again (up to date)" "$runner" scale.toml -q
+t "status" "$runner" status results/scale
+rm results/scale/report.html
+t "report" "$runner" report results/scale -q
+echo "folder: $(du -sh results/scale | cut -f1), $(find results/scale -type f | wc -l) files"
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
