@@ -20,7 +20,8 @@ pub struct Spec {
     pub name: String,
     pub description: Option<String>,
     pub path: PathBuf,
-    pub runs: Vec<RunSpec>,
+    /// The runs, shared with the prepared runs of a job (a run's settings are held once).
+    pub runs: Vec<std::sync::Arc<RunSpec>>,
     /// Keys whose values tell runs apart: `variant` (when there are variants), then the swept
     /// keys but `init.seed` (which every file shows as `seed`).
     pub columns: Vec<String>,
@@ -130,7 +131,7 @@ pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigErr
     let mut problems = Vec::new();
     for point in expanded.points {
         match validate::validate(point, base_dir) {
-            Ok(run) => runs.push(run),
+            Ok(run) => runs.push(std::sync::Arc::new(run)),
             Err(mut p) => problems.append(&mut p),
         }
     }

@@ -18,7 +18,7 @@ pub const NUMERICS: u32 = 3;
 
 /// A run ready to train: its spec, data and shape.
 pub struct Prepared {
-    pub spec: RunSpec,
+    pub spec: Arc<RunSpec>,
     pub data: Arc<Loaded>,
     pub arch: Architecture,
     /// A hash of the data's content (16 hex digits): runs with the same data share it.
@@ -39,7 +39,8 @@ pub fn prepare(exp: &mut Spec) -> Result<Vec<Prepared>> {
     let mut cache: Vec<(crate::data::DataSpec, Arc<Loaded>, String)> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
     let mut prepared = Vec::new();
-    for spec in &mut exp.runs {
+    for shared in &mut exp.runs {
+        let spec = Arc::make_mut(shared);
         let (data, digest) = match cache.iter().find(|(d, ..)| d == &spec.data) {
             Some((_, l, h)) => (l.clone(), h.clone()),
             None => {
@@ -61,10 +62,11 @@ pub fn prepare(exp: &mut Spec) -> Result<Vec<Prepared>> {
             p.origin = spec.provenance.of(&p.key);
         }
         problems.extend(found);
+        let arch = spec.model.architecture(train.inputs, train.outputs);
         prepared.push(Prepared {
-            arch: spec.model.architecture(train.inputs, train.outputs),
+            arch,
             data_id: digest[..16].to_string(),
-            spec: spec.clone(),
+            spec: Arc::clone(shared),
             data,
         });
     }
@@ -104,7 +106,7 @@ fn data_digest(data: &Loaded) -> String {
 
 /// Runs that are the same run: a results row could not tell them apart. One problem names
 /// the first pair and counts the rest.
-fn duplicates(runs: &[RunSpec]) -> Vec<Problem> {
+fn duplicates(runs: &[Arc<RunSpec>]) -> Vec<Problem> {
     let mut seen: std::collections::HashMap<&str, &RunSpec> = Default::default();
     let mut pairs = Vec::new();
     for r in runs {
