@@ -35,11 +35,7 @@ fn train(run: &Prepared, epochs: usize, parallel: bool) -> f64 {
         .spec
         .init
         .initialize_with_rng(&run.arch.layers(), &run.data.rng);
-    let spread = if parallel {
-        Spread::Pool
-    } else {
-        Spread::OneThread
-    };
+    let spread = Spread::when(parallel);
     let to_train = runner::train::Run {
         arch: &run.arch,
         spec: &spec,

@@ -90,11 +90,7 @@ fn train(toml: &str, epochs: usize, parallel: bool, start: impl FnOnce()) {
         .init
         .initialize_with_rng(&run.arch.layers(), &run.data.rng);
     start();
-    let spread = if parallel {
-        Spread::Pool
-    } else {
-        Spread::OneThread
-    };
+    let spread = Spread::when(parallel);
     let to_train = runner::train::Run {
         arch: &run.arch,
         spec: &run.spec.train,

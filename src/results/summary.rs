@@ -6,6 +6,7 @@
 use super::{num, Columns};
 use crate::config::{is_seed, Spec};
 use crate::store::{RunRecord, Store};
+use std::collections::BTreeMap;
 use std::io;
 
 /// Count, mean, sample standard deviation (n − 1), min and max of the finite values (by hand:
@@ -182,27 +183,70 @@ pub fn write_summary(
     out.finish()
 }
 
-/// One run's logged rows, read back as numbers (a missing value is NaN), a row at a time.
-struct Curve<R> {
-    rows: crate::store::rows::Reader<R>,
-    head: Option<(usize, Vec<f64>)>,
+/// One metric at one epoch of a configuration, accumulated run by run in two passes, so that a
+/// configuration of 10⁵ runs needs neither 10⁵ open readers nor all its rows in memory, and
+/// the result equals [`Stats::of`] bit for bit (the same sums, in run order).
+#[derive(Clone)]
+struct Acc {
+    n: usize,
+    sum: f64,
+    min: f64,
+    max: f64,
+    squares: f64,
 }
 
-impl<R: io::Read> Curve<R> {
-    fn open(rows: crate::store::rows::Reader<R>) -> io::Result<Self> {
-        let mut c = Curve { rows, head: None };
-        c.advance()?;
-        Ok(c)
+impl Acc {
+    fn new() -> Self {
+        // -0.0: where `Iterator::sum` starts.
+        Acc {
+            n: 0,
+            sum: -0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            squares: -0.0,
+        }
     }
 
-    fn advance(&mut self) -> io::Result<()> {
-        self.head = self.rows.next_row()?.map(|(epoch, values)| {
-            (
-                epoch as usize,
-                values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
-            )
-        });
-        Ok(())
+    /// First pass.
+    fn add(&mut self, x: f64) {
+        if x.is_finite() {
+            self.n += 1;
+            self.sum += x;
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
+    }
+
+    fn mean(&self) -> f64 {
+        if self.min == self.max {
+            self.min
+        } else {
+            self.sum / self.n as f64
+        }
+    }
+
+    /// Second pass, once every value is in the first.
+    fn add_square(&mut self, x: f64) {
+        if x.is_finite() {
+            let d = x - self.mean();
+            self.squares += d * d;
+        }
+    }
+
+    fn stats(&self) -> Option<Stats> {
+        (self.n > 0).then(|| Stats {
+            n: self.n,
+            mean: self.mean(),
+            std: if self.n == 1 {
+                f64::NAN
+            } else if self.min == self.max {
+                0.0
+            } else {
+                (self.squares / (self.n - 1) as f64).sqrt()
+            },
+            min: self.min,
+            max: self.max,
+        })
     }
 }
 
@@ -222,34 +266,37 @@ pub fn write_curves(
     }
     out.strings(&head)?;
     for g in groups(exp, cols) {
-        let mut curves = g
-            .runs
-            .iter()
-            .map(|&i| Curve::open(store.rows(&exp.runs[i].id)?))
-            .collect::<io::Result<Vec<_>>>()?;
-        // A k-way merge by epoch: every run of a configuration logs the same epochs, except
-        // that a diverged run stops early (at an epoch that may be off the grid).
-        while let Some(epoch) = curves
-            .iter()
-            .filter_map(|c| c.head.as_ref().map(|h| h.0))
-            .min()
-        {
-            let mut rows: Vec<Vec<f64>> = Vec::new();
-            for c in curves
-                .iter_mut()
-                .filter(|c| c.head.as_ref().is_some_and(|h| h.0 == epoch))
-            {
-                rows.push(c.head.take().expect("filtered").1);
-                c.advance()?;
+        // Per logged epoch: how many runs logged it, and each metric's accumulator. Every run
+        // of a configuration logs the same epochs, except that a diverged run stops early (at
+        // an epoch that may be off the grid).
+        let mut at: BTreeMap<u64, (usize, Vec<Acc>)> = BTreeMap::new();
+        for pass in 0..2 {
+            for &i in &g.runs {
+                let mut rows = store.rows(&exp.runs[i].id)?;
+                while let Some((epoch, values)) = rows.next_row()? {
+                    let e = at
+                        .entry(epoch)
+                        .or_insert_with(|| (0, vec![Acc::new(); names.len()]));
+                    if pass == 0 {
+                        e.0 += 1;
+                    }
+                    for (a, v) in e.1.iter_mut().zip(&values) {
+                        let x = v.unwrap_or(f64::NAN);
+                        if pass == 0 {
+                            a.add(x)
+                        } else {
+                            a.add_square(x)
+                        }
+                    }
+                }
             }
+        }
+        for (epoch, (count, accs)) in &at {
             let mut row = g.values.clone();
             row.extend(super::companion_values(&keys, &g.values));
-            row.extend([epoch.to_string(), rows.len().to_string()]);
-            for j in 0..names.len() {
-                let cells = Stats::cells(Stats::of(
-                    rows.iter().map(|r| r.get(j).copied().unwrap_or(f64::NAN)),
-                ));
-                row.extend(cells.into_iter().take(2));
+            row.extend([epoch.to_string(), count.to_string()]);
+            for a in accs {
+                row.extend(Stats::cells(a.stats()).into_iter().take(2));
             }
             out.strings(&row)?;
         }
@@ -272,5 +319,24 @@ mod tests {
         // Ten copies of 0.1 sum to 0.9999999999999999: the mean is still 0.1, the std 0.
         let same = Stats::of([0.1; 10]).unwrap();
         assert_eq!((same.mean, same.std), (0.1, 0.0));
+    }
+
+    #[test]
+    fn curves_accumulated_in_two_passes_equal_stats_of_bit_for_bit() {
+        let sets: [&[f64]; 5] = [
+            &[0.1, 0.7, 0.30000000000000004, 1e-9, f64::NAN, 12.5],
+            &[0.1; 10],
+            &[2.0],
+            &[f64::NAN, f64::INFINITY],
+            &[-1.0, 1.0, -0.0, 3.25],
+        ];
+        for v in sets {
+            let mut a = Acc::new();
+            v.iter().for_each(|&x| a.add(x));
+            v.iter().for_each(|&x| a.add_square(x));
+            let (want, got) = (Stats::of(v.iter().copied()), a.stats());
+            let bits = |s: Option<Stats>| s.map(|s| (s.n, s.mean.to_bits(), s.std.to_bits()));
+            assert_eq!(bits(got), bits(want), "{v:?}");
+        }
     }
 }

@@ -44,7 +44,7 @@ impl<W: Write> Write for Hashing<W> {
 
 /// A file written in full beside its target but not yet in place.
 pub struct Staged {
-    tmp: tempfile::NamedTempFile,
+    tmp: tempfile::TempPath,
     pub path: PathBuf,
     pub sha256: String,
 }
@@ -99,7 +99,9 @@ pub fn stage(
     };
     tmp.as_file().sync_all().map_err(err)?;
     Ok(Staged {
-        tmp,
+        // Closed now: a sweep stages thousands of files before it renames any into place,
+        // more than a process may hold open.
+        tmp: tmp.into_temp_path(),
         path: path.to_owned(),
         sha256,
     })

@@ -50,6 +50,17 @@ pub enum Spread {
     Pool,
 }
 
+impl Spread {
+    /// [`Spread::Pool`] when `parallel`, else [`Spread::OneThread`].
+    pub fn when(parallel: bool) -> Spread {
+        if parallel {
+            Spread::Pool
+        } else {
+            Spread::OneThread
+        }
+    }
+}
+
 /// One block's samples, column-major.
 struct BlockData<T> {
     x: Vec<T>,

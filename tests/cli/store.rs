@@ -655,3 +655,25 @@ fn a_lock_holder_killed_with_kill_9_blocks_no_one() {
         contents(&s.path().join("whole"))
     );
 }
+
+#[test]
+fn a_configuration_of_many_runs_needs_few_open_files() {
+    // curves.csv once opened every run of a configuration at once: 10⁵ runs ran out of files.
+    let s = Scratch::new();
+    s.file(
+        "many.toml",
+        "[data]\nkind = \"xor\"\n[model]\nhidden = [2]\n[train]\nepochs = 3\n[output]\nreport = false\n\
+         [sweep]\n\"init.seed\" = { range = [0, 300] }\n",
+    );
+    let bin = env!("CARGO_BIN_EXE_runner");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -n 48 && '{bin}' many.toml -q"))
+        .current_dir(s.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let curves = read_csv(&s.path().join("results/many/curves.csv"));
+    assert_eq!(curves.len(), 3);
+    assert!(curves.iter().all(|r| r["n"] == "300"));
+}
