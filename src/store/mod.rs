@@ -234,15 +234,17 @@ impl Store {
         };
         let loc = self.locate(id).expect("found");
         let counted = (|| {
-            let mut h = Hashing::new(io::sink());
-            io::copy(&mut pack::body(&loc)?, &mut h)?;
-            let (_, sha, _) = h.finish();
-            let mut reader = rows::Reader::new(pack::body(&loc)?)?;
+            // One decoding pass: the rows are counted as they are read, and hashed on the way.
+            let mut hashed = HashRead {
+                inner: pack::body(&loc)?,
+                hash: Hashing::new(io::sink()),
+            };
+            let mut reader = rows::Reader::new(&mut hashed)?;
             let mut n = 0u64;
             while reader.next_row()?.is_some() {
                 n += 1;
             }
-            Ok::<_, io::Error>((n, sha))
+            Ok::<_, io::Error>((n, hashed.hash.finish().1))
         })();
         let path = loc.pack;
         match counted {
@@ -359,6 +361,20 @@ impl Store {
     /// The index of the top-level files.
     pub fn index(&self) -> Result<Index, StoreError> {
         Index::read(&self.state)
+    }
+}
+
+/// A reader that hashes what passes through it.
+struct HashRead<R> {
+    inner: R,
+    hash: Hashing<io::Sink>,
+}
+
+impl<R: io::Read> io::Read for HashRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        io::Write::write_all(&mut self.hash, &buf[..n])?;
+        Ok(n)
     }
 }
 
