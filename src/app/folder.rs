@@ -5,7 +5,6 @@ use super::table;
 use super::{finish, load, require_all, Job, Limits};
 use crate::app::cli::{FolderArgs, StatusArgs};
 use crate::job::prepare;
-use crate::job::Check;
 use crate::results;
 use crate::store::{write_atomic, RunRecord};
 use anyhow::{bail, Context, Result};
@@ -71,7 +70,7 @@ fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
 pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
     let (mut job, shards) = recall(&args.dir)?;
     job.store.quiet = args.print.quiet;
-    let records = job.stored(|_| true, Check::Full, Some("its shard must train it again"));
+    let records = job.stored(|_| true, Some("its shard must train it again"));
     require_all(&job, &records, shards)?;
     let records: Vec<RunRecord> = records.into_iter().flatten().collect();
     results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
@@ -83,7 +82,7 @@ pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
 /// files are assembled. Reads only.
 pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
     let (job, shards) = recall(&args.dir)?;
-    let found = job.stored(|_| true, Check::Record, None);
+    let found = job.checksums();
     let done = found.iter().filter(|r| r.is_some()).count();
     let total = job.runs.len();
     println!(
@@ -124,7 +123,7 @@ pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
     let assembled = done == total
         && results::up_to_date(
             &job.store,
-            &results::key(&job.exp, &found.into_iter().flatten().collect::<Vec<_>>()),
+            &results::key(&job.exp, found.iter().flatten().map(String::as_str)),
         );
     println!(
         "files: {}",
@@ -143,11 +142,7 @@ pub(super) fn stored(job: &Job, force: bool) -> String {
     if !dir.exists() {
         return "new folder".into();
     }
-    let done = job
-        .stored(|_| true, Check::Record, None)
-        .iter()
-        .flatten()
-        .count();
+    let done = job.checksums().iter().flatten().count();
     let total = crate::format::count(job.runs.len(), "run");
     if force {
         return format!("{done} of {total} stored there; with --force all are trained again");

@@ -11,7 +11,6 @@ mod table;
 
 use crate::app::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
 use crate::job::prepare::{self};
-use crate::job::Check;
 pub use crate::job::{load, Job, Limits};
 use crate::report;
 use crate::results::{self};
@@ -221,7 +220,10 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
     // A finished experiment run again: the files are up to date, nothing is written.
     if how.shard.is_none() && !how.force {
         if let Some(records) = finished(job) {
-            if results::up_to_date(&job.store, &results::key(&job.exp, &records)) {
+            if results::up_to_date(
+                &job.store,
+                &results::key(&job.exp, records.iter().map(RunRecord::checksum)),
+            ) {
                 return Ok(Ran::UpToDate(records));
             }
         }
@@ -237,7 +239,7 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
     let mut records = if how.force {
         vec![None; job.runs.len()]
     } else {
-        job.stored(mine, Check::Full, Some("training it again"))
+        job.stored(mine, Some("training it again"))
     };
     let todo: Vec<usize> = (0..job.runs.len())
         .filter(|&i| mine(i) && records[i].is_none())
@@ -307,9 +309,7 @@ fn assemble(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Resu
 
 /// Every run's record when every one is stored and verified.
 fn finished(job: &Job) -> Option<Vec<RunRecord>> {
-    job.stored(|_| true, Check::Full, None)
-        .into_iter()
-        .collect()
+    job.stored(|_| true, None).into_iter().collect()
 }
 
 /// Refuses when some runs are missing, naming them and the fix.

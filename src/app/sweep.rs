@@ -199,6 +199,7 @@ impl Ctx<'_> {
             weights: outcome.params,
             rows,
             epochs_sha256,
+            sum: Default::default(),
         };
         store.finish(claim, &record)?;
         self.here.fetch_add(1, Ordering::Relaxed);

@@ -105,10 +105,63 @@ pub fn show(v: &Value) -> String {
     }
 }
 
+/// The runs an experiment expands into, made one at a time ([`Expanded::point`]): a 10⁵-run
+/// sweep is never held as 10⁵ tables, and its points can be made on any thread.
 pub struct Expanded {
-    pub points: Vec<Point>,
+    base: Table,
+    /// Each variant's name and overlay (one unnamed, empty, when there are none).
+    variants: Vec<(Option<String>, Table)>,
+    /// The swept keys and their values; the last varies fastest.
+    axes: Vec<(String, Vec<Value>)>,
     /// `variant` (when there are variants), then the swept keys.
     pub columns: Vec<String>,
+}
+
+impl Expanded {
+    /// How many runs: variants × the product of the axes' lengths.
+    pub fn len(&self) -> usize {
+        self.variants.len() * self.combos()
+    }
+
+    fn combos(&self) -> usize {
+        self.axes.iter().map(|(_, v)| v.len()).product()
+    }
+
+    /// Run `i`, in order: variants outermost, then the axes, the last fastest.
+    pub fn point(&self, i: usize) -> Point {
+        let per = self.combos();
+        let (variant, overlay) = &self.variants[i / per];
+        let mut rest = i % per;
+        let mut combo: Vec<(String, Value)> = self
+            .axes
+            .iter()
+            .rev()
+            .map(|(key, values)| {
+                let v = values[rest % values.len()].clone();
+                rest /= values.len();
+                (key.clone(), v)
+            })
+            .collect();
+        combo.reverse();
+        let mut table = self.base.clone();
+        deep_merge(&mut table, overlay.clone());
+        for (k, v) in &combo {
+            set_dotted(&mut table, k, v.clone());
+        }
+        let provenance = Provenance::new(variant.as_deref(), overlay, &combo);
+        Point {
+            table,
+            variant: variant.clone(),
+            swept: combo,
+            provenance,
+        }
+    }
+
+    /// Every run, in order.
+    #[cfg(test)]
+    pub fn points(&self) -> impl Iterator<Item = Point> + '_ {
+        (0..self.len()).map(|i| self.point(i))
+    }
 }
 
 pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Problem>> {
@@ -196,23 +249,6 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
             })
             .collect()
     };
-    let mut points = Vec::new();
-    for (variant, overlay) in &variants {
-        for combo in cartesian(&axes) {
-            let mut table = base.clone();
-            deep_merge(&mut table, overlay.clone());
-            for (k, v) in &combo {
-                set_dotted(&mut table, k, v.clone());
-            }
-            let provenance = Provenance::new(variant.as_deref(), overlay, &combo);
-            points.push(Point {
-                table,
-                variant: variant.clone(),
-                swept: combo,
-                provenance,
-            });
-        }
-    }
     let mut columns: Vec<String> = Vec::new();
     if !raw.variants.is_empty() {
         columns.push("variant".into());
@@ -223,7 +259,12 @@ pub fn expand(raw: &RawExperiment, sets: &[SetArg]) -> Result<Expanded, Vec<Prob
             .map(|(k, _)| k.clone())
             .filter(|k| k != "init.seed"),
     );
-    Ok(Expanded { points, columns })
+    Ok(Expanded {
+        base,
+        variants,
+        axes,
+        columns,
+    })
 }
 
 fn problem(key: &str, message: String) -> Problem {
@@ -334,24 +375,6 @@ fn axis_values(value: &Value) -> Result<Vec<Value>, String> {
     Ok(values)
 }
 
-/// Every combination of the axes' values, the first axis varying slowest.
-fn cartesian(axes: &[(String, Vec<Value>)]) -> Vec<Vec<(String, Value)>> {
-    let mut combos = vec![Vec::new()];
-    for (key, values) in axes {
-        combos = combos
-            .into_iter()
-            .flat_map(|c| {
-                values.iter().map(move |v| {
-                    let mut c = c.clone();
-                    c.push((key.clone(), v.clone()));
-                    c
-                })
-            })
-            .collect();
-    }
-    combos
-}
-
 /// Deep-merges `overlay` into `base`: tables merge key by key, anything else replaces.
 fn deep_merge(base: &mut Table, overlay: Table) {
     for (k, v) in overlay {
@@ -420,16 +443,30 @@ mod tests {
     fn ranges_and_products() {
         let r: Table = toml::from_str("r = { range = [0, 3] }").unwrap();
         assert_eq!(axis_values(&r["r"]).unwrap().len(), 3);
-        let axes = vec![
-            ("a".to_string(), vec![Value::Integer(1), Value::Integer(2)]),
-            (
-                "b".to_string(),
-                vec![Value::Integer(3), Value::Integer(4), Value::Integer(5)],
-            ),
-        ];
-        let c = cartesian(&axes);
-        assert_eq!(c.len(), 6);
-        assert_eq!(label_of(&c[1]), "a=1 b=4");
+        // Two variants × 2 × 3 values: variants outermost, the last axis fastest.
+        let raw: RawExperiment = toml::from_str(
+            "[data]\nkind = \"xor\"\n[[variant]]\nname = \"v\"\n[[variant]]\nname = \"w\"\n\
+             [sweep]\n\"init.seed\" = [1, 2]\n\"train.epochs\" = [3, 4, 5]\n",
+        )
+        .unwrap();
+        let e = expand(&raw, &[]).unwrap();
+        assert_eq!(e.len(), 12);
+        let mut want = Vec::new();
+        for v in ["v", "w"] {
+            for a in [1, 2] {
+                for b in [3, 4, 5] {
+                    want.push(format!("{v} seed={a} epochs={b}"));
+                }
+            }
+        }
+        let got: Vec<String> = e
+            .points()
+            .map(|p| format!("{} {}", p.variant.unwrap(), label_of(&p.swept)))
+            .collect();
+        assert_eq!(got, want);
+        let p = e.point(5);
+        assert_eq!(p.table["train"]["epochs"], Value::Integer(5));
+        assert_eq!(p.table["init"]["seed"], Value::Integer(2));
     }
 
     #[test]
@@ -442,16 +479,16 @@ mod tests {
         let set = parse_set("model.hidden=[8]").unwrap();
         let e = expand(&raw, &[set]).unwrap();
         assert_eq!(
-            e.points.iter().map(hidden).collect::<Vec<_>>(),
+            e.points().map(|p| hidden(&p)).collect::<Vec<_>>(),
             ["[8]", "[8]"]
         );
         // The variant's other keys stay.
-        assert_eq!(e.points[0].table["model"]["bias"], Value::Boolean(false));
-        assert_eq!(e.points[0].provenance.of("model.hidden"), None);
+        assert_eq!(e.point(0).table["model"]["bias"], Value::Boolean(false));
+        assert_eq!(e.point(0).provenance.of("model.hidden"), None);
         let sweep = parse_set("model.hidden=[4],[5]").unwrap();
         let e = expand(&raw, &[sweep]).unwrap();
         assert_eq!(
-            e.points.iter().map(hidden).collect::<Vec<_>>(),
+            e.points().map(|p| hidden(&p)).collect::<Vec<_>>(),
             ["[4]", "[5]", "[4]", "[5]"]
         );
     }

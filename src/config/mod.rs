@@ -129,9 +129,17 @@ pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigErr
     let expanded = expand::expand(&raw, sets).map_err(invalid)?;
     let mut runs = Vec::new();
     let mut problems = Vec::new();
-    for point in expanded.points {
-        match validate::validate(point, base_dir) {
-            Ok(run) => runs.push(std::sync::Arc::new(run)),
+    // Each point is checked on its own (a sweep of 10⁵ points takes seconds on one core).
+    let checked: Vec<_> = {
+        use rayon::prelude::*;
+        (0..expanded.len())
+            .into_par_iter()
+            .map(|i| validate::validate(expanded.point(i), base_dir).map(std::sync::Arc::new))
+            .collect()
+    };
+    for checked in checked {
+        match checked {
+            Ok(run) => runs.push(run),
             Err(mut p) => problems.append(&mut p),
         }
     }

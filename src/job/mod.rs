@@ -72,52 +72,62 @@ pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) ->
     })
 }
 
-/// How closely [`Job::stored`] checks each stored run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Check {
-    /// The record reads back and its checksum holds (fast: `runner status`, `runner plan`).
-    Record,
-    /// The record, and the epoch file's row count and hash (`Store::verify`).
-    Full,
-}
-
 impl Job {
-    /// Each run's stored record (`None` when missing or damaged), for the runs `which` picks
-    /// (the others are `None` unchecked). A damaged run is warned about on stderr, ending with
-    /// `then`, what happens to it next; `then = None` passes damaged runs over in silence.
+    /// Each run's stored record, verified whole (`None` when missing or damaged), for the
+    /// runs `which` picks (the others are `None` unchecked). A damaged run is warned about on
+    /// stderr, ending with `then`, what happens to it next; `then = None` passes damaged runs
+    /// over in silence. Runs are read in parallel, warnings printed in run order.
     pub fn stored(
         &self,
-        which: impl Fn(usize) -> bool,
-        check: Check,
+        which: impl Fn(usize) -> bool + Sync,
         then: Option<&str>,
     ) -> Vec<Option<crate::store::RunRecord>> {
+        self.look(which, then, |id| self.store.verify(id))
+    }
+
+    /// Each run's record checksum, the record checked but neither its values nor its rows
+    /// read (`runner status` and `runner plan` on 10⁵ runs); damaged runs are `None`.
+    pub fn checksums(&self) -> Vec<Option<String>> {
+        self.look(|_| true, None, |id| self.store.checksum(id))
+    }
+
+    fn look<T: Send>(
+        &self,
+        which: impl Fn(usize) -> bool + Sync,
+        then: Option<&str>,
+        find: impl Fn(&str) -> crate::store::Lookup<T> + Sync,
+    ) -> Vec<Option<T>> {
         use crate::store::Lookup;
+        use rayon::prelude::*;
         self.store.refresh();
-        self.runs
-            .iter()
+        let found: Vec<Lookup<T>> = self
+            .runs
+            .par_iter()
             .enumerate()
             .map(|(i, r)| {
-                if !which(i) {
-                    return None;
+                if which(i) {
+                    find(&r.spec.id)
+                } else {
+                    Lookup::Missing
                 }
-                let found = match check {
-                    Check::Record => self.store.lookup(&r.spec.id),
-                    Check::Full => self.store.verify(&r.spec.id),
-                };
-                match found {
-                    Lookup::Found(rec) => Some(rec),
-                    Lookup::Damaged(why, file) => {
-                        if let Some(then) = then {
-                            eprintln!(
-                                "warning: stored run `{}` (`{}`) is damaged: {why}; {then}",
-                                r.spec.label,
-                                file.display()
-                            );
-                        }
-                        None
+            })
+            .collect();
+        found
+            .into_iter()
+            .zip(&self.runs)
+            .map(|(found, r)| match found {
+                Lookup::Found(rec) => Some(rec),
+                Lookup::Damaged(why, file) => {
+                    if let Some(then) = then {
+                        eprintln!(
+                            "warning: stored run `{}` (`{}`) is damaged: {why}; {then}",
+                            r.spec.label,
+                            file.display()
+                        );
                     }
-                    Lookup::Missing => None,
+                    None
                 }
+                Lookup::Missing => None,
             })
             .collect()
     }

@@ -75,7 +75,7 @@ fn settings(inp: &Inputs) -> String {
     let Some(first) = inp.exp.runs.first() else {
         return String::new();
     };
-    let text = toml::to_string(&first.resolved).unwrap_or_default();
+    let text = toml::to_string(&first.resolved()).unwrap_or_default();
     let varied = if inp.cols.params.is_empty() && inp.exp.runs.len() == 1 {
         String::new()
     } else {

@@ -17,9 +17,24 @@ use crate::store::{stage, FileState, Index, RunRecord, Staged, Store, StoreError
 use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
-/// Hash of the resolved experiment: ids, labels and every setting.
+/// Hash of the experiment: its name, description and columns, and each run's label, id and
+/// what the folder shows of it, which the id leaves out. A run's id is a hash of its every
+/// other setting and its data, so this determines `experiment.toml` without writing it out.
 pub fn fingerprint(exp: &Spec) -> String {
-    hex::encode(Sha256::digest(resolved_toml(exp).as_bytes()))
+    hex::encode(experiment(exp).finalize())
+}
+
+/// The hash [`fingerprint`] finishes.
+fn experiment(exp: &Spec) -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(format!("{:?} {:?} {:?}\n", exp.name, exp.description, exp.columns).as_bytes());
+    for r in &exp.runs {
+        let shown = (
+            r.weights, r.report, r.formats, &r.variant, &r.swept, &r.config,
+        );
+        h.update(format!("{} {:?} {shown:?}\n", r.id, r.label).as_bytes());
+    }
+    h
 }
 
 /// The version of what assembly writes: bump it when a file is added or its format changes,
@@ -28,16 +43,17 @@ pub fn fingerprint(exp: &Spec) -> String {
 /// `experiment.toml` with the shared settings once).
 pub const FILES_FORMAT: u32 = 4;
 
-/// Hash of everything the result files are assembled from: runner's version, the resolved
-/// experiment and each run's record (which carries its epoch file's hash).
-pub fn key(exp: &Spec, records: &[RunRecord]) -> String {
+/// Hash of everything the result files are assembled from: runner's version, the experiment
+/// (as `fingerprint` hashes it) and each run's record checksum (the record carries its rows' hash).
+pub fn key<'a>(exp: &Spec, sums: impl IntoIterator<Item = &'a str>) -> String {
     let mut h = Sha256::new();
     // Another runner may write other files (a report drawn otherwise) from the same runs.
     h.update(concat!("runner ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
     h.update(format!("files {FILES_FORMAT}\n").as_bytes());
-    h.update(resolved_toml(exp).as_bytes());
-    for r in records {
-        h.update(r.to_text().as_bytes());
+    h.update(experiment(exp).finalize());
+    for sum in sums {
+        h.update(sum.as_bytes());
+        h.update(b"\n");
     }
     hex::encode(h.finalize())
 }
@@ -237,7 +253,7 @@ pub fn assemble(
     force: bool,
 ) -> Result<Option<String>, StoreError> {
     let _lock = store.lock()?;
-    let key = key(exp, records);
+    let key = key(exp, records.iter().map(RunRecord::checksum));
     let mut index = store.index()?;
     if up_to_date(store, &key) {
         return Ok(None);
@@ -445,14 +461,13 @@ fn write_epochs(out: &mut dyn Rows, store: &Store, exp: &Spec, cols: &Columns) -
     let mut cells: Vec<String> = Vec::new();
     for run in &exp.runs {
         let prefix = cols.prefix(run);
-        let mut rows = store.rows(&run.id)?;
-        while let Some((epoch, values)) = rows.next_row()? {
+        store.each_row(&run.id, |epoch, values| {
             cells.clear();
             cells.extend(prefix.iter().cloned());
             cells.push(epoch.to_string());
             cells.extend(values.iter().map(|v| v.map(num).unwrap_or_default()));
-            out.strings(&cells)?;
-        }
+            out.strings(&cells)
+        })?;
     }
     out.finish()
 }

@@ -76,14 +76,14 @@ impl EpochSink {
 /// A run's logged rows from the store, each as its epoch and its metrics in
 /// [`Columns::metric_names`] order (a missing value is NaN).
 pub(crate) fn read_rows(store: &Store, id: &str) -> io::Result<Vec<(usize, Vec<f64>)>> {
-    let mut r = store.rows(id)?;
     let mut out = Vec::new();
-    while let Some((epoch, values)) = r.next_row()? {
+    store.each_row(id, |epoch, values| {
         out.push((
             epoch as usize,
             values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
         ));
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

@@ -29,12 +29,12 @@ fn varying(exp: &Spec) -> Vec<String> {
     let Some(first) = exp.runs.first() else {
         return Vec::new();
     };
-    let base: Vec<(String, Value)> = flat(&first.resolved);
+    let base: Vec<(String, Value)> = flat(&first.resolved());
     let index: HashMap<&str, &Value> = base.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let mut keys: Vec<String> = base.iter().map(|(k, _)| k.clone()).collect();
     let mut varies: HashSet<String> = HashSet::new();
     for run in &exp.runs[1..] {
-        let flat = flat(&run.resolved);
+        let flat = flat(&run.resolved());
         for (k, v) in &flat {
             match index.get(k.as_str()) {
                 Some(b) if *b == v => {}
@@ -74,7 +74,7 @@ pub fn resolved_toml(exp: &Spec) -> String {
     );
     let mut base = Table::new();
     if let Some(first) = exp.runs.first() {
-        for (section, v) in &first.resolved {
+        for (section, v) in &first.resolved() {
             let v = match v {
                 Value::Table(t) => {
                     let kept: Table = t
@@ -98,7 +98,7 @@ pub fn resolved_toml(exp: &Spec) -> String {
             let mut t = Table::new();
             t.insert("label".into(), r.label.clone().into());
             t.insert("id".into(), r.id.clone().into());
-            for (k, v) in flat(&r.resolved)
+            for (k, v) in flat(&r.resolved())
                 .into_iter()
                 .filter(|(k, _)| varies.contains(k))
             {
@@ -163,7 +163,7 @@ mod tests {
         for (i, run) in exp.runs.iter().enumerate() {
             assert_eq!(
                 run_settings(&text, i).as_ref(),
-                Some(&run.resolved),
+                Some(&run.resolved()),
                 "run {i}"
             );
         }

@@ -272,8 +272,7 @@ pub fn write_curves(
         let mut at: BTreeMap<u64, (usize, Vec<Acc>)> = BTreeMap::new();
         for pass in 0..2 {
             for &i in &g.runs {
-                let mut rows = store.rows(&exp.runs[i].id)?;
-                while let Some((epoch, values)) = rows.next_row()? {
+                store.each_row(&exp.runs[i].id, |epoch, values| {
                     let e = at
                         .entry(epoch)
                         .or_insert_with(|| (0, vec![Acc::new(); names.len()]));
@@ -288,7 +287,8 @@ pub fn write_curves(
                             a.add_square(x)
                         }
                     }
-                }
+                    Ok(())
+                })?;
             }
         }
         for (epoch, (count, accs)) in &at {

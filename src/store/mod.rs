@@ -68,11 +68,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
 
 /// What the store holds for a run.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Lookup {
+pub enum Lookup<T = RunRecord> {
     Missing,
     /// Stored but unusable: the reason, and the file to name.
     Damaged(String, PathBuf),
-    Found(RunRecord),
+    Found(T),
 }
 
 /// Whether a process may train a run.
@@ -210,6 +210,23 @@ impl Store {
 
     /// Run `id`'s record, checked against its own checksum (its rows are not read).
     pub fn lookup(&self, id: &str) -> Lookup {
+        self.record_text(id, RunRecord::from_text)
+    }
+
+    /// As [`Store::lookup`], without reading the record's values: only its checksum, which
+    /// is returned (what `runner status` needs of 10⁵ runs).
+    pub fn checksum(&self, id: &str) -> Lookup<String> {
+        self.record_text(id, |text, id| {
+            RunRecord::check_text(text, id).map(|(_, sum)| sum.to_string())
+        })
+    }
+
+    /// `read` on run `id`'s record text.
+    fn record_text<T>(
+        &self,
+        id: &str,
+        read: impl FnOnce(&str, &str) -> Result<T, String>,
+    ) -> Lookup<T> {
         let Some(loc) = self.locate(id) else {
             return Lookup::Missing;
         };
@@ -218,7 +235,7 @@ impl Store {
             Err(e) => Lookup::Damaged(format!("its record cannot be read ({e})"), path),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Err(_) => Lookup::Damaged("its record is not text".into(), path),
-                Ok(text) => match RunRecord::from_text(&text, id) {
+                Ok(text) => match read(&text, id) {
                     Ok(r) => Lookup::Found(r),
                     Err(why) => Lookup::Damaged(why, path),
                 },
@@ -233,10 +250,10 @@ impl Store {
             other => return other,
         };
         let loc = self.locate(id).expect("found");
-        let counted = (|| {
-            // One decoding pass: the rows are counted as they are read, and hashed on the way.
+        // One decoding pass: the rows are counted as they are read, and hashed on the way.
+        let counted = pack::with_body(&loc, |body| {
             let mut hashed = HashRead {
-                inner: pack::body(&loc)?,
+                inner: body,
                 hash: Hashing::new(io::sink()),
             };
             let mut reader = rows::Reader::new(&mut hashed)?;
@@ -244,8 +261,8 @@ impl Store {
             while reader.next_row()?.is_some() {
                 n += 1;
             }
-            Ok::<_, io::Error>((n, hashed.hash.finish().1))
-        })();
+            Ok((n, hashed.hash.finish().1))
+        });
         let path = loc.pack;
         match counted {
             Err(e) => Lookup::Damaged(format!("its rows cannot be read ({e})"), path),
@@ -260,8 +277,13 @@ impl Store {
         }
     }
 
-    /// Run `id`'s logged rows, for assembling the result files.
-    pub fn rows(&self, id: &str) -> io::Result<rows::Reader<impl io::Read>> {
+    /// `f` on each of run `id`'s logged rows, in order: its epoch and its metrics (for
+    /// assembling the result files).
+    pub fn each_row(
+        &self,
+        id: &str,
+        mut f: impl FnMut(u64, Vec<Option<f64>>) -> io::Result<()>,
+    ) -> io::Result<()> {
         let loc = self.locate(id).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
@@ -271,7 +293,13 @@ impl Store {
                 ),
             )
         })?;
-        rows::Reader::new(pack::body(&loc)?)
+        pack::with_body(&loc, |body| {
+            let mut reader = rows::Reader::new(body)?;
+            while let Some((epoch, values)) = reader.next_row()? {
+                f(epoch, values)?;
+            }
+            Ok(())
+        })
     }
 
     /// Claims run `id` for training: at once, or `Busy` when another process trains it, or

@@ -205,11 +205,28 @@ pub fn read_at(path: &Path, at: u64, len: u64) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The body of an entry, as a reader of its uncompressed rows.
-pub fn body(loc: &Loc) -> io::Result<impl Read> {
-    let mut f = File::open(&loc.pack)?;
-    f.seek(SeekFrom::Start(loc.body_at))?;
-    zstd::stream::read::Decoder::new(f.take(loc.body_len))
+/// `f` on the body of an entry, as a reader of its uncompressed rows. Decodes with this
+/// thread's zstd context: one a thread rather than one a run, as a context's buffers are the
+/// size of the rows' window, which 10⁵ runs would allocate and free 10⁵ times.
+pub fn with_body<T>(loc: &Loc, f: impl FnOnce(&mut dyn Read) -> io::Result<T>) -> io::Result<T> {
+    use zstd::zstd_safe::{DCtx, ResetDirective};
+    thread_local! {
+        static CONTEXT: std::cell::RefCell<Option<DCtx<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let mut file = File::open(&loc.pack)?;
+    file.seek(SeekFrom::Start(loc.body_at))?;
+    let compressed = io::BufReader::with_capacity(1 << 16, file.take(loc.body_len));
+    CONTEXT.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let context = cell.get_or_insert_with(DCtx::create);
+        context
+            .reset(ResetDirective::SessionOnly)
+            .map_err(|code| io::Error::other(zstd::zstd_safe::get_error_name(code)))?;
+        let decoder = zstd::stream::read::Decoder::with_context(compressed, context);
+        let mut rows = io::BufReader::new(decoder);
+        f(&mut rows)
+    })
 }
 
 /// This process's pack, opened when it first finishes a run.

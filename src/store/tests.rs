@@ -31,6 +31,7 @@ fn trained(claim: &Claim, id: &str, rows: u64) -> RunRecord {
         weights: vec![1.0, 2.0],
         rows,
         epochs_sha256: sha,
+        sum: Default::default(),
     }
 }
 
@@ -61,12 +62,13 @@ fn a_claimed_run_is_busy_to_others_then_done_and_reads_back() {
         _ => panic!("expected the finished run"),
     }
     assert_eq!(b.verify("00aa"), Lookup::Found(record.clone()));
-    let mut r = b.rows("00aa").unwrap();
     let mut epochs = Vec::new();
-    while let Some((e, v)) = r.next_row().unwrap() {
+    b.each_row("00aa", |e, v| {
         assert_eq!(v, [Some(e as f64 / 3.0)]);
         epochs.push(e);
-    }
+        Ok(())
+    })
+    .unwrap();
     assert_eq!(epochs, [0, 1, 2, 3, 4]);
     // Without reuse (--force) it is trained again, and the newer entry counts.
     let again = mine(b.claim("00aa", false, false).unwrap());

@@ -70,10 +70,18 @@ pub struct RunSpec {
     /// `[output] formats`: the table formats asked for; `None` when unset (both, but no
     /// `epochs.csv` for large sweeps).
     pub formats: Option<Formats>,
-    /// The run's sections with every default filled in.
-    pub resolved: toml::Table,
+    /// The run's sections with every default filled in (as a table: [`RunSpec::resolved`]).
+    pub settings: RawExperiment,
     /// The keys its variant and sweep point set, to attribute data-dependent problems.
     pub provenance: Provenance,
+}
+
+impl RunSpec {
+    /// The run's sections with every default filled in, as a table (built when asked for:
+    /// a 10⁵-run sweep keeps its runs' settings as compact structs).
+    pub fn resolved(&self) -> toml::Table {
+        toml::Table::try_from(&self.settings).expect("raw experiments serialize")
+    }
 }
 
 /// Which formats the tables are written in.
@@ -89,35 +97,34 @@ pub fn is_seed(key: &str) -> bool {
 }
 
 /// Checks one point; `base_dir` anchors relative data paths.
-pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> {
+pub fn validate(mut point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> {
     let with_origin = |mut problems: Vec<Problem>| {
         for p in &mut problems {
             p.origin = p.origin.take().or_else(|| point.provenance.of(&p.key));
         }
         problems
     };
-    let mut raw: RawExperiment =
-        toml::Value::Table(point.table.clone())
-            .try_into()
-            .map_err(|e: toml::de::Error| {
-                let key = point
-                    .swept
-                    .iter()
-                    .map(|(k, _)| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                // Only overrides can fail here: the file itself was parsed strictly before.
-                let origin = point.provenance.of(&key);
-                vec![Problem {
-                    origin,
-                    key: if key.is_empty() {
-                        "(overrides)".into()
-                    } else {
-                        key
-                    },
-                    message: explain_serde(e.message().trim().to_string()),
-                }]
-            })?;
+    let mut raw: RawExperiment = toml::Value::Table(std::mem::take(&mut point.table))
+        .try_into()
+        .map_err(|e: toml::de::Error| {
+            let key = point
+                .swept
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            // Only overrides can fail here: the file itself was parsed strictly before.
+            let origin = point.provenance.of(&key);
+            vec![Problem {
+                origin,
+                key: if key.is_empty() {
+                    "(overrides)".into()
+                } else {
+                    key
+                },
+                message: explain_serde(e.message().trim().to_string()),
+            }]
+        })?;
     let mut problems = Vec::new();
     fill_defaults(&mut raw, &mut problems);
     let mut c = Checker { problems };
@@ -143,18 +150,15 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
     if !c.problems.is_empty() {
         return Err(with_origin(c.problems));
     }
-    let mut sections = toml::Table::try_from(&raw).expect("raw experiments serialize");
-    sections.remove("name");
-    sections.remove("description");
+    raw.name = None;
+    raw.description = None;
     let id = {
         // What the results folder shows is not part of a run's result.
-        let mut hashed = sections.clone();
-        if let Some(toml::Value::Table(out)) = hashed.get_mut("output") {
-            out.remove("weights");
-            out.remove("report");
-            out.remove("formats");
-        }
-        let text = toml::to_string(&hashed).expect("tables serialize");
+        let mut hashed = raw.clone();
+        hashed.output.weights = None;
+        hashed.output.report = None;
+        hashed.output.formats = None;
+        let text = toml::to_string(&hashed).expect("raw experiments serialize");
         let digest = Sha256::digest(text.as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
     };
@@ -206,7 +210,7 @@ pub fn validate(point: Point, base_dir: &Path) -> Result<RunSpec, Vec<Problem>> 
         weights: filled(raw.output.weights),
         report: filled(raw.output.report),
         formats: formats.flatten(),
-        resolved: sections,
+        settings: raw,
         provenance: point.provenance,
     })
 }
