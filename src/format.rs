@@ -71,6 +71,21 @@ pub fn count(n: usize, word: &str) -> String {
     }
 }
 
+/// `text` with its control characters escaped (`\u{0}`, `\t`, `\u{1b}`), but line breaks:
+/// a value echoed in a message shows what the file holds, and cannot move the cursor or ring
+/// the bell.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +120,12 @@ mod tests {
         assert_eq!(label(2.5), "2.5");
         assert_eq!(count(1, "run"), "1 run");
         assert_eq!(count(3, "run"), "3 runs");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_line_breaks_kept() {
+        assert_eq!(escape_controls("a\0b"), "a\\u{0}b");
+        assert_eq!(escape_controls("x\u{1b}[2Jy\tz\r"), "x\\u{1b}[2Jy\\tz\\r");
+        assert_eq!(escape_controls("one\ntwo é"), "one\ntwo é");
     }
 }

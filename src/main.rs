@@ -21,7 +21,9 @@ fn main() -> ExitCode {
     match runner::app::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Values echoed from the input may hold control characters: shown escaped.
+            let message = runner::format::escape_controls(&format!("{err:#}"));
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }

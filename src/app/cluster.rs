@@ -66,39 +66,39 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     folder::remember(&job, &args.experiment, &args.sets, Some(shard))?;
     let (array_path, merge_path) = array.write()?;
     let dir = job.store.dir.display();
-    println!(
-        "{} runs in {} tasks (largest shard {largest:.2e} sample × parameter updates; time limit {})",
+    say!(
+        "{} runs in {} tasks (largest shard {largest:.2e} sample × parameter updates; time limit {})\n",
         job.runs.len(),
         args.array,
         array.time
-    );
-    println!(
-        "wrote {} and {}",
+    )?;
+    say!(
+        "wrote {} and {}\n",
         array_path.display(),
         merge_path.display()
-    );
+    )?;
     if !args.submit {
-        println!(
-            "submit them with: runner slurm {} --array {} --submit (same options)",
+        say!(
+            "submit them with: runner slurm {} --array {} --submit (same options)\n",
             args.experiment.display(),
             args.array
-        );
-        println!(
-            "or by hand: sbatch --dependency=afterany:$(sbatch --parsable {}) {}",
+        )?;
+        say!(
+            "or by hand: sbatch --dependency=afterany:$(sbatch --parsable {}) {}\n",
             array_path.display(),
             merge_path.display()
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let array_id = sbatch(&[array_path.as_os_str()])?;
     let dependency = format!("--dependency=afterany:{array_id}");
     let merge_id = sbatch(&[dependency.as_ref(), merge_path.as_os_str()])?;
-    println!(
-        "submitted array job {array_id} ({} tasks) and merge job {merge_id}",
+    say!(
+        "submitted array job {array_id} ({} tasks) and merge job {merge_id}\n",
         args.array
-    );
-    println!("watch: squeue -j {array_id},{merge_id}    progress: runner status {dir}");
-    println!("logs: {dir}/slurm/logs/");
+    )?;
+    say!("watch: squeue -j {array_id},{merge_id}    progress: runner status {dir}\n")?;
+    say!("logs: {dir}/slurm/logs/\n")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -73,6 +73,12 @@ pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
     let records = job.stored(|_| true, Some("its shard must train it again"));
     require_all(&job, &records, shards)?;
     let records: Vec<RunRecord> = records.into_iter().flatten().collect();
+    // Files already up to date are not written: a read-only folder can be merged again.
+    let key = results::key(&job.exp, records.iter().map(RunRecord::checksum));
+    let _live = match results::up_to_date(&job.store, &key) {
+        true => None,
+        false => Some(super::occupy(&job)?),
+    };
     results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
     finish(&job, &records, false, args.print)?;
     Ok(ExitCode::SUCCESS)
@@ -85,11 +91,11 @@ pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
     let found = job.checksums();
     let done = found.iter().filter(|r| r.is_some()).count();
     let total = job.runs.len();
-    println!(
-        "experiment `{}` ({}): {done} of {total} runs finished",
+    say!(
+        "experiment `{}` ({}): {done} of {total} runs finished\n",
         job.exp.name,
         job.exp.path.display()
-    );
+    )?;
     if let Some(n) = shards {
         let deal = prepare::deal(&job.runs, n);
         let mut rows = vec![["shard", "runs", "finished", "work"]
@@ -108,16 +114,16 @@ pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
                 format!("{work:.2e}"),
             ]);
         }
-        print!("{}", table::align(&rows));
+        say!("{}", table::align(&rows))?;
     }
     let missing: Vec<usize> = (0..total).filter(|&i| found[i].is_none()).collect();
     if !missing.is_empty() {
-        println!("missing:");
+        say!("missing:\n")?;
         for &i in missing.iter().take(20) {
-            println!("  {} ({})", job.runs[i].spec.label, job.runs[i].spec.id);
+            say!("  {} ({})\n", job.runs[i].spec.label, job.runs[i].spec.id)?;
         }
         if missing.len() > 20 {
-            println!("  … and {} more", missing.len() - 20);
+            say!("  … and {} more\n", missing.len() - 20)?;
         }
     }
     let assembled = done == total
@@ -125,14 +131,14 @@ pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
             &job.store,
             &results::key(&job.exp, found.iter().flatten().map(String::as_str)),
         );
-    println!(
-        "files: {}",
+    say!(
+        "files: {}\n",
         match (assembled, done == total) {
             (true, _) => "up to date".to_string(),
             (false, true) => format!("not assembled; run `runner merge {}`", args.dir.display()),
             (false, false) => "not assembled until every run has finished".to_string(),
         }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,13 @@
 //! The runner, start to finish: read the experiment, load its data, check everything, open the
 //! results folder, train what the store does not hold, assemble the files and print the table.
 
+/// `print!` that returns an error (a full disk, `/dev/full`) rather than panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::app::write_stdout(format_args!($($arg)*))
+    };
+}
+
 pub mod cli;
 mod cluster;
 mod folder;
@@ -60,22 +67,35 @@ impl Job {
     }
 }
 
+/// Writes to stdout, flushed; an error says what happened (a closed pipe ends the process
+/// quietly before: `main` restores SIGPIPE).
+pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args).and_then(|()| out.flush()).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write to standard output: {e}; free space where it goes, or send it elsewhere"
+        )
+    })
+}
+
 impl Print {
     /// The final table, as text or JSON lines, on stdout.
-    fn table(&self, job: &Job, records: &[RunRecord]) {
+    fn table(&self, job: &Job, records: &[RunRecord]) -> Result<()> {
         if self.json {
-            print!("{}", table::json::lines(&job.exp, &job.cols, records));
+            say!("{}", table::json::lines(&job.exp, &job.cols, records))
         } else {
-            print!("{}", table::table(&job.exp, &job.cols, records));
+            say!("{}", table::table(&job.exp, &job.cols, records))
         }
     }
 
     /// Where the results are: on stdout after the text table; a note on stderr with `--json`.
-    fn place(&self, line: &str) {
+    fn place(&self, line: &str) -> Result<()> {
         if !self.json {
-            println!("{line}");
+            say!("{line}\n")
         } else {
             self.note(line);
+            Ok(())
         }
     }
 
@@ -87,9 +107,9 @@ impl Print {
     }
 
     /// The table, then where the results and the report are.
-    fn finished(&self, job: &Job, records: &[RunRecord], place: &str) {
-        self.table(job, records);
-        self.place(place);
+    fn finished(&self, job: &Job, records: &[RunRecord], place: &str) -> Result<()> {
+        self.table(job, records)?;
+        self.place(place)?;
         let formats = results::formats(&job.exp, records);
         if formats.csv && !formats.epochs_csv {
             self.note(&format!(
@@ -98,8 +118,9 @@ impl Print {
             ));
         }
         if let Some(line) = job.report_line() {
-            self.place(&line);
+            self.place(&line)?;
         }
+        Ok(())
     }
 }
 
@@ -116,7 +137,7 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
         args.out.as_deref(),
         Limits::of(args.threads, args.max_memory),
     )?;
-    print!(
+    say!(
         "{}",
         table::plan(
             &job.exp,
@@ -125,7 +146,7 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
             &folder::stored(&job, args.force),
             &job.memory
         )
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,7 +171,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     match execute(&job, &how)? {
         Ran::UpToDate(records) => {
             args.print
-                .finished(&job, &records, &format!("results in {dir} (up to date)"));
+                .finished(&job, &records, &format!("results in {dir} (up to date)"))?;
         }
         Ran::Interrupted(stopped) => {
             eprintln!(
@@ -163,14 +184,14 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
                 "shard {shard}: {} finished ({here} trained here, {} already stored) in {dir}",
                 crate::format::count(runs, "run"),
                 runs - here,
-            ));
+            ))?;
             args.print.place(&format!(
                 "when every shard has finished: runner merge {dir}"
-            ));
+            ))?;
         }
         Ran::Finished { records, here } => {
             args.print
-                .finished(&job, &records, &format!("results in {dir}"));
+                .finished(&job, &records, &format!("results in {dir}"))?;
             let reused = job.runs.len() - here;
             if reused > 0 {
                 args.print.note(&format!(
@@ -230,6 +251,7 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
     }
     results::precheck(&job.store, &job.exp, &job.planned_files(), how.force)?;
     job.store.create()?;
+    let _live = occupy(job)?;
     folder::remember(job, how.path, how.sets, how.shard)?;
     let deal = how.shard.map(|s| prepare::deal(&job.runs, s.count));
     let mine = |i: usize| match (&deal, how.shard) {
@@ -275,8 +297,21 @@ fn finish(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Result
         job,
         records,
         &format!("results in {}", job.store.dir.display()),
-    );
+    )?;
     Ok(())
+}
+
+/// Holds the results folder for this experiment while the process writes into it: another
+/// experiment's process is refused meanwhile ([`crate::store::Live`]).
+fn occupy(job: &Job) -> Result<crate::store::Live> {
+    let what = format!(
+        "experiment `{}` (`{}`)",
+        job.exp.name,
+        std::fs::canonicalize(&job.exp.path)
+            .unwrap_or_else(|_| job.exp.path.clone())
+            .display()
+    );
+    Ok(job.store.occupy(&results::fingerprint(&job.exp), &what)?)
 }
 
 /// Writes the result files from the records.

@@ -32,6 +32,14 @@ pub enum CsvError {
         columns: String,
         hint: String,
     },
+    #[error("`{}`: the header names {count} columns `{target}` (numbers {at}, counting from 0), so which one `data.target` means is ambiguous; rename them in the header, or give the column's number, e.g. `target = {first}`", path.display())]
+    Ambiguous {
+        path: PathBuf,
+        target: String,
+        count: usize,
+        at: String,
+        first: usize,
+    },
     #[error("{place}: {message}")]
     Target { place: String, message: String },
     #[error("`{}` holds no data rows; add rows below the header", path.display())]
@@ -113,6 +121,9 @@ pub(super) fn read(
         let t = match &target_cols {
             Some(t) => t.clone(),
             None => {
+                for target in targets {
+                    ambiguous(target, &names, path)?;
+                }
                 let t = targets
                     .iter()
                     .map(|target| resolve_target(target, &names, cols))
@@ -210,6 +221,28 @@ fn plain(e: &csv::Error) -> String {
         csv::ErrorKind::Io(cause) => format!("{cause}; check that the file can be read"),
         _ => format!("{e}; check the file's format (comma-separated numbers, one row per line)"),
     }
+}
+
+/// Refuses a target name that the header gives to several columns.
+fn ambiguous(target: &CsvTarget, names: &[String], path: &Path) -> Result<(), CsvError> {
+    let CsvTarget::Name(name) = target else {
+        return Ok(());
+    };
+    let at: Vec<usize> = (0..names.len()).filter(|&j| &names[j] == name).collect();
+    if at.len() < 2 {
+        return Ok(());
+    }
+    Err(CsvError::Ambiguous {
+        path: path.to_owned(),
+        target: name.clone(),
+        count: at.len(),
+        at: at
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(" and "),
+        first: at[0],
+    })
 }
 
 /// The target's column index, or the pieces of a [`CsvError::NoTarget`].

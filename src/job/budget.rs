@@ -14,7 +14,7 @@ use std::fmt;
 const PER_RUN_CONFIG: f64 = 32e3;
 
 /// An estimate of an experiment's peak memory, in bytes.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Estimate {
     /// Every distinct data set, as loaded and split.
     pub data: f64,
@@ -26,6 +26,9 @@ pub struct Estimate {
     pub at_once: usize,
     /// The runs' configurations and records.
     pub config: f64,
+    /// The setting the largest part comes from, as written (`model.hidden = [1000]`), with
+    /// how to shrink it.
+    pub cause: String,
 }
 
 impl Estimate {
@@ -100,6 +103,10 @@ pub fn estimate(exp: &Spec, threads: usize) -> Estimate {
     let mut data = 0.0;
     let mut per_run: f64 = 0.0;
     let mut block_ws: f64 = 0.0;
+    // The run behind the largest data set, per-run figure (and whether its parameters
+    // dominate it) and activations.
+    let (mut data_of, mut run_of, mut block_of) = (None, None, None);
+    let mut largest_data: f64 = 0.0;
     let mut seen: Vec<&crate::data::DataSpec> = Vec::new();
     for spec in &exp.runs {
         let (rows, inputs, outputs) = shape(spec);
@@ -108,22 +115,80 @@ pub fn estimate(exp: &Spec, threads: usize) -> Estimate {
             seen.push(&spec.data);
             // Generated or read, then split: two copies at the peak.
             data += 2.0 * values;
+            if data_of.is_none() || values > largest_data {
+                (largest_data, data_of) = (values, Some(&**spec));
+            }
         }
         let p = params(spec, inputs, outputs);
         let widths: f64 = spec.model.hidden.iter().map(|&h| h as f64).sum::<f64>() + outputs;
         let block = rows.min(BLOCK_ROWS as f64);
         // The blocked copy of the data, and parameters with their gradient and initial copy.
-        per_run = per_run.max(values + 4.0 * 8.0 * p);
+        if run_of.is_none() || values + 4.0 * 8.0 * p > per_run {
+            per_run = values + 4.0 * 8.0 * p;
+            run_of = Some((4.0 * 8.0 * p > values, &**spec));
+        }
         // Activations and deltas of a block: one per thread, whether the threads share a run's
         // blocks or train runs of their own.
-        block_ws = block_ws.max(2.0 * 8.0 * block * widths);
+        if block_of.is_none() || 2.0 * 8.0 * block * widths > block_ws {
+            block_ws = 2.0 * 8.0 * block * widths;
+            block_of = Some(&**spec);
+        }
     }
+    let at_once = threads.min(exp.runs.len()).max(1);
+    let blocks = block_ws * threads.max(1) as f64;
+    let config = PER_RUN_CONFIG * exp.runs.len() as f64;
+    let parts = [data, per_run * at_once as f64, blocks, config];
+    let largest = (0..parts.len()).fold(0, |b, i| if parts[i] > parts[b] { i } else { b });
+    let cause = match (largest, data_of, run_of, block_of) {
+        (0, Some(spec), ..) | (1, _, Some((false, spec)), _) => data_cause(spec),
+        (1, _, Some((true, spec)), _) | (2, .., Some(spec)) => format!(
+            "`model.hidden = {}`; use fewer or narrower hidden layers",
+            hidden_list(&spec.model.hidden)
+        ),
+        _ => format!(
+            "the sweep's {} runs; sweep fewer values, or split the sweep into several experiments",
+            exp.runs.len()
+        ),
+    };
     Estimate {
         data,
         per_run,
-        blocks: block_ws * threads.max(1) as f64,
-        at_once: threads.min(exp.runs.len()).max(1),
-        config: PER_RUN_CONFIG * exp.runs.len() as f64,
+        blocks,
+        at_once,
+        config,
+        cause,
+    }
+}
+
+/// `[16, 8]`, as a file writes a list of widths.
+fn hidden_list(widths: &[usize]) -> String {
+    let items: Vec<String> = widths.iter().map(usize::to_string).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The data setting that makes a run's data large, as written, with the fix.
+fn data_cause(spec: &RunSpec) -> String {
+    match &spec.data.source {
+        Source::Moons { samples, .. }
+        | Source::Circles { samples, .. }
+        | Source::Spirals { samples, .. } => {
+            format!("`data.samples = {samples}`; generate fewer samples")
+        }
+        Source::Blobs {
+            samples, features, ..
+        }
+        | Source::GaussianQuantiles {
+            samples, features, ..
+        } => format!(
+            "`data.samples = {samples}` with `data.features = {features}`; generate fewer samples or features"
+        ),
+        Source::Gate(_) | Source::Table { .. } => {
+            "the rows written in `data.inputs`; write fewer rows".to_string()
+        }
+        Source::Csv { path, .. } => format!(
+            "the data file `{}` (`data.path`); train on a sample of its rows",
+            path.display()
+        ),
     }
 }
 
@@ -183,7 +248,7 @@ pub fn check(est: &Estimate, limit: Option<u64>, path: &std::path::Path) -> Resu
         return Ok(());
     }
     Err(format!(
-        "`{}` needs about {} of memory ({} of data, {} per run × {} at once, {} of activations, {} of configuration), more than {what}, {}; make the data or the network smaller, train fewer runs at once with `--threads N`, or raise the limit with `--max-memory SIZE` if the estimate is too cautious",
+        "`{}` needs about {} of memory ({} of data, {} per run × {} at once, {} of activations, {} of configuration), more than {what}, {}; most of it comes from {}; or train fewer runs at once with `--threads N`, or raise the limit with `--max-memory SIZE` if the estimate is too cautious",
         path.display(),
         Bytes(est.total()),
         Bytes(est.data),
@@ -192,6 +257,7 @@ pub fn check(est: &Estimate, limit: Option<u64>, path: &std::path::Path) -> Resu
         Bytes(est.blocks),
         Bytes(est.config),
         Bytes(limit),
+        est.cause,
     ))
 }
 
@@ -216,6 +282,36 @@ mod tests {
         assert_eq!(Bytes(999.0).to_string(), "999 B");
         assert_eq!(Bytes(1.5e9).to_string(), "1.5 GB");
         assert_eq!(Bytes(8e13).to_string(), "80.0 TB");
+    }
+
+    #[test]
+    fn a_refusal_names_the_setting_behind_most_of_the_memory() {
+        let path = std::path::Path::new("x.toml");
+        for (text, cause) in [
+            (
+                "[data]\nkind = \"moons\"\n[model]\nhidden = [4, 1000000000]\n",
+                "`model.hidden = [4, 1000000000]`; use fewer",
+            ),
+            (
+                "[data]\nkind = \"circles\"\nsamples = 10000000000\n",
+                "`data.samples = 10000000000`; generate fewer",
+            ),
+            (
+                "[data]\nkind = \"blobs\"\nfeatures = 100000000\n",
+                "`data.samples = 100` with `data.features = 100000000`",
+            ),
+            (
+                "[data]\nkind = \"xor\"\n[sweep]\n\"init.seed\" = { range = [0, 100000] }\n",
+                "the sweep's 100000 runs",
+            ),
+        ] {
+            let exp = crate::config::parse(text, path, &[]).unwrap();
+            let err = check(&estimate(&exp, 2), Some(1 << 20), path).unwrap_err();
+            assert!(
+                err.contains(&format!("most of it comes from {cause}")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub fn prepare(exp: &mut Spec) -> Result<Vec<Prepared>> {
                         .with_context(|| format!("experiment `{}`", exp.path.display()))?,
                 );
                 let digest = data_digest(&loaded);
+                problems.extend(check_values(&spec.data, &loaded));
                 cache.push((spec.data.clone(), loaded.clone(), digest.clone()));
                 (loaded, digest)
             }
@@ -86,6 +87,51 @@ fn run_id(config: &str, data: &str) -> String {
     let mut h = Sha256::new();
     h.update(format!("runner numerics {NUMERICS}\n{config}\n{data}\n").as_bytes());
     hex::encode(&h.finalize()[..8])
+}
+
+/// Checks of the values themselves, once per data set: every value finite, and two classes
+/// at least for a softmax output. A class seen only in the test split is warned about.
+fn check_values(spec: &crate::data::DataSpec, data: &Loaded) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let sets = || std::iter::once(&data.train).chain(data.test.as_ref());
+    let bad: usize = sets()
+        .map(|d| d.x.iter().chain(&d.y).filter(|v| !v.is_finite()).count())
+        .sum();
+    if bad > 0 {
+        let (key, value) = match &spec.source {
+            Source::Moons { noise, .. }
+            | Source::Circles { noise, .. }
+            | Source::Spirals { noise, .. } => ("data.noise", format!("{noise:?}")),
+            Source::Blobs { std, .. } => ("data.cluster_std", format!("{std:?}")),
+            _ => ("data", String::new()),
+        };
+        let value = value.trim_start_matches("Some(").trim_end_matches(')');
+        out.push(Problem {
+            key: key.into(),
+            message: format!(
+                "{}the data holds {bad} values that are not finite numbers (inf or NaN), which no network can train on; use smaller values",
+                if value.is_empty() { String::new() } else { format!("`{value}` is so large that ") }
+            ),
+            origin: None,
+        });
+    }
+    let classes = &data.train.classes;
+    if classes.len() == 1 {
+        out.push(Problem {
+            key: "data.target".into(),
+            message: format!("its column holds one class, `{}`, and a softmax output needs two classes or more; check the column, or predict a number with `model.output = \"identity\"`", classes[0]),
+            origin: None,
+        });
+    }
+    if let Some(test) = &data.test {
+        for (k, name) in classes.iter().enumerate() {
+            let seen = |d: &Dataset| (0..d.rows).any(|r| d.y[r * d.outputs + k] == 1.0);
+            if !seen(&data.train) && seen(test) {
+                eprintln!("warning: class `{name}` is only in the test split: no training row teaches its output, so no test row of it can be classified right; lower `data.test_fraction` or add rows of that class");
+            }
+        }
+    }
+    out
 }
 
 /// A hash of the samples as loaded: every value's bits, in order, train then test.

@@ -44,7 +44,7 @@ fn experiment(exp: &Spec) -> Sha256 {
 pub const FILES_FORMAT: u32 = 4;
 
 /// Hash of everything the result files are assembled from: runner's version, the experiment
-/// (as `fingerprint` hashes it) and each run's record checksum (the record carries its rows' hash).
+/// ([`fingerprint`]) and each run's record checksum (the record carries its rows' hash).
 pub fn key<'a>(exp: &Spec, sums: impl IntoIterator<Item = &'a str>) -> String {
     let mut h = Sha256::new();
     // Another runner may write other files (a report drawn otherwise) from the same runs.
@@ -252,8 +252,13 @@ pub fn assemble(
     drawn: &Drawn,
     force: bool,
 ) -> Result<Option<String>, StoreError> {
-    let _lock = store.lock()?;
     let key = key(exp, records.iter().map(RunRecord::checksum));
+    // Nothing to write takes no lock (a read-only folder up to date is fine).
+    if up_to_date(store, &key) {
+        return Ok(None);
+    }
+    let _lock = store.lock()?;
+    clear_leftovers(&store.dir);
     let mut index = store.index()?;
     if up_to_date(store, &key) {
         return Ok(None);
@@ -436,6 +441,26 @@ fn stage_all(
     Ok(out)
 }
 
+/// Removes the temporary files an assembly killed midway left (`.runner-tmp*`, runner's own
+/// names) in the folder and its subfolders. Called under the folder's lock, which every
+/// assembly stages under, so none of them is being written.
+fn clear_leftovers(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        if kind.is_dir() && name != ".runner" {
+            clear_leftovers(&entry.path());
+        } else if kind.is_file() && name.to_string_lossy().starts_with(".runner-tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// [`stage`] for a file in a subfolder of the results folder, which is created if need be.
 fn stage_in(
     dir: &std::path::Path,
@@ -443,6 +468,15 @@ fn stage_in(
     fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
 ) -> Result<Staged, StoreError> {
     let path = dir.join(name);
+    // A subfolder (or file) replaced by a symbolic link would send the write elsewhere,
+    // over files runner did not write: refused, whatever the link points at.
+    let mut at = dir.to_path_buf();
+    for part in std::path::Path::new(name).components() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(StoreError::Link { path: at });
+        }
+    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|cause| StoreError::Io {
             path: parent.to_owned(),

@@ -14,7 +14,9 @@ pub mod weights;
 pub use resolved::{resolved_toml, run_settings};
 pub use rows::{CsvRows, Rows};
 
-pub use assemble::{assemble, formats, key, planned, precheck, up_to_date, Drawn, EPOCHS_CSV_ROWS};
+pub use assemble::{
+    assemble, fingerprint, formats, key, planned, precheck, up_to_date, Drawn, EPOCHS_CSV_ROWS,
+};
 
 use crate::config::{RunSpec, Spec};
 use crate::format::num;

@@ -9,6 +9,8 @@
 //!   other process trains it at the same time, and streams the run's rows into it;
 //! - `index.toml`, the files runner wrote at the top ([`Index`]);
 //! - `lock`, held while the top-level files and the index are written;
+//! - `live/<experiment>`, locked (shared) by each process that writes here, so that one
+//!   experiment at a time writes the folder ([`Live`]);
 //! - `command.toml`, the last command run here, for `runner merge` and `runner status`.
 //!
 //! Invariants:
@@ -28,12 +30,14 @@
 
 mod atomic;
 mod index;
+mod live;
 pub mod pack;
 mod record;
 pub mod rows;
 
 pub use atomic::{stage, write_atomic, Hashing, Staged};
 pub use index::{FileState, Index, Written};
+pub use live::Live;
 pub use record::{RunRecord, RunStatus};
 
 use pack::Packs;
@@ -53,8 +57,12 @@ pub enum StoreError {
     NotOurs { path: PathBuf },
     #[error("`{}` was changed after runner wrote it; move it away to keep the changes, or add `--force` to replace it", path.display())]
     Edited { path: PathBuf },
+    #[error("`{}` is a symbolic link, and runner never writes through a link: the files it would write there are not runner's to replace; remove the link (runner makes the folder again), or write elsewhere with `--out DIR`", path.display())]
+    Link { path: PathBuf },
     #[error("the results folder `{}` is a file, not a folder; choose a folder with `--out DIR`", path.display())]
     NotAFolder { path: PathBuf },
+    #[error("`{}` is being written by another runner process, for another experiment: {other}; wait until it has finished (`runner status {}` shows how far it is), or write this one elsewhere with `--out DIR`", dir.display(), dir.display())]
+    Busy { dir: PathBuf, other: String },
     #[error("`{}` is in store format {found}, newer than this runner's {FORMAT}; use the newer runner that wrote it, or write elsewhere with `--out DIR`", path.display())]
     Newer { path: PathBuf, found: u32 },
 }

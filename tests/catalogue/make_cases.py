@@ -99,6 +99,14 @@ case("weights", "NaN in the weights", EXPL + "weights = [[[nan], [0.5]]]\n")
 case("weights", "biases of the wrong length", EXPL + "weights = [[[0.1], [0.2]]]\nbiases = [[0.1, 0.2]]\n")
 # CSV
 case("csv", "a missing file", CSV)
+SOFTMAX = '[model]\noutput = "softmax"\n[train]\nloss = "cross_entropy"\n'
+case("csv", "two target columns for softmax", CSV + 'target = ["y", "z"]\n' + SOFTMAX, files={"d.csv": "a,y,z\n1,0,1\n2,1,0\n"})
+case("csv", "a target name given to two columns", CSV + 'target = "y"\n', files={"d.csv": "a,y,y\n1,0,1\n2,1,0\n"})
+case("csv", "one class for softmax", CSV + 'target = "y"\n' + SOFTMAX, files={"d.csv": "a,y\n1,0\n2,0\n3,0\n"})
+case("csv", "an escape sequence in a header", CSV + 'target = "zz"\n', files={"d.csv": "a,b\x1b[31m,y\n1,2,0\n"})
+case("range", "noise that overflows", MOONS + "noise = 1e308\n")
+case("range", "a cluster spread that overflows", '[data]\nkind = "blobs"\ncluster_std = 1e308\n')
+case("name", "a NUL in the name", 'name = "a\\u0000b"\n' + OR)
 case("csv", "a folder for a file", CSV.replace("d.csv", "sub"), files={"sub/x": "1"})
 case("csv", "a binary file", CSV, files={"d.csv": b"\x7fELF\x02\x01\x01\x00\xff\xfe\x00\x00,1\n"})
 case("csv", "an empty file", CSV, files={"d.csv": ""})
@@ -158,6 +166,8 @@ case("memory", "a billion hidden units", OR + "[model]\nhidden = [1000000000]\n"
 case("memory", "ten billion samples", MOONS + "samples = 10000000000\n", args=["--max-memory", "1G"])
 case("memory", "2^62 samples", MOONS + "samples = 4611686018427387904\n", args=["--max-memory", "1G"])
 case("memory", "a big network in plan", OR + "[model]\nhidden = [100000, 100000]\n", args=["--max-memory", "1G"])
+case("memory", "a sweep of 200 000 runs", OR + '[sweep]\n"init.seed" = { range = [0, 200000] }\n', args=["--max-memory", "1G"])
+case("memory", "many features", '[data]\nkind = "blobs"\nfeatures = 100000000\n', args=["--max-memory", "1G"])
 # results folder
 case("folder", "a result file runner did not write", files={"results/bad/epochs.csv": "mine\n"})
 case("folder", "a report runner did not write", files={"results/bad/report.html": "<p>mine</p>\n"})

@@ -349,3 +349,102 @@ fn explicit_weights_must_be_finite_and_rectangular() {
         "error: `bad.toml`: key `init.weights[0]`: has rows of different lengths; layer 1 needs 2 rows (its inputs) of 1 values each (its units)\n"
     );
 }
+
+#[test]
+fn a_full_standard_output_is_an_error_not_a_panic() {
+    let s = Scratch::new();
+    s.file(
+        "xor.toml",
+        "[data]\nkind = \"xor\"\n[model]\nhidden = [2]\n[train]\nepochs = 5\n",
+    );
+    for args in [
+        &["xor.toml", "--json"][..],
+        &["xor.toml"],
+        &["plan", "xor.toml"],
+        &["status", "results/xor"],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+            .args(args)
+            .current_dir(s.path())
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            "error: cannot write to standard output: No space left on device (os error 28); free space where it goes, or send it elsewhere\n",
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn control_characters_in_echoed_values_are_shown_escaped() {
+    let err = fails("name = \"a\\u0000b\"\n[data]\nkind = \"xor\"\n", &[]);
+    assert!(
+        err.contains("`a\\u{0}b` is not a plain folder name"),
+        "{err}"
+    );
+    let err = fails(
+        "[data]\nkind = \"csv\"\npath = \"d.csv\"\ntarget = \"zz\"\n",
+        &[("d.csv", "a,b\u{1b}[31m,y\n1,2,0\n")],
+    );
+    assert!(err.contains("`b\\u{1b}[31m`"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+}
+
+#[test]
+fn data_that_cannot_mean_anything_is_refused_naming_the_key() {
+    let softmax = "[model]\noutput = \"softmax\"\n[train]\nloss = \"cross_entropy\"\n";
+    let csv = |target: &str, more: &str| {
+        format!("[data]\nkind = \"csv\"\npath = \"d.csv\"\ntarget = {target}\n{more}")
+    };
+    let two = "a,y,z\n1,0,1\n2,1,0\n3,0,1\n4,1,0\n";
+    let err = fails(&csv("[\"y\", \"z\"]", softmax), &[("d.csv", two)]);
+    assert!(err.contains("key `data.target`: names 2 columns, but a softmax output reads its class labels from one column"), "{err}");
+    for header in ["a,y,y", "y,a,y", "y,y,y"] {
+        let text = format!("{header}\n1,0,1\n2,1,0\n3,0,1\n4,1,0\n");
+        let err = fails(&csv("\"y\"", ""), &[("d.csv", &text)]);
+        assert!(
+            err.contains("columns `y`") && err.contains("is ambiguous"),
+            "{err}"
+        );
+    }
+    let err = fails(&csv("\"y\"", softmax), &[("d.csv", "a,y\n1,0\n2,0\n3,0\n")]);
+    assert!(
+        err.contains("key `data.target`: its column holds one class, `0`"),
+        "{err}"
+    );
+    for (kind, key) in [
+        ("moons", "noise"),
+        ("circles", "noise"),
+        ("spirals", "noise"),
+        ("blobs", "cluster_std"),
+    ] {
+        let err = fails(&format!("[data]\nkind = \"{kind}\"\n{key} = 1e308\n"), &[]);
+        assert!(
+            err.contains(&format!(
+                "key `data.{key}`: `1e308` is so large that the data holds"
+            )) && err.contains("not finite"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_class_only_in_the_test_split_is_warned_about() {
+    let s = Scratch::new();
+    s.file("d.csv", "a,y\n1,0\n2,0\n3,0\n4,0\n5,0\n6,0\n7,1\n");
+    s.file(
+        "c.toml",
+        "[data]\nkind = \"csv\"\npath = \"d.csv\"\ntarget = \"y\"\ntest_fraction = 0.2\n\
+         [model]\noutput = \"softmax\"\n[train]\nloss = \"cross_entropy\"\nepochs = 5\n",
+    );
+    let o = runner(s.path(), &["c.toml", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: class `1` is only in the test split"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -135,3 +135,72 @@ fn running_again_reuses_finished_runs_and_force_trains_afresh() {
     assert_eq!(entries(), 2);
     assert_eq!(std::fs::read(dir.join("epochs.csv")).unwrap(), epochs);
 }
+
+#[test]
+fn runner_never_writes_through_a_link_it_did_not_make() {
+    let s = Scratch::new();
+    s.file(
+        "xor.toml",
+        "[data]\nkind = \"xor\"\n[model]\nhidden = [2]\n[train]\nepochs = 5\n",
+    );
+    ok(runner(s.path(), &["xor.toml", "-q"]));
+    let elsewhere = s.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("loss.svg"), "<svg>mine</svg>").unwrap();
+    let plots = s.path().join("results/xor/plots");
+    std::fs::remove_dir_all(&plots).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &plots).unwrap();
+    for args in [
+        &["xor.toml", "-q", "--force"][..],
+        &["report", "results/xor", "-q"],
+    ] {
+        let o = runner(s.path(), args);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(
+            stderr(&o)
+                .contains("plots` is a symbolic link, and runner never writes through a link"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(
+            std::fs::read_to_string(elsewhere.join("loss.svg")).unwrap(),
+            "<svg>mine</svg>"
+        );
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 1);
+    }
+    // A result file replaced by a link is not written through either.
+    std::fs::remove_file(&plots).unwrap();
+    ok(runner(s.path(), &["xor.toml", "-q"]));
+    let runs = s.path().join("results/xor/runs.csv");
+    std::fs::remove_file(&runs).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("loss.svg"), &runs).unwrap();
+    let o = runner(s.path(), &["xor.toml", "-q", "--force"]);
+    assert!(!o.status.success());
+    assert_eq!(
+        std::fs::read_to_string(elsewhere.join("loss.svg")).unwrap(),
+        "<svg>mine</svg>"
+    );
+}
+
+#[test]
+fn temporary_files_an_interrupted_assembly_left_are_cleared() {
+    let s = Scratch::new();
+    s.file(
+        "xor.toml",
+        "[data]\nkind = \"xor\"\n[model]\nhidden = [2]\n[train]\nepochs = 5\n",
+    );
+    ok(runner(s.path(), &["xor.toml", "-q"]));
+    let dir = s.path().join("results/xor");
+    for left in [".runner-tmpAbC123", "plots/.runner-tmpXyZ"] {
+        std::fs::write(dir.join(left), "half").unwrap();
+    }
+    std::fs::write(dir.join("mine.txt"), "keep").unwrap();
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    ok(runner(s.path(), &["xor.toml", "-q"]));
+    assert!(!dir.join(".runner-tmpAbC123").exists());
+    assert!(!dir.join("plots/.runner-tmpXyZ").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mine.txt")).unwrap(),
+        "keep"
+    );
+}

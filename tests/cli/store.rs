@@ -481,22 +481,44 @@ fn two_experiments_writing_one_folder_at_once_never_mix() {
         s.path(),
         &["other.toml", "-q", "--threads", "1", "--out", "both"],
     );
-    for c in [a, b] {
-        let o = c.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
-    }
+    // One experiment writes the folder at a time: the other is refused while it does.
+    let done: Vec<bool> = [a, b]
+        .map(|c| {
+            let o = c.wait_with_output().unwrap();
+            if !o.status.success() {
+                assert!(
+                    stderr(&o).contains(
+                        "is being written by another runner process, for another experiment"
+                    ),
+                    "{}",
+                    stderr(&o)
+                );
+            }
+            o.status.success()
+        })
+        .to_vec();
+    assert!(done.contains(&true));
     let both = contents(&s.path().join("both"));
     let (a, b) = (contents(&s.path().join("a")), contents(&s.path().join("b")));
-    assert!(
-        both == a || both == b,
-        "the files are one experiment's, whole"
-    );
-    // Each command then gives its own files at once, from the store.
-    for (toml, want) in [("many.toml", &a), ("other.toml", &b)] {
+    match (done[0], done[1]) {
+        (true, false) => assert!(both == a, "the files are the one that finished"),
+        (false, true) => assert!(both == b, "the files are the one that finished"),
+        _ => assert!(
+            both == a || both == b,
+            "the files are one experiment's, whole"
+        ),
+    }
+    // Each command then gives its own files: at once, from the store, when it had finished.
+    for (k, (toml, want)) in [("many.toml", &a), ("other.toml", &b)]
+        .into_iter()
+        .enumerate()
+    {
         let o = runner(s.path(), &[toml, "--out", "both"]);
         assert!(o.status.success());
-        assert!(!stderr(&o).contains("0 runs reused"), "{}", stderr(&o));
-        assert_eq!(trained(&o, 24), 0);
+        if done[k] {
+            assert!(!stderr(&o).contains("0 runs reused"), "{}", stderr(&o));
+            assert_eq!(trained(&o, 24), 0);
+        }
         assert_eq!(&contents(&s.path().join("both")), want);
     }
 }

@@ -187,7 +187,15 @@ impl Checker {
             }
             DataKind::Xor | DataKind::Or | DataKind::And => Source::Gate(kind.gate()?),
             DataKind::Table => self.table(d)?,
-            DataKind::Csv => self.csv(d, base_dir)?,
+            DataKind::Csv => {
+                let source = self.csv(d, base_dir)?;
+                if let Source::Csv { target, .. } = &source {
+                    if targets == Targets::Classes && target.len() > 1 {
+                        return self.bad("data.target", format!("names {} columns, but a softmax output reads its class labels from one column; name that one, e.g. `target = \"label\"`, or for several numeric outputs set `model.output = \"identity\"` or `\"sigmoid\"`", target.len()));
+                    }
+                }
+                source
+            }
         };
         Some(DataSpec {
             source,
