@@ -3,7 +3,7 @@
 
 use super::{folder, load, Limits};
 use crate::app::cli::{Shard, SlurmArgs};
-use crate::app::slurm::{time_limit, ArrayJob};
+use crate::app::slurm::{quote, time_limit, ArrayJob};
 use crate::job::prepare;
 use crate::results;
 use anyhow::{bail, Context, Result};
@@ -28,9 +28,18 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         Limits::of(Some(1), None),
     )?;
     folder::refuse_inputs_inside(&job)?;
+    // More tasks than runs would leave tasks with nothing to train.
+    let tasks = args.array.min(job.runs.len().max(1));
+    if tasks < args.array {
+        eprintln!(
+            "note: `--array {}` for {}: {tasks} tasks, one a run (a task without runs would train nothing)",
+            args.array,
+            crate::format::count(job.runs.len(), "run")
+        );
+    }
     results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
-    let deal = prepare::deal(&job.runs, args.array);
-    let mut work = vec![0.0; args.array];
+    let deal = prepare::deal(&job.runs, tasks);
+    let mut work = vec![0.0; tasks];
     for (r, &k) in job.runs.iter().zip(&deal) {
         work[k] += r.work() + 1e6;
     }
@@ -48,7 +57,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         out: abs(&job.store.dir)?,
         workdir: std::env::current_dir().context("cannot read the current folder")?,
         sets: args.sets.clone(),
-        tasks: args.array,
+        tasks,
         cpus: args.cpus_per_task,
         time: args.time.clone().unwrap_or_else(|| {
             time_limit(largest / (WORK_PER_CPU_SECOND * args.cpus_per_task as f64))
@@ -61,7 +70,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     job.store.create()?;
     let shard = Shard {
         index: 0,
-        count: args.array,
+        count: tasks,
     };
     folder::remember(&job, &args.experiment, &args.sets, Some(shard))?;
     let (array_path, merge_path) = array.write()?;
@@ -69,7 +78,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     say!(
         "{} runs in {} tasks (largest shard {largest:.2e} sample × parameter updates; time limit {})\n",
         job.runs.len(),
-        args.array,
+        tasks,
         array.time
     )?;
     say!(
@@ -78,25 +87,24 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         merge_path.display()
     )?;
     if !args.submit {
+        // Pasted into a shell: every path quoted for it.
+        let sh = |p: &Path| quote(&p.to_string_lossy());
         say!(
-            "submit them with: runner slurm {} --array {} --submit (same options)\n",
-            args.experiment.display(),
-            args.array
+            "submit them with: runner slurm {} --array {tasks} --submit (same options)\n",
+            sh(&args.experiment),
         )?;
         say!(
             "or by hand: sbatch --dependency=afterany:$(sbatch --parsable {}) {}\n",
-            array_path.display(),
-            merge_path.display()
+            sh(&array_path),
+            sh(&merge_path)
         )?;
         return Ok(ExitCode::SUCCESS);
     }
     let array_id = sbatch(&[array_path.as_os_str()])?;
     let dependency = format!("--dependency=afterany:{array_id}");
     let merge_id = sbatch(&[dependency.as_ref(), merge_path.as_os_str()])?;
-    say!(
-        "submitted array job {array_id} ({} tasks) and merge job {merge_id}\n",
-        args.array
-    )?;
+    say!("submitted array job {array_id} ({tasks} tasks) and merge job {merge_id}\n",)?;
+    let dir = quote(&dir.to_string());
     say!("watch: squeue -j {array_id},{merge_id}    progress: runner status {dir}\n")?;
     say!("logs: {dir}/slurm/logs/\n")?;
     Ok(ExitCode::SUCCESS)

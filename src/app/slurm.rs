@@ -33,6 +33,28 @@ pub struct ArrayJob {
 pub const MARK: &str = "# Written by `runner slurm`";
 
 /// A word quoted for bash (shlex's POSIX quoting, as `shlex.quote` in Python).
+/// A value for an `#SBATCH` line, as sbatch's own parser reads it: it splits the line at
+/// spaces outside quotes, takes `\` as an escape and an unquoted `#` as the start of a comment.
+/// Plain values stay bare; others are double-quoted with `\` and `"` escaped.
+pub fn sbatch_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,%+@".contains(c));
+    if plain {
+        return value.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        if c == '\\' || c == '"' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
 pub fn quote(s: &str) -> String {
     // Arguments and paths come from the command line and the OS, which cannot hold NUL, the
     // one thing shlex refuses.
@@ -65,16 +87,16 @@ impl ArrayJob {
         let mut line = |l: String| {
             let _ = writeln!(s, "#SBATCH {l}");
         };
-        line(format!("--job-name={name}"));
+        line(format!("--job-name={}", sbatch_quote(name)));
         line(format!(
             "--output={}",
-            self.out.join("slurm/logs").join(log).display()
+            sbatch_quote(&self.out.join("slurm/logs").join(log).to_string_lossy())
         ));
         if let Some(p) = &self.partition {
-            line(format!("--partition={p}"));
+            line(format!("--partition={}", sbatch_quote(p)));
         }
         if let Some(a) = &self.account {
-            line(format!("--account={a}"));
+            line(format!("--account={}", sbatch_quote(a)));
         }
         s
     }
@@ -98,7 +120,7 @@ impl ArrayJob {
         let _ = writeln!(s, "#SBATCH --cpus-per-task={}", self.cpus);
         let _ = writeln!(s, "#SBATCH --time={}", self.time);
         if let Some(m) = &self.mem {
-            let _ = writeln!(s, "#SBATCH --mem={m}");
+            let _ = writeln!(s, "#SBATCH --mem={}", sbatch_quote(m));
         }
         for e in &self.extra {
             let e = e.trim().trim_start_matches("#SBATCH").trim();
@@ -123,7 +145,7 @@ impl ArrayJob {
         let _ = writeln!(s, "#SBATCH --cpus-per-task=1");
         let _ = writeln!(s, "#SBATCH --time=0-01:00:00");
         if let Some(m) = &self.mem {
-            let _ = writeln!(s, "#SBATCH --mem={m}");
+            let _ = writeln!(s, "#SBATCH --mem={}", sbatch_quote(m));
         }
         let runner = q(&self.runner);
         let dir = q(&self.out);
@@ -230,6 +252,79 @@ mod tests {
         let s = job().merge_script();
         assert!(s.contains("if ! /opt/bin/runner merge /shared/res; then\n  /opt/bin/runner status /shared/res\n"), "{s}");
         assert!(s.contains("#SBATCH --output=/shared/res/slurm/logs/merge.log"));
+    }
+
+    /// sbatch's reading of one `#SBATCH` argument (`_get_argument` in Slurm's
+    /// `src/sbatch/opt.c`): words split at unquoted spaces, `'` and `"` quote, `\\` escapes
+    /// the next character, an unquoted `#` starts a comment.
+    fn sbatch_reads(line: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut chars = line.chars().peekable();
+        loop {
+            while chars.next_if(|c| c.is_whitespace()).is_some() {}
+            if chars.peek().is_none_or(|&c| c == '#') {
+                return words;
+            }
+            let (mut word, mut quote, mut escape) = (String::new(), None, false);
+            while let Some(&c) = chars.peek() {
+                if quote.is_none() && !escape && c.is_whitespace() {
+                    break;
+                }
+                chars.next();
+                if escape {
+                    escape = false;
+                } else if c == '\\' {
+                    escape = true;
+                    continue;
+                } else if let Some(q) = quote {
+                    if c == q {
+                        quote = None;
+                        continue;
+                    }
+                } else if c == '"' || c == '\'' {
+                    quote = Some(c);
+                    continue;
+                } else if c == '#' {
+                    words.push(word);
+                    return words;
+                }
+                word.push(c);
+            }
+            words.push(word);
+        }
+    }
+
+    #[test]
+    fn sbatch_lines_read_back_as_written_whatever_the_value() {
+        for value in [
+            "short",
+            "my part",
+            "a\"b",
+            "it's",
+            "x#y",
+            "back\\slash",
+            "/shared/my results/logs/task-%a.log",
+            "",
+        ] {
+            let line = format!("--partition={}", sbatch_quote(value));
+            assert_eq!(
+                sbatch_reads(&line),
+                [format!("--partition={value}")],
+                "{line}"
+            );
+        }
+        let mut j = job();
+        j.out = PathBuf::from("/shared/my res #1");
+        j.partition = Some("gpu queue".into());
+        let s = j.array_script();
+        let output = s
+            .lines()
+            .find(|l| l.starts_with("#SBATCH --output="))
+            .unwrap();
+        assert_eq!(
+            sbatch_reads(&output["#SBATCH ".len()..]),
+            ["--output=/shared/my res #1/slurm/logs/task-%a.log"]
+        );
     }
 
     #[test]

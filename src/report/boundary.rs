@@ -150,6 +150,7 @@ pub fn draw(area: &Area, panels: &[Panel], per_row: usize) -> Res {
         let outline = RGBColor(40, 40, 40);
         let pts = |d: &Dataset| -> Vec<(f64, f64, usize)> {
             (0..d.rows)
+                .step_by(point_stride(d.rows))
                 .map(|r| {
                     let y = &d.y[r * d.outputs..(r + 1) * d.outputs];
                     (d.x[r * d.inputs], d.x[r * d.inputs + 1], class(y))
@@ -172,9 +173,31 @@ pub fn draw(area: &Area, panels: &[Panel], per_row: usize) -> Res {
     Ok(())
 }
 
+/// At most this many points of a split are drawn in a panel, so that the page's size does not
+/// grow with the data.
+pub const MAX_POINTS: usize = 1000;
+
+/// Every how many rows a point is drawn: every row up to [`MAX_POINTS`], then evenly spaced.
+pub fn point_stride(rows: usize) -> usize {
+    rows.div_ceil(MAX_POINTS).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panel_draws_at_most_max_points_of_a_split() {
+        for rows in [0, 1, 999, 1000, 1001, 100_000, 1_000_003] {
+            let drawn = (0..rows).step_by(point_stride(rows)).count();
+            assert!(drawn <= MAX_POINTS, "{rows}: {drawn}");
+            if rows <= MAX_POINTS {
+                assert_eq!(drawn, rows);
+            } else {
+                assert!(drawn >= MAX_POINTS / 2, "{rows}: {drawn}");
+            }
+        }
+    }
 
     #[test]
     fn classes_and_levels() {

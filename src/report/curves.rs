@@ -49,17 +49,34 @@ pub struct Curves {
     pub band: Vec<(f64, f64, f64, usize)>,
 }
 
-/// Every `stride`-th row, and the last: at most about `points` of them.
-fn thin<T: Clone>(rows: &[T], points: usize) -> Vec<T> {
-    if rows.is_empty() {
-        return Vec::new();
+/// At most about `points` of `rows`, keeping each stretch's extremes: the rows are cut into
+/// `points / 2` consecutive buckets, and each keeps its lowest and highest `value` (in order),
+/// so a spike anywhere is drawn at its height; the first and last rows are always kept.
+fn thin<T: Clone>(rows: &[T], points: usize, value: impl Fn(&T) -> f64) -> Vec<T> {
+    if rows.len() <= points.max(2) {
+        return rows.to_vec();
     }
-    let stride = rows.len().div_ceil(points).max(1);
-    let mut out: Vec<T> = rows.iter().step_by(stride).cloned().collect();
-    if !(rows.len() - 1).is_multiple_of(stride) {
-        out.extend(rows.last().cloned());
+    let size = rows.len().div_ceil((points / 2).max(1));
+    let mut keep = vec![0, rows.len() - 1];
+    for start in (0..rows.len()).step_by(size) {
+        let end = (start + size).min(rows.len());
+        let by = |pick: fn(f64, f64) -> bool| {
+            (start..end)
+                .reduce(|b, i| {
+                    if pick(value(&rows[i]), value(&rows[b])) {
+                        i
+                    } else {
+                        b
+                    }
+                })
+                .expect("a bucket is not empty")
+        };
+        keep.push(by(|a, b| a < b));
+        keep.push(by(|a, b| a > b));
     }
-    out
+    keep.sort_unstable();
+    keep.dedup();
+    keep.into_iter().map(|i| rows[i].clone()).collect()
 }
 
 /// The curves of each group for the metric columns `cols` (indices into a run file's
@@ -75,7 +92,7 @@ pub fn load(inp: &Inputs, groups: &[Group], cols: &[usize]) -> io::Result<Vec<Ve
             if rows.is_empty() {
                 continue;
             }
-            let rows = thin(&rows, POINTS);
+            // The band sees every logged row; only what is drawn is thinned.
             for (c, &col) in cols.iter().enumerate() {
                 let points: Vec<(f64, f64)> = rows
                     .iter()
@@ -86,7 +103,7 @@ pub fn load(inp: &Inputs, groups: &[Group], cols: &[usize]) -> io::Result<Vec<Ve
                     accs[c].entry(e as usize).or_default().add(v);
                 }
                 if k < faint {
-                    runs[c].push(thin(&points, FAINT_POINTS));
+                    runs[c].push(thin(&points, FAINT_POINTS, |p| p.1));
                 }
             }
         }
@@ -95,10 +112,13 @@ pub fn load(inp: &Inputs, groups: &[Group], cols: &[usize]) -> io::Result<Vec<Ve
                 .zip(accs)
                 .map(|(runs, acc)| Curves {
                     runs,
-                    band: acc
-                        .into_iter()
-                        .map(|(e, a)| (e as f64, a.mean, a.std(), a.n))
-                        .collect(),
+                    band: thin(
+                        &acc.into_iter()
+                            .map(|(e, a)| (e as f64, a.mean, a.std(), a.n))
+                            .collect::<Vec<_>>(),
+                        POINTS,
+                        |b| b.1,
+                    ),
                 })
                 .collect(),
         );
@@ -219,13 +239,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn thinning_keeps_the_first_and_last_and_at_most_the_limit() {
-        let rows: Vec<usize> = (0..2001).collect();
-        let t = thin(&rows, POINTS);
-        assert!(t.len() <= POINTS + 1);
-        assert_eq!((t[0], *t.last().unwrap()), (0, 2000));
-        let short: Vec<usize> = (0..5).collect();
-        assert_eq!(thin(&short, POINTS), short);
+    fn thinning_keeps_the_first_and_last_every_spike_and_at_most_the_limit() {
+        let rows: Vec<(usize, f64)> = (0..2001).map(|e| (e, 1.0 / (1.0 + e as f64))).collect();
+        let mut spiky = rows.clone();
+        for (at, v) in [(333, 4.55), (1200, 4.9), (1999, -3.0)] {
+            spiky[at].1 = v;
+        }
+        for rows in [&rows, &spiky] {
+            let t = thin(rows, POINTS, |r| r.1);
+            assert!(t.len() <= POINTS + 2, "{}", t.len());
+            assert_eq!((t[0].0, t.last().unwrap().0), (0, 2000));
+            assert!(t.windows(2).all(|w| w[0].0 < w[1].0), "in order");
+        }
+        let t = thin(&spiky, POINTS, |r| r.1);
+        for at in [333, 1200, 1999] {
+            assert!(t.iter().any(|r| r.0 == at), "spike at {at} dropped");
+        }
+        let short: Vec<(usize, f64)> = rows[..5].to_vec();
+        assert_eq!(thin(&short, POINTS, |r| r.1), short);
         let mut a = Acc::default();
         [1.0, 2.0, 4.0, 8.0].iter().for_each(|&v| a.add(v));
         assert!((a.mean - 3.75).abs() < 1e-15 && (a.std() - 3.095_695_936_834_452).abs() < 1e-12);

@@ -313,8 +313,20 @@ fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, Stri
             test: run.data.test.as_ref(),
         });
     }
+    let rows_drawn = |rows: usize| rows.div_ceil(boundary::point_stride(rows));
+    if let Some(p) = panels.iter().find(|p| {
+        rows_drawn(p.train.rows) < p.train.rows
+            || p.test.is_some_and(|t| rows_drawn(t.rows) < t.rows)
+    }) {
+        note.push_str(&format!(
+            " Of the {} training rows, {} evenly spaced ones are drawn (at most {} of each split), so that the page stays small.",
+            p.train.rows,
+            rows_drawn(p.train.rows),
+            boundary::MAX_POINTS
+        ));
+    }
     if groups.len() > PANELS {
-        note = format!(
+        note += &format!(
             " The first {PANELS} of {} configurations are shown.",
             groups.len()
         );

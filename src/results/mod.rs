@@ -134,7 +134,7 @@ pub(crate) fn write_runs(
             );
         }
         if timed {
-            row.push(format!("{:.3}", r.seconds));
+            row.push(format!("{:.6}", r.seconds));
         }
         out.strings(&row)?;
     }

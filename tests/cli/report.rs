@@ -392,3 +392,28 @@ fn a_report_file_runner_did_not_write_is_never_replaced() {
     );
     assert_eq!(s.listing(), ["pics.toml", "results/pics/plots/loss.svg"]);
 }
+
+#[test]
+fn the_page_stays_small_whatever_the_data() {
+    let s = Scratch::new();
+    let mut csv = String::from("a,b,y\n");
+    for i in 0..60_000u64 {
+        // A deterministic scatter over the square, labelled by quadrant.
+        let a = ((i * 7919) % 2001) as f64 / 1000.0 - 1.0;
+        let b = ((i * 104_729) % 1999) as f64 / 999.5 - 1.0;
+        csv.push_str(&format!("{a},{b},{}\n", u8::from(a * b > 0.0)));
+    }
+    s.file("big.csv", &csv);
+    s.file(
+        "big.toml",
+        "[data]\nkind = \"csv\"\npath = \"big.csv\"\ntarget = \"y\"\ntest_fraction = 0.2\n\
+         [model]\nhidden = [4]\n[train]\nepochs = 2\n",
+    );
+    ok(runner(s.path(), &["big.toml", "-q"]));
+    let page = std::fs::read_to_string(s.path().join("results/big/report.html")).unwrap();
+    assert!(page.len() < 600_000, "{} bytes", page.len());
+    assert!(
+        page.contains("Of the 48000 training rows, 1000 evenly spaced ones are drawn"),
+        "the caption says the points are thinned"
+    );
+}
