@@ -247,7 +247,7 @@ pub struct RunArgs {
     pub force: bool,
 
     /// Train only shard K of N (K from 0) and leave assembling to `runner merge DIR`.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<Shard>,
 
     /// Override a key (`train.epochs=500`), or sweep it with several values

@@ -373,7 +373,9 @@ fn require_all(job: &Job, records: &[Option<RunRecord>], shards: Option<usize>) 
         names.push(format!("and {} more", missing.len() - 5));
     }
     bail!(
-        "{} of {} runs are not finished in `{}`: {}; run their shards again, or run the experiment without `--shard` to train what is missing (`runner status {}` lists them)",
+        "experiment `{}` (`{}`): {} of {} runs are not finished in `{}`: {}; run their shards again, or run the experiment without `--shard` to train what is missing (`runner status {}` lists them)",
+        job.exp.name,
+        job.exp.path.display(),
         missing.len(),
         job.runs.len(),
         job.store.dir.display(),

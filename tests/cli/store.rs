@@ -610,7 +610,8 @@ fn a_missing_shard_is_named_by_merge_and_status_and_trained_on_resubmit() {
     let o = runner(s.path(), &["merge", "sh"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("6 of 24 runs are not finished in `sh`"),
+        stderr(&o).starts_with("error: experiment `many` (")
+            && stderr(&o).contains("6 of 24 runs are not finished in `sh`"),
         "{}",
         stderr(&o)
     );
