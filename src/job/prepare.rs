@@ -101,16 +101,15 @@ fn check_values(spec: &crate::data::DataSpec, data: &Loaded) -> Vec<Problem> {
         let (key, value) = match &spec.source {
             Source::Moons { noise, .. }
             | Source::Circles { noise, .. }
-            | Source::Spirals { noise, .. } => ("data.noise", format!("{noise:?}")),
-            Source::Blobs { std, .. } => ("data.cluster_std", format!("{std:?}")),
-            _ => ("data", String::new()),
+            | Source::Spirals { noise, .. } => ("data.noise", noise.map(|n| format!("{n:?}"))),
+            Source::Blobs { std, .. } => ("data.cluster_std", Some(format!("{std:?}"))),
+            _ => ("data", None),
         };
-        let value = value.trim_start_matches("Some(").trim_end_matches(')');
         out.push(Problem {
             key: key.into(),
             message: format!(
                 "{}the data holds {bad} values that are not finite numbers (inf or NaN), which no network can train on; use smaller values",
-                if value.is_empty() { String::new() } else { format!("`{value}` is so large that ") }
+                value.map_or(String::new(), |v| format!("`{v}` is so large that "))
             ),
             origin: None,
         });
