@@ -34,6 +34,7 @@ pub mod data;
 pub mod format;
 #[doc(hidden)]
 pub mod job;
+pub mod memory;
 #[doc(hidden)]
 pub mod network;
 #[doc(hidden)]

@@ -81,8 +81,8 @@ pub struct SlurmArgs {
     pub experiment: PathBuf,
 
     /// Tasks in the array: the sweep's runs are dealt into this many shards of equal work.
-    #[arg(long, value_name = "N")]
-    pub array: usize,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub array: u32,
 
     /// Results folder, on a filesystem every node shares [default: `results/NAME`].
     #[arg(long, value_name = "DIR")]
@@ -102,15 +102,16 @@ pub struct SlurmArgs {
 
     /// Wall-clock limit per task, as sbatch reads it [default: three times the estimated time of
     /// the largest shard, at least 10 minutes].
-    #[arg(long)]
+    #[arg(long, value_parser = crate::app::slurm::parse_time)]
     pub time: Option<String>,
 
     /// CPUs per task; each task trains this many runs at once.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub cpus_per_task: usize,
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub cpus_per_task: u32,
 
     /// Memory per task, as sbatch reads it (`2G`) [default: the cluster's default].
-    #[arg(long)]
+    #[arg(long, value_parser = crate::app::slurm::parse_mem)]
     pub mem: Option<String>,
 
     /// The runner binary the tasks run, on a path every node sees [default: this binary].
@@ -118,7 +119,8 @@ pub struct SlurmArgs {
     pub runner: Option<PathBuf>,
 
     /// An extra `#SBATCH` line, e.g. `--sbatch=--qos=long`. Repeatable.
-    #[arg(long = "sbatch", value_name = "LINE", allow_hyphen_values = true)]
+    #[arg(long = "sbatch", value_name = "LINE", allow_hyphen_values = true,
+          value_parser = crate::app::slurm::parse_extra)]
     pub extra: Vec<String>,
 
     /// Submit the array and the merge with sbatch, and print their job ids.

@@ -15,12 +15,6 @@ use std::process::{Command, ExitCode};
 const WORK_PER_CPU_SECOND: f64 = 3e8;
 
 pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
-    if args.array == 0 {
-        bail!("`--array 0`: a job array needs at least one task; write e.g. `--array 4`");
-    }
-    if args.cpus_per_task == 0 {
-        bail!("`--cpus-per-task 0`: a task needs at least one CPU; write e.g. `--cpus-per-task 2`");
-    }
     let job = load(
         &args.experiment,
         &args.sets,
@@ -29,8 +23,8 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     )?;
     folder::refuse_inputs_inside(&job)?;
     // More tasks than runs would leave tasks with nothing to train.
-    let tasks = args.array.min(job.runs.len().max(1));
-    if tasks < args.array {
+    let tasks = (args.array as usize).min(job.runs.len().max(1));
+    if tasks < args.array as usize {
         eprintln!(
             "note: `--array {}` for {}: {tasks} tasks, one a run (a task without runs would train nothing)",
             args.array,
@@ -39,9 +33,10 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     }
     results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
     let deal = prepare::deal(&job.runs, tasks);
+    // The work as `runner plan` and `runner status` give it (the deal adds a start-up cost).
     let mut work = vec![0.0; tasks];
     for (r, &k) in job.runs.iter().zip(&deal) {
-        work[k] += r.work() + 1e6;
+        work[k] += r.work();
     }
     let largest = work.iter().copied().fold(0.0, f64::max);
     let abs = |p: &Path| std::path::absolute(p).with_context(|| format!("`{}`", p.display()));
@@ -89,10 +84,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     if !args.submit {
         // Pasted into a shell: every path quoted for it.
         let sh = |p: &Path| quote(&p.to_string_lossy());
-        say!(
-            "submit them with: runner slurm {} --array {tasks} --submit (same options)\n",
-            sh(&args.experiment),
-        )?;
+        say!("submit them with:\n{}\n", resubmit(args, tasks))?;
         say!(
             "or by hand: sbatch --dependency=afterany:$(sbatch --parsable {}) {}\n",
             sh(&array_path),
@@ -108,6 +100,40 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     say!("watch: squeue -j {array_id},{merge_id}    progress: runner status {dir}\n")?;
     say!("logs: {dir}/slurm/logs/\n")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// This command again with `--submit`: every option as given (the array as capped), each
+/// word quoted for the shell, the program as it was invoked.
+fn resubmit(args: &SlurmArgs, tasks: usize) -> String {
+    let program = std::env::args().next().unwrap_or_else(|| "runner".into());
+    let mut words = vec![quote(&program), "slurm".into()];
+    words.push(quote(&args.experiment.to_string_lossy()));
+    words.push(format!("--array {tasks}"));
+    let mut opt = |name: &str, value: Option<String>| {
+        if let Some(v) = value {
+            words.push(format!("{name} {}", quote(&v)));
+        }
+    };
+    let path =
+        |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
+    opt("--out", path(&args.out));
+    for s in &args.sets {
+        opt("--set", Some(s.clone()));
+    }
+    opt("--partition", args.partition.clone());
+    opt("--account", args.account.clone());
+    opt("--time", args.time.clone());
+    opt(
+        "--cpus-per-task",
+        (args.cpus_per_task != 1).then(|| args.cpus_per_task.to_string()),
+    );
+    opt("--mem", args.mem.clone());
+    opt("--runner", path(&args.runner));
+    for e in &args.extra {
+        words.push(quote(&format!("--sbatch={e}")));
+    }
+    words.push("--submit".into());
+    words.join(" ")
 }
 
 /// Runs `sbatch --parsable ARGS` and returns the job id.

@@ -18,19 +18,90 @@ pub struct ArrayJob {
     pub workdir: PathBuf,
     pub sets: Vec<String>,
     pub tasks: usize,
-    pub cpus: usize,
+    pub cpus: u32,
     /// `--time`, as Slurm reads it (`D-HH:MM:SS`).
     pub time: String,
     pub mem: Option<String>,
     pub partition: Option<String>,
     pub account: Option<String>,
-    /// Extra `#SBATCH` lines, as given (`--qos=long` or `#SBATCH --qos=long`).
+    /// Extra `#SBATCH` lines, as given (checked by [`parse_extra`]).
     pub extra: Vec<String>,
 }
 
 /// The first line after the shebang of every script runner writes, so that it never replaces
 /// a script it did not write.
 pub const MARK: &str = "# Written by `runner slurm`";
+
+/// `--time` as sbatch reads it: `MINUTES`, `MINUTES:SECONDS`, `HOURS:MINUTES:SECONDS`,
+/// `DAYS-HOURS`, `DAYS-HOURS:MINUTES`, `DAYS-HOURS:MINUTES:SECONDS`, or `UNLIMITED`.
+pub fn parse_time(value: &str) -> Result<String, String> {
+    let num = |s: &str| !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = match value.split_once('-') {
+        _ if value.eq_ignore_ascii_case("unlimited") || value.eq_ignore_ascii_case("infinite") => {
+            true
+        }
+        Some((days, rest)) => {
+            num(days) && {
+                let parts: Vec<&str> = rest.split(':').collect();
+                parts.len() <= 3 && parts.iter().all(|p| num(p))
+            }
+        }
+        None => {
+            let parts: Vec<&str> = value.split(':').collect();
+            parts.len() <= 3 && parts.iter().all(|p| num(p))
+        }
+    };
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(format!("`{value}` is not a time sbatch reads; write minutes (`90`), `HH:MM:SS` (`1:30:00`) or `DAYS-HH:MM:SS` (`2-00:00:00`)"))
+    }
+}
+
+/// `--mem` as sbatch reads it: a whole number with an optional unit K, M (the default), G or T.
+pub fn parse_mem(value: &str) -> Result<String, String> {
+    let digits = value.trim_end_matches(|c: char| "KMGTkmgt".contains(c));
+    let unit = value.len() - digits.len();
+    if unit <= 1
+        && !digits.is_empty()
+        && digits.len() <= 12
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        Ok(value.to_string())
+    } else {
+        Err(format!("`{value}` is not a memory size sbatch reads; write a whole number with an optional unit K, M (the default), G or T, e.g. `4G` or `500M`"))
+    }
+}
+
+/// An extra `#SBATCH` line as given (`--qos=long`, `--qos long`, `-q long`, a flag such as
+/// `--exclusive`, or any of these after `#SBATCH`), checked: it must be an option.
+pub fn parse_extra(value: &str) -> Result<String, String> {
+    extra_line(value).map(|_| value.to_string())
+}
+
+/// An extra line as written in the script: `OPTION=VALUE` (`-X VALUE` for a short option),
+/// the value quoted for sbatch's parser ([`sbatch_quote`]).
+pub fn extra_line(value: &str) -> Result<String, String> {
+    let line = value.trim();
+    let line = line.strip_prefix("#SBATCH").unwrap_or(line).trim();
+    let (name, rest) = match line.find(|c: char| c == '=' || c.is_whitespace()) {
+        Some(i) => (&line[..i], Some(line[i + 1..].trim_start())),
+        None => (line, None),
+    };
+    let long = name
+        .strip_prefix("--")
+        .is_some_and(|n| n.len() > 1 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    let short =
+        name.len() == 2 && name.starts_with('-') && name.as_bytes()[1].is_ascii_alphabetic();
+    if !(long || short) {
+        return Err(format!("`{value}` is not an sbatch option; give it as sbatch takes it, starting with `-`, e.g. `--sbatch=--qos=long`"));
+    }
+    Ok(match rest {
+        None => name.to_string(),
+        Some(v) if short => format!("{name} {}", sbatch_quote(v)),
+        Some(v) => format!("{name}={}", sbatch_quote(v)),
+    })
+}
 
 /// A word quoted for bash (shlex's POSIX quoting, as `shlex.quote` in Python).
 /// A value for an `#SBATCH` line, as sbatch's own parser reads it: it splits the line at
@@ -123,7 +194,7 @@ impl ArrayJob {
             let _ = writeln!(s, "#SBATCH --mem={}", sbatch_quote(m));
         }
         for e in &self.extra {
-            let e = e.trim().trim_start_matches("#SBATCH").trim();
+            let e = extra_line(e).unwrap_or_else(|_| e.clone());
             let _ = writeln!(s, "#SBATCH {e}");
         }
         // N is written out rather than read from SLURM_ARRAY_TASK_COUNT: resubmitting one task
@@ -200,7 +271,7 @@ mod tests {
             mem: Some("2G".into()),
             partition: Some("short".into()),
             account: None,
-            extra: vec!["#SBATCH --qos=low".into(), "--nice=10".into()],
+            extra: vec!["#SBATCH --qos=low".into(), "--nice 10".into()],
         }
     }
 
@@ -226,6 +297,55 @@ mod tests {
             assert!(s.lines().any(|l| l == line), "no `{line}` in\n{s}");
         }
         assert!(!s.contains("--account"));
+    }
+
+    #[test]
+    fn times_memory_and_extra_lines_are_checked_as_sbatch_reads_them() {
+        for ok in [
+            "90",
+            "30:00",
+            "1:30:00",
+            "2-0",
+            "2-12:00",
+            "2-00:00:00",
+            "UNLIMITED",
+        ] {
+            assert_eq!(parse_time(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["banana", "", "1:2:3:4", "-5", "1h", "2-", "1:", "1.5"] {
+            let e = parse_time(bad).unwrap_err();
+            assert!(
+                e.contains("is not a time sbatch reads; write minutes"),
+                "{e}"
+            );
+        }
+        for ok in ["4G", "500", "500M", "2t", "1024K"] {
+            assert_eq!(parse_mem(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["4X", "G", "", "4GB", "-1G", "1.5G", "4 G"] {
+            assert!(
+                parse_mem(bad).unwrap_err().contains("whole number"),
+                "{bad}"
+            );
+        }
+        for (given, line) in [
+            ("--qos=long", "--qos=long"),
+            ("--qos long", "--qos=long"),
+            ("#SBATCH --qos=long", "--qos=long"),
+            ("--exclusive", "--exclusive"),
+            ("-q long", "-q long"),
+            (
+                "--comment=a 'b' \"c\" #d",
+                "--comment=\"a 'b' \\\"c\\\" #d\"",
+            ),
+        ] {
+            assert_eq!(extra_line(given).as_deref(), Ok(line), "{given}");
+            assert_eq!(parse_extra(given).as_deref(), Ok(given));
+        }
+        for bad in ["qos=long", "", "#SBATCH", "--", "-", "--q%s=1", "-9 x"] {
+            let e = parse_extra(bad).unwrap_err();
+            assert!(e.contains("is not an sbatch option"), "{bad}: {e}");
+        }
     }
 
     #[test]

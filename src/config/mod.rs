@@ -79,6 +79,9 @@ fn list(problems: &[Problem]) -> String {
     }
 }
 
+/// The largest experiment file read: far above any real one (inline tables of 10⁵ rows fit).
+const MAX_FILE: u64 = 64_000_000;
+
 /// Reads, expands and validates an experiment file, with `--set` overrides applied.
 pub fn load(path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigError> {
     let read = |cause| ConfigError::Read {
@@ -88,7 +91,19 @@ pub fn load(path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigError> {
     if path.is_dir() {
         return Err(read(std::io::Error::other("it is a folder, not a file")));
     }
-    let bytes = std::fs::read(path).map_err(read)?;
+    // Read at most one byte past the limit: a file of any size costs no more than that.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE + 1), &mut bytes)
+        })
+        .map_err(read)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(ConfigError::Parse {
+            path: path.to_owned(),
+            message: format!("is larger than {} MB, and an experiment file is a few kB of settings; is it a data file? Give data as `[data] kind = \"csv\"` with `path = \"…\"`", MAX_FILE / 1_000_000),
+        });
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let before = &e.as_bytes()[..at];
@@ -106,9 +121,23 @@ pub fn load(path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigError> {
 
 /// As [`load`], from the file's text (`path` names it in messages and anchors relative paths).
 pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigError> {
-    let raw: RawExperiment = toml::from_str(text).map_err(|e| ConfigError::Parse {
-        path: path.to_owned(),
-        message: explain_serde(e.to_string().trim_end().to_string()),
+    let raw: RawExperiment = toml::from_str(text).map_err(|e| {
+        // A key that does not apply is answered so, whatever the type of its value.
+        let misplaced = text
+            .parse::<toml::Table>()
+            .map(|t| validate::data::not_applying(&t))
+            .unwrap_or_default();
+        if misplaced.is_empty() {
+            ConfigError::Parse {
+                path: path.to_owned(),
+                message: explain_serde(e.to_string().trim_end().to_string()),
+            }
+        } else {
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                problems: misplaced,
+            }
+        }
     })?;
     let invalid = |problems| ConfigError::Invalid {
         path: path.to_owned(),

@@ -146,6 +146,25 @@ impl DataKind {
         )
     }
 
+    /// Whether the `[data]` key `key` means something for this kind: the one list both the
+    /// validation and a type error's message consult (a wrongly typed key that does not apply
+    /// is answered "does not apply", not with the type it would have needed).
+    pub fn takes(self, key: &str) -> bool {
+        use DataKind::*;
+        match key {
+            "samples" | "shuffle" => self.generated(),
+            "noise" => matches!(self, Moons | Circles | Spirals),
+            "centers" | "cluster_std" => self == Blobs,
+            "features" => matches!(self, Blobs | GaussianQuantiles),
+            "classes" => self == GaussianQuantiles,
+            "arms" => self == Spirals,
+            "factor" => self == Circles,
+            "inputs" | "targets" => self == Table,
+            "path" | "target" | "header" => self == Csv,
+            _ => true,
+        }
+    }
+
     pub fn gate(self) -> Option<Gate> {
         match self {
             DataKind::Xor => Some(Gate::Xor),

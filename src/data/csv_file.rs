@@ -46,10 +46,70 @@ pub enum CsvError {
     Empty { path: PathBuf },
     #[error("`{}` has a single column ({column}), so the network would have no inputs; add input columns (every column but `data.target` is an input), or check that the file is the data set you meant", path.display())]
     NoInputs { path: PathBuf, column: String },
+    #[error("`{}`: the target column holds {classes} distinct values over {rows} rows, and a softmax output has one unit a class: its one-hot targets alone would need {need}, more than {what} ({limit}); check that it is the class column, or predict it as a number with `model.output = \"identity\"` and `train.loss = \"squared_error\"`", path.display())]
+    TooManyClasses {
+        path: PathBuf,
+        classes: usize,
+        rows: usize,
+        need: String,
+        what: &'static str,
+        limit: String,
+    },
 }
 
 /// Reads `path`: the columns `targets` are the targets (in that order), the rest inputs.
 /// With [`Targets::Classes`] the one target column holds class labels, any text.
+/// What one pass over a CSV file's bytes tells before it is parsed, in constant memory: its
+/// lines, the fields of its first line (commas inside quotes counted too, so never fewer than
+/// it has) and its longest line, which bounds the reader's buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Scan {
+    pub lines: u64,
+    pub fields: u64,
+    pub longest: u64,
+}
+
+/// Scans `path` in 1 MiB pieces ([`Scan`]); a file that cannot be read scans as empty (the
+/// read itself then says why).
+pub fn scan(path: &Path) -> Scan {
+    use std::io::Read;
+    let mut out = Scan {
+        fields: 1,
+        ..Scan::default()
+    };
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return out;
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut line, mut any) = (0u64, false);
+    while let Ok(n) = f.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        for &b in &buf[..n] {
+            any = true;
+            if b == b'\n' {
+                out.lines += 1;
+                out.longest = out.longest.max(line);
+                line = 0;
+            } else {
+                line += 1;
+                if out.lines == 0 && b == b',' {
+                    out.fields += 1;
+                }
+            }
+        }
+    }
+    if line > 0 {
+        out.lines += 1;
+        out.longest = out.longest.max(line);
+    }
+    if !any {
+        out.fields = 0;
+    }
+    out
+}
+
 pub(super) fn read(
     path: &Path,
     targets: &[CsvTarget],
@@ -203,6 +263,18 @@ pub(super) fn read(
     let k = target_cols.map_or(1, |t| t.len());
     if rule == Targets::Classes {
         let rows = labels.len();
+        let classes = super::class_names(&labels).len();
+        let need = (rows * classes) as f64 * 8.0 * 2.0;
+        if let Some((limit, what)) = crate::memory::limit(1).filter(|l| need > l.0) {
+            return Err(CsvError::TooManyClasses {
+                path: path.to_owned(),
+                classes,
+                rows,
+                need: crate::memory::Bytes(need).to_string(),
+                what,
+                limit: crate::memory::Bytes(limit).to_string(),
+            });
+        }
         let (y, classes) = super::one_hot(&labels);
         let mut d = Dataset::new(x, y, rows, cols - 1, classes.len());
         d.classes = classes;

@@ -9,7 +9,7 @@ mod csv_file;
 mod generate;
 mod scale;
 
-pub use csv_file::CsvError;
+pub use csv_file::{scan, CsvError, Scan};
 pub use scale::{Scale, Scaler};
 
 use crate::format::label;
@@ -253,38 +253,55 @@ fn not_binary(value: &str) -> String {
 }
 
 /// One-hot rows (row-major) for class `labels`, and the class names in scikit-learn's order
-/// (`np.unique`): by value when every label is a number, else by text.
+/// (`np.unique`): by value when every label is a finite number, else by text. Each label's
+/// class is found by binary search, so 10⁶ rows of 10⁴ classes take milliseconds.
 fn one_hot(labels: &[String]) -> (Vec<f64>, Vec<String>) {
-    let numbers: Option<Vec<f64>> = labels.iter().map(|l| l.parse::<f64>().ok()).collect();
-    let mut classes: Vec<(Option<f64>, String)> = match &numbers {
-        Some(n) => n
-            .iter()
-            .zip(labels)
-            .map(|(&v, l)| (Some(v), l.clone()))
-            .collect(),
-        None => labels.iter().map(|l| (None, l.clone())).collect(),
-    };
-    classes.sort_by(|a, b| match (a.0, b.0) {
-        (Some(x), Some(y)) => x.total_cmp(&y),
-        _ => a.1.cmp(&b.1),
-    });
-    classes.dedup_by(|a, b| match (a.0, b.0) {
-        (Some(x), Some(y)) => x == y,
-        _ => a.1 == b.1,
-    });
+    let classes = class_names(labels);
     let k = classes.len();
     let mut y = vec![0.0; labels.len() * k];
     for (i, l) in labels.iter().enumerate() {
-        let c = classes
-            .iter()
-            .position(|(v, name)| match (v, &numbers) {
-                (Some(v), Some(n)) => *v == n[i],
-                _ => name == l,
-            })
-            .expect("every label is a class");
-        y[i * k + c] = 1.0;
+        y[i * k + class_of(&classes, l)] = 1.0;
     }
     (y, classes.into_iter().map(|(_, name)| name).collect())
+}
+
+/// The distinct classes of `labels`, sorted: `(value, name)`, values when every label is a
+/// finite number (`0` and `-0` are one class, named as first seen in order).
+pub(crate) fn class_names(labels: &[String]) -> Vec<(Option<f64>, String)> {
+    let numbers: Option<Vec<f64>> = labels
+        .iter()
+        .map(|l| l.parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect();
+    let mut classes: Vec<(Option<f64>, String)> = match numbers {
+        Some(n) => n
+            .into_iter()
+            .zip(labels.iter().cloned())
+            .map(|(v, l)| (Some(v), l))
+            .collect(),
+        None => labels.iter().map(|l| (None, l.clone())).collect(),
+    };
+    classes.sort_by(compare);
+    classes.dedup_by(|a, b| compare(a, b).is_eq());
+    classes
+}
+
+/// Class order: by value (finite, so `partial_cmp` is total but for `0 == -0`), else by text.
+fn compare(a: &(Option<f64>, String), b: &(Option<f64>, String)) -> std::cmp::Ordering {
+    match (a.0, b.0) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).expect("finite"),
+        _ => a.1.cmp(&b.1),
+    }
+}
+
+/// The index of `label`'s class in `classes` ([`class_names`]).
+fn class_of(classes: &[(Option<f64>, String)], label: &str) -> usize {
+    let key = match classes.first() {
+        Some((Some(_), _)) => (label.parse::<f64>().ok(), String::new()),
+        _ => (None, label.to_string()),
+    };
+    classes
+        .binary_search_by(|c| compare(c, &key))
+        .expect("every label is a class")
 }
 
 impl Source {
@@ -413,6 +430,30 @@ mod tests {
         let (tr, te) = split_indices(7, 0.3, 0);
         fx.assert_exact("split_7_0.3_seed_0_train", &as_f64(&tr));
         fx.assert_exact("split_7_0.3_seed_0_test", &as_f64(&te));
+    }
+
+    #[test]
+    fn class_labels_one_hot_in_numpy_unique_order_whatever_they_hold() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Numbers by value (10 after 9), `-0` and `0` one class, as np.unique.
+        let (y, names) = one_hot(&strings(&["10", "9", "-0", "0", "9"]));
+        assert_eq!(names, ["-0", "9", "10"]);
+        assert_eq!(
+            y,
+            [0., 0., 1., 0., 1., 0., 1., 0., 0., 1., 0., 0., 0., 1., 0.]
+        );
+        // A label that is not a finite number makes every label text, sorted as text.
+        let (y, names) = one_hot(&strings(&["NaN", "2", "NaN", "10", "inf"]));
+        assert_eq!(names, ["10", "2", "NaN", "inf"]);
+        assert_eq!(y.iter().sum::<f64>(), 5.0);
+        assert_eq!(&y[..4], [0., 0., 1., 0.]);
+        assert_eq!(&y[8..12], [0., 0., 1., 0.]);
+        // 10⁵ distinct labels: found by search, not by scanning every class.
+        let many: Vec<String> = (0..100_000).rev().map(|i| format!("c{i}")).collect();
+        let (y, names) = one_hot(&many[..2000]);
+        assert_eq!(names.len(), 2000);
+        assert_eq!(y.iter().sum::<f64>(), 2000.0);
+        assert_eq!(class_names(&many).len(), 100_000);
     }
 
     #[test]

@@ -5,13 +5,13 @@
 //! sets another limit. Sizes are counted in f64, so no setting can overflow the estimate.
 
 use crate::config::{RunSpec, Spec};
-use crate::data::Source;
+use crate::data::{scan, Scan, Source};
+pub use crate::memory::Bytes;
 use crate::train::blocks::BLOCK_ROWS;
-use std::fmt;
 
-/// Bytes the configuration of one run takes (its spec, resolved table and labels): measured as
-/// about 20 kB for the shipped sweeps, rounded up.
-const PER_RUN_CONFIG: f64 = 32e3;
+/// Bytes the configuration of one run takes (its settings, spec, label and record): measured
+/// as about 3 kB a run on the 100 000-run sweep (`runner status`'s peak), rounded up.
+const PER_RUN_CONFIG: f64 = 4e3;
 
 /// An estimate of an experiment's peak memory, in bytes.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +26,8 @@ pub struct Estimate {
     pub at_once: usize,
     /// The runs' configurations and records.
     pub config: f64,
+    /// The worker threads (each reserves address space of its own).
+    pub threads: usize,
     /// The setting the largest part comes from, as written (`model.hidden = [1000]`), with
     /// how to shrink it.
     pub cause: String,
@@ -37,31 +39,10 @@ impl Estimate {
     }
 }
 
-/// A byte count as people read it: `1.5 GB`.
-pub struct Bytes(pub f64);
-
-impl fmt::Display for Bytes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-        let mut v = self.0;
-        let mut u = 0;
-        while v >= 1000.0 && u + 1 < units.len() {
-            v /= 1000.0;
-            u += 1;
-        }
-        if u == 0 {
-            write!(f, "{v:.0} B")
-        } else if v >= 1e6 {
-            write!(f, "{v:.2e} {}", units[u])
-        } else {
-            write!(f, "{v:.1} {}", units[u])
-        }
-    }
-}
-
-/// Rows, inputs and outputs a data set will have, as far as the configuration tells (a CSV
-/// file's are bounded by its size: every value takes at least two bytes).
-fn shape(spec: &RunSpec) -> (f64, f64, f64) {
+/// Rows, inputs and outputs a data set will have, as far as the configuration tells; a CSV
+/// file's from one pass over its bytes ([`scan`]): its lines, and its first line's fields
+/// less the target columns (the reader's buffer, its longest line, is counted as data).
+fn shape(spec: &RunSpec, scans: &mut Vec<(std::path::PathBuf, Scan)>) -> (f64, f64, f64) {
     match &spec.data.source {
         Source::Moons { samples, .. }
         | Source::Circles { samples, .. }
@@ -78,11 +59,20 @@ fn shape(spec: &RunSpec) -> (f64, f64, f64) {
             inputs.first().map_or(0, Vec::len) as f64,
             targets.first().map_or(0, Vec::len) as f64,
         ),
-        Source::Csv { path, .. } => {
-            let bytes = std::fs::metadata(path).map_or(0, |m| m.len()) as f64;
-            // As many values as bytes / 2, laid out as one row of inputs per line: the
-            // estimate is the data's size, whatever its shape.
-            (1.0, (bytes / 2.0).max(1.0), 1.0)
+        Source::Csv { path, target, .. } => {
+            let found = match scans.iter().find(|(p, _)| p == path) {
+                Some((_, s)) => *s,
+                None => {
+                    let s = scan(path);
+                    scans.push((path.clone(), s));
+                    s
+                }
+            };
+            let outputs = target.len().max(1) as f64;
+            let inputs = (found.fields as f64 - outputs).max(1.0);
+            // The longest line as extra rows' worth of values: the reader holds it whole.
+            let extra = found.longest as f64 / 8.0 / (inputs + outputs);
+            (found.lines as f64 + extra, inputs, outputs)
         }
     }
 }
@@ -108,8 +98,9 @@ pub fn estimate(exp: &Spec, threads: usize) -> Estimate {
     let (mut data_of, mut run_of, mut block_of) = (None, None, None);
     let mut largest_data: f64 = 0.0;
     let mut seen: Vec<&crate::data::DataSpec> = Vec::new();
+    let mut scans = Vec::new();
     for spec in &exp.runs {
-        let (rows, inputs, outputs) = shape(spec);
+        let (rows, inputs, outputs) = shape(spec, &mut scans);
         let values = rows * (inputs + outputs) * 8.0;
         if !seen.contains(&&spec.data) {
             seen.push(&spec.data);
@@ -121,7 +112,12 @@ pub fn estimate(exp: &Spec, threads: usize) -> Estimate {
         }
         let p = params(spec, inputs, outputs);
         let widths: f64 = spec.model.hidden.iter().map(|&h| h as f64).sum::<f64>() + outputs;
-        let block = rows.min(BLOCK_ROWS as f64);
+        // A block's rows; early stopping scores all its validation rows at once.
+        let held = spec
+            .train
+            .validation_fraction
+            .map_or(0.0, |f| (f * rows).ceil());
+        let block = rows.min(BLOCK_ROWS as f64).max(held);
         // The blocked copy of the data, and parameters with their gradient and initial copy.
         if run_of.is_none() || values + 4.0 * 8.0 * p > per_run {
             per_run = values + 4.0 * 8.0 * p;
@@ -156,6 +152,7 @@ pub fn estimate(exp: &Spec, threads: usize) -> Estimate {
         blocks,
         at_once,
         config,
+        threads: threads.max(1),
         cause,
     }
 }
@@ -192,16 +189,6 @@ fn data_cause(spec: &RunSpec) -> String {
     }
 }
 
-/// The memory the machine has free (`MemAvailable` in `/proc/meminfo`), if it says.
-///
-/// Read by hand: it is one field of one file, and `sysinfo` would scan every process for it.
-pub fn available() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024.0)
-}
-
 /// Parses a size as `--max-memory` takes it: `512M`, `32G`, `1.5T`, or bytes.
 ///
 /// Parsed by hand because the units are sbatch's (`--mem=32G`), powers of 1024 with or
@@ -235,12 +222,12 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     }
 }
 
-/// Refuses an estimate above `limit` (default: the memory free now).
+/// Refuses an estimate above `limit` (default: what this process may use, [`crate::memory`]).
 pub fn check(est: &Estimate, limit: Option<u64>, path: &std::path::Path) -> Result<(), String> {
     let (limit, what) = match limit {
         Some(l) => (l as f64, "the limit set with `--max-memory`"),
-        None => match available() {
-            Some(a) => (a, "the memory this machine has free"),
+        None => match crate::memory::limit(est.threads) {
+            Some(l) => l,
             None => return Ok(()),
         },
     };

@@ -63,11 +63,13 @@ pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) ->
     let out = out.map_or_else(|| PathBuf::from("results").join(&exp.name), Path::to_owned);
     let classes = runs.iter().any(|r| r.data.train.is_classification());
     let cols = Columns::new(&exp, classes);
+    let store = Store::at(&out);
+    store.check_format()?;
     Ok(Job {
         exp,
         memory,
         runs,
-        store: Store::at(&out),
+        store,
         cols,
     })
 }

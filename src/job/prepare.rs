@@ -63,6 +63,7 @@ pub fn prepare(exp: &mut Spec) -> Result<Vec<Prepared>> {
             p.origin = spec.provenance.of(&p.key);
         }
         problems.extend(found);
+        problems.extend(check_stratified(spec, &data.train));
         let arch = spec.model.architecture(train.inputs, train.outputs);
         prepared.push(Prepared {
             arch,
@@ -131,6 +132,37 @@ fn check_values(spec: &crate::data::DataSpec, data: &Loaded) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// Early stopping on a two-class output (one sigmoid unit, `bce`) holds out a stratified
+/// validation split, as scikit-learn's `train_test_split(stratify=y)`, which refuses a class
+/// of one row and a split with fewer rows than classes on either side. So does runner, rather
+/// than train on a split that scikit-learn could not make.
+fn check_stratified(spec: &RunSpec, train: &Dataset) -> Option<Problem> {
+    let fraction = spec.train.validation_fraction?;
+    if spec.train.loss != crate::network::Loss::Bce || train.outputs != 1 {
+        return None;
+    }
+    let ones = train.y.iter().filter(|&&v| v >= 0.5).count();
+    let counts = [train.rows - ones, ones];
+    let classes = counts.iter().filter(|&&c| c > 0).count();
+    let held = crate::train::stopping::validation_rows(train.rows, fraction);
+    if held < 2 || held >= train.rows {
+        return None; // refused already: too few rows to split
+    }
+    let (key, message) = if let Some(c) = counts.iter().position(|&c| c == 1) {
+        ("train.early_stopping",
+        format!("`true` holds out a validation split stratified by class, as scikit-learn's, and class {c} has one training row, which cannot be on both sides of it (scikit-learn refuses it too); add rows of that class, or set `early_stopping = false`"))
+    } else if held < classes || train.rows - held < classes {
+        ("train.validation_fraction", format!("`{fraction}` holds out {held} of the {} training rows, and a stratified split needs each side to hold at least one row of each of the {classes} classes; change it or add rows", train.rows))
+    } else {
+        return None;
+    };
+    Some(Problem {
+        key: key.into(),
+        message,
+        origin: spec.provenance.of(key),
+    })
 }
 
 /// A hash of the samples as loaded: every value's bits, in order, train then test.

@@ -197,13 +197,24 @@ pub fn forward<T: Real>(
 
 /// The outputs for `rows` rows of `x` (`rows x inputs`, row-major), row-major: what a user
 /// of the trained network gets (predictions, decision boundaries). Allocates its workspace.
+///
+/// Rows are taken [`PREDICT_ROWS`] at a time, so that the workspace stays small whatever the
+/// data (each row's outputs depend on that row alone, so the chunks change no bit).
 pub fn predict<T: Real>(layers: &[LayerShape], params: &[T], x: &[T], rows: usize) -> Vec<T> {
     let (inputs, outputs) = (layers[0].fan_in, layers[layers.len() - 1].fan_out);
-    let xc = transpose(x, rows, inputs);
-    let mut ws = Workspace::<T>::new(layers, rows);
-    forward(layers, params, &xc, rows, &mut ws);
-    transpose(ws.output(rows), outputs, rows)
+    let mut ws = Workspace::<T>::new(layers, rows.min(PREDICT_ROWS));
+    let mut out = Vec::with_capacity(rows * outputs);
+    for start in (0..rows).step_by(PREDICT_ROWS) {
+        let n = PREDICT_ROWS.min(rows - start);
+        let xc = transpose(&x[start * inputs..(start + n) * inputs], n, inputs);
+        forward(layers, params, &xc, n, &mut ws);
+        out.extend(transpose(ws.output(n), outputs, n));
+    }
+    out
 }
+
+/// Rows [`predict`] passes forward at once.
+pub const PREDICT_ROWS: usize = 4096;
 
 /// Backward pass after [`forward`] of `block`: writes (`accum = Replace`) or adds
 /// (`accum = Add`) ∂loss/∂params into `grad`. `divisor` is the loss's divisor for the whole

@@ -63,8 +63,13 @@ pub enum StoreError {
     NotAFolder { path: PathBuf },
     #[error("`{}` is being written by another runner process, for another experiment: {other}; wait until it has finished (`runner status {}` shows how far it is), or write this one elsewhere with `--out DIR`", dir.display(), dir.display())]
     Busy { dir: PathBuf, other: String },
-    #[error("`{}` is in store format {found}, newer than this runner's {FORMAT}; use the newer runner that wrote it, or write elsewhere with `--out DIR`", path.display())]
-    Newer { path: PathBuf, found: u32 },
+    #[error("`{}` is in {what} {found}, newer than this runner's {ours}: a newer runner wrote it, and this one would misread it; use that runner (or a newer one), or write elsewhere with `--out DIR`", path.display())]
+    Newer {
+        path: PathBuf,
+        what: &'static str,
+        found: u32,
+        ours: u32,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -168,19 +173,42 @@ impl Store {
         Ok(())
     }
 
-    /// Refuses a store written by a newer runner, naming both versions.
+    /// Refuses a store written by a newer runner, naming both versions: its `format` file, or
+    /// any pack whose first line names a newer pack format. Read-only commands check too, so
+    /// that nothing a newer runner wrote is called damaged.
     pub fn check_format(&self) -> Result<(), StoreError> {
+        if let Some((path, found)) = pack::newer(&self.packs) {
+            return Err(StoreError::Newer {
+                path,
+                what: "pack format",
+                found,
+                ours: pack::VERSION,
+            });
+        }
         let path = self.state.join("format");
         match fs::read_to_string(&path) {
             Ok(text) => match text.trim().parse::<u32>() {
-                Ok(found) if found > FORMAT => Err(StoreError::Newer { path, found }),
+                Ok(found) if found > FORMAT => Err(StoreError::Newer {
+                    path,
+                    what: "store format",
+                    found,
+                    ours: FORMAT,
+                }),
                 Ok(_) => Ok(()),
                 Err(_) => Err(StoreError::Damaged {
                     path,
                     what: format!("does not hold a store format number ({text:?})"),
                 }),
             },
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            // Nothing there yet (creating the folder says what stands in the way).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(io_err(&path)(e)),
         }
     }

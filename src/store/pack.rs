@@ -17,6 +17,9 @@
 //! writing it: it is not there yet (the run is trained again), and the scan resumes there next
 //! time. An entry whose header cannot be read is skipped to the next `\n@run `.
 //!
+//! Bump [`VERSION`] with any change to an entry or a record that an older runner would
+//! misread: an older runner then refuses the store rather than call its runs damaged.
+//!
 //! The format is runner's own: a run's record and rows are appended as one unit by one
 //! process and read back by offset; no crate offers an append-only multi-writer record log
 //! of this kind without a server.
@@ -29,8 +32,27 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+/// The pack format's version, on a pack's first line.
+pub const VERSION: u32 = 1;
 /// A pack's first line.
 const HEAD: &[u8] = b"runner pack 1\n";
+
+/// The first pack in `dir` whose first line names a format newer than [`VERSION`], with it.
+pub fn newer(dir: &Path) -> Option<(PathBuf, u32)> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    paths.sort();
+    paths.into_iter().find_map(|path| {
+        let mut head = [0u8; 32];
+        let n = File::open(&path).and_then(|mut f| f.read(&mut head)).ok()?;
+        let line = std::str::from_utf8(&head[..n]).ok()?.lines().next()?;
+        let found: u32 = line.strip_prefix("runner pack ")?.trim().parse().ok()?;
+        (found > VERSION).then_some((path, found))
+    })
+}
 /// How an entry starts.
 const ENTRY: &[u8] = b"@run ";
 /// The longest header line read.

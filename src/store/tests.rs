@@ -133,6 +133,27 @@ fn a_store_of_a_newer_format_is_refused_naming_both_versions() {
     );
 }
 
+#[test]
+fn a_pack_of_a_newer_format_is_refused_not_called_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path());
+    store.create().unwrap();
+    let pack = dir.path().join(".runner/packs/other.pack");
+    fs::write(&pack, "runner pack 7\n@run 0123 1 10 0\n").unwrap();
+    for e in [store.check_format(), store.create()] {
+        let e = e.unwrap_err().to_string();
+        assert!(
+            e.contains("other.pack` is in pack format 7, newer than this runner's 1"),
+            "{e}"
+        );
+    }
+    // A pack of this format, or one cut before its first line ends, is not refused.
+    fs::write(&pack, "runner pack 1\n").unwrap();
+    store.check_format().unwrap();
+    fs::write(&pack, "runner pa").unwrap();
+    store.check_format().unwrap();
+}
+
 fn packs_in(dir: &Path) -> usize {
     fs::read_dir(dir.join(".runner/packs")).unwrap().count()
 }

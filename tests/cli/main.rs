@@ -7,6 +7,7 @@ mod common;
 mod conventions;
 mod errors;
 mod golden;
+mod large;
 mod live;
 mod parquet;
 mod readme;

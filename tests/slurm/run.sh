@@ -141,4 +141,24 @@ for k in 0 2 3; do
 done
 same "$S/local2" "$S/cut"
 echo "identical to the local run after the resubmission"
+
+echo "== 3. awkward paths and values"
+ODD="$S/it's a \"dir\" \$HOME"
+mkdir -p "$ODD"
+cp "$EXP" "$ODD/moons_sweep.toml"
+"$RUNNER" slurm "$ODD/moons_sweep.toml" --array 2 --out "$ODD/out put" --sbatch="--comment=a 'b' \"c\" \$d" >"$S/printed.txt"
+# The printed command, pasted into a shell, submits the same thing.
+CMD=$(grep -A1 'submit them with' "$S/printed.txt" | tail -1)
+[ -n "$CMD" ] || fail "no submit command in: $(cat "$S/printed.txt")"
+eval "$CMD" | tee "$S/submit.txt"
+A=$(sed -n 's/^submitted array job \([0-9]*\) .*merge job \([0-9]*\)$/\1/p' "$S/submit.txt")
+M=$(sed -n 's/^submitted array job \([0-9]*\) .*merge job \([0-9]*\)$/\2/p' "$S/submit.txt")
+[ -n "$A" ] && [ -n "$M" ] || fail "no job ids in: $(cat "$S/submit.txt")"
+[ "$(scontrol show job "$A" | sed -n 's/^ *Comment=\(.*[^ ]\) *$/\1/p' | head -1)" = "a 'b' \"c\" \$d" ] \
+  || fail "the comment reached Slurm as: $(scontrol show job "$A" | grep Comment)"
+wait_jobs "$A,$M"
+grep -q "results in" "$ODD/out put/slurm/logs/merge.log" || { ls -R "$ODD" >&2; fail "the merge job did not assemble (or its log is not where the path says)"; }
+for k in 0 1; do [ -s "$ODD/out put/slurm/logs/task-$k.log" ] || fail "task $k's log is missing"; done
+same "$S/local" "$ODD/out put"
+echo "identical to the local run, through paths with spaces, quotes and \$"
 echo "tests/slurm/run.sh: passed"

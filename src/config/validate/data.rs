@@ -1,9 +1,48 @@
 //! The `[data]` checks: generated data sets, inline tables and CSV files.
 
-use super::{filled, name_of, Checker};
+use super::{filled, name_of, Checker, Problem};
 use crate::config::raw::*;
 use crate::data::{CsvTarget, DataSpec, Source, Targets};
 use std::path::Path;
+
+/// "Does not apply" for `[data]` key `key` under `kind`, with the key that does when there is one.
+fn not_taken(kind: DataKind, key: &str) -> String {
+    let instead = match (kind, key) {
+        (DataKind::Csv, "targets") => {
+            "; a CSV file's target column is named with `target = \"y\"` (or its number)"
+        }
+        (DataKind::Table, "target") => "; a table's targets are listed with `targets = [0, 1, …]`",
+        (DataKind::Csv, "inputs") => "; a CSV file's inputs are its columns other than `target`",
+        _ => "",
+    };
+    format!(
+        "does not apply to `data.kind = \"{}\"`; remove it{instead}",
+        name_of(kind)
+    )
+}
+
+/// The `[data]` keys of a file that do not apply to its `kind`, found in the untyped
+/// table: asked when the typed read fails, so that a key that does not apply is answered
+/// so, whatever its value's type.
+pub fn not_applying(file: &toml::Table) -> Vec<Problem> {
+    let Some(data) = file.get("data").and_then(toml::Value::as_table) else {
+        return Vec::new();
+    };
+    let Some(kind) = data
+        .get("kind")
+        .and_then(|k| k.clone().try_into::<DataKind>().ok())
+    else {
+        return Vec::new();
+    };
+    data.keys()
+        .filter(|k| !kind.takes(k))
+        .map(|k| Problem {
+            key: format!("data.{k}"),
+            message: not_taken(kind, k),
+            origin: None,
+        })
+        .collect()
+}
 
 impl Checker {
     /// Rectangular, non-empty rows of finite numbers.
@@ -52,41 +91,27 @@ impl Checker {
     ) -> Option<DataSpec> {
         let kind = d.kind?;
         let generated = kind.generated();
-        let noisy = matches!(
-            kind,
-            DataKind::Moons | DataKind::Circles | DataKind::Spirals
-        );
-        let why = format!("to `data.kind = \"{}\"`", name_of(kind));
-        self.unused("data.samples", !generated && d.samples.is_some(), &why);
-        self.unused("data.noise", !noisy && d.noise.is_some(), &why);
-        self.unused("data.shuffle", !generated && d.shuffle.is_some(), &why);
-        let blobs = kind == DataKind::Blobs;
-        let quantiles = kind == DataKind::GaussianQuantiles;
-        self.unused("data.centers", !blobs && d.centers.is_some(), &why);
-        self.unused("data.cluster_std", !blobs && d.cluster_std.is_some(), &why);
-        self.unused(
-            "data.features",
-            !(blobs || quantiles) && d.features.is_some(),
-            &why,
-        );
-        self.unused("data.classes", !quantiles && d.classes.is_some(), &why);
-        self.unused(
-            "data.arms",
-            kind != DataKind::Spirals && d.arms.is_some(),
-            &why,
-        );
-        self.unused(
-            "data.factor",
-            kind != DataKind::Circles && d.factor.is_some(),
-            &why,
-        );
-        let table = kind == DataKind::Table;
-        self.unused("data.inputs", !table && d.inputs.is_some(), &why);
-        self.unused("data.targets", !table && d.targets.is_some(), &why);
-        let csv = kind == DataKind::Csv;
-        self.unused("data.path", !csv && d.path.is_some(), &why);
-        self.unused("data.target", !csv && d.target.is_some(), &why);
-        self.unused("data.header", !csv && d.header.is_some(), &why);
+        let given = [
+            ("samples", d.samples.is_some()),
+            ("noise", d.noise.is_some()),
+            ("shuffle", d.shuffle.is_some()),
+            ("centers", d.centers.is_some()),
+            ("cluster_std", d.cluster_std.is_some()),
+            ("features", d.features.is_some()),
+            ("classes", d.classes.is_some()),
+            ("arms", d.arms.is_some()),
+            ("factor", d.factor.is_some()),
+            ("inputs", d.inputs.is_some()),
+            ("targets", d.targets.is_some()),
+            ("path", d.path.is_some()),
+            ("target", d.target.is_some()),
+            ("header", d.header.is_some()),
+        ];
+        for (key, set) in given {
+            if set && !kind.takes(key) {
+                self.bad::<()>(&format!("data.{key}"), not_taken(kind, key));
+            }
+        }
 
         let noise = match d.noise {
             Some(n) if !(n.is_finite() && n >= 0.0) => {

@@ -2,7 +2,7 @@
 //! problem found in it. Every default lives in
 //! [`defaults::fill_defaults`], once; the checks read filled keys through [`filled`].
 
-mod data;
+pub(crate) mod data;
 mod defaults;
 mod train;
 
