@@ -72,7 +72,8 @@ pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
     job.store.quiet = args.print.quiet;
     let records = job.stored(|_| true, Some("its shard must train it again"));
     require_all(&job, &records, shards)?;
-    let records: Vec<RunRecord> = records.into_iter().flatten().collect();
+    let mut records: Vec<RunRecord> = records.into_iter().flatten().collect();
+    crate::job::saturation::mark(&job.runs, &mut records);
     // Files already up to date are not written: a read-only folder can be merged again.
     let key = results::key(&job.exp, records.iter().map(RunRecord::checksum));
     let _live = match results::up_to_date(&job.store, &key) {

@@ -18,6 +18,7 @@ mod table;
 
 use crate::app::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
 use crate::job::prepare::{self};
+use crate::job::saturation;
 pub use crate::job::{load, Job, Limits};
 use crate::report;
 use crate::results::{self};
@@ -109,6 +110,9 @@ impl Print {
     /// The table, then where the results and the report are.
     fn finished(&self, job: &Job, records: &[RunRecord], place: &str) -> Result<()> {
         self.table(job, records)?;
+        if let Some(w) = saturation::warning(&job.exp, records) {
+            eprintln!("{w}");
+        }
         self.place(place)?;
         let formats = results::formats(&job.exp, records);
         if formats.csv && !formats.epochs_csv {
@@ -282,7 +286,8 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
             here: trained.here,
         });
     }
-    let records: Vec<RunRecord> = records.into_iter().flatten().collect();
+    let mut records: Vec<RunRecord> = records.into_iter().flatten().collect();
+    saturation::mark(&job.runs, &mut records);
     assemble(job, &records, how.force, how.print)?;
     Ok(Ran::Finished {
         records,
@@ -344,7 +349,12 @@ fn assemble(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Resu
 
 /// Every run's record when every one is stored and verified.
 fn finished(job: &Job) -> Option<Vec<RunRecord>> {
-    job.stored(|_| true, None).into_iter().collect()
+    let mut records: Vec<RunRecord> = job
+        .stored(|_| true, None)
+        .into_iter()
+        .collect::<Option<_>>()?;
+    saturation::mark(&job.runs, &mut records);
+    Some(records)
 }
 
 /// Refuses when some runs are missing, naming them and the fix.

@@ -7,6 +7,7 @@ pub mod budget;
 mod columns;
 pub mod metric;
 pub mod prepare;
+pub mod saturation;
 
 pub use columns::{companion_values, companions, Columns};
 pub use metric::{Metric, METRICS};

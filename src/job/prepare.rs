@@ -64,6 +64,7 @@ pub fn prepare(exp: &mut Spec) -> Result<Vec<Prepared>> {
         }
         problems.extend(found);
         problems.extend(check_stratified(spec, &data.train));
+        problems.extend(check_reach(spec, &data));
         let arch = spec.model.architecture(train.inputs, train.outputs);
         prepared.push(Prepared {
             arch,
@@ -162,6 +163,43 @@ fn check_stratified(spec: &RunSpec, train: &Dataset) -> Option<Problem> {
         key: key.into(),
         message,
         origin: spec.provenance.of(key),
+    })
+}
+
+/// Targets the output activation can never produce: a sigmoid output (0 to 1) for blobs
+/// labelled 0, 1, 2, a tanh for targets beyond ±1, a ReLU for negative ones. Training would
+/// run and could only fail, so it is refused, with the output that fits.
+fn check_reach(spec: &RunSpec, data: &Loaded) -> Option<Problem> {
+    use crate::network::Activation;
+    let output = spec.model.output;
+    let (lo, hi, range) = match output {
+        Activation::Sigmoid => (0.0, 1.0, "from 0 to 1"),
+        Activation::Tanh => (-1.0, 1.0, "from -1 to 1"),
+        Activation::Relu => (0.0, f64::INFINITY, "of 0 or more"),
+        Activation::Identity | Activation::Softmax => return None,
+    };
+    let sets = std::iter::once(&data.train).chain(data.test.as_ref());
+    let outside = sets
+        .flat_map(|d| d.y.iter())
+        .copied()
+        .find(|v| !(lo..=hi).contains(v))?;
+    let mut distinct: Vec<f64> = data.train.y.iter().copied().take(100_000).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    let classes = distinct.len() <= 20 && distinct.iter().all(|v| v.fract() == 0.0);
+    let fix = if classes && data.train.outputs == 1 {
+        format!("the targets look like {} classes: set `model.output = \"softmax\"` with `train.loss = \"cross_entropy\"`; or, to predict them as numbers, `model.output = \"identity\"`", distinct.len())
+    } else {
+        "to predict numbers set `model.output = \"identity\"`, or scale the targets into its range"
+            .to_string()
+    };
+    Some(Problem {
+        key: "model.output".into(),
+        message: format!(
+            "`{}` outputs values {range}, and a target is `{outside}`, which it can never reach, so the loss could not fall to it; {fix}",
+            config::name_of(output)
+        ),
+        origin: spec.provenance.of("model.output"),
     })
 }
 

@@ -121,7 +121,7 @@ pub(crate) fn write_runs(
         let mut row = cols.prefix(run);
         row.extend([
             r.id.clone(),
-            r.status.to_string(),
+            r.shown_status().to_string(),
             r.diverged_epoch.map(|e| e.to_string()).unwrap_or_default(),
             r.epochs.to_string(),
         ]);

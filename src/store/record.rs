@@ -32,6 +32,18 @@ impl RunStatus {
     }
 }
 
+impl RunRecord {
+    /// The status the files and the table show: `saturated` for a run that trained every
+    /// epoch but ended saturated, else the stored status.
+    pub fn shown_status(&self) -> &'static str {
+        if self.saturated && self.status == RunStatus::Ok {
+            "saturated"
+        } else {
+            self.status.as_str()
+        }
+    }
+}
+
 impl std::fmt::Display for RunStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -62,6 +74,10 @@ pub struct RunRecord {
     /// The record's checksum, once computed or read (not part of the record's text).
     #[serde(skip)]
     pub sum: Sum,
+    /// Saturated: found when the record is shown ([`crate::job::saturation`]), from its
+    /// weights and data, which its id and checksum cover; not part of the record's text.
+    #[serde(skip)]
+    pub saturated: bool,
 }
 
 /// A record's checksum, kept once known. Records are equal whatever their cache holds.
@@ -158,6 +174,7 @@ mod tests {
             rows: 3,
             epochs_sha256: "ab".into(),
             sum: Default::default(),
+            saturated: false,
         }
     }
 

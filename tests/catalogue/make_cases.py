@@ -217,6 +217,9 @@ case("targets", "a target column that is not a number", CSV + 'target = "species
 case("data", "centers for the moons", MOONS + "centers = 3\n")
 case("data", "one spiral arm", '[data]\nkind = "spirals"\narms = 1\n')
 case("data", "more blobs than samples", '[data]\nkind = "blobs"\nsamples = 4\ncenters = 5\n')
+case("data", "three blob classes for a sigmoid output", '[data]\nkind = "blobs"\n')
+case("data", "targets beyond a tanh output", TABLE.replace("[0, 1, 1, 0]", "[0, 1, 3, 0]") + '[model]\noutput = "tanh"\n')
+case("data", "negative targets for a relu output", TABLE.replace("[0, 1, 1, 0]", "[0, -1, 1, 0.5]") + '[model]\noutput = "relu"\n')
 case("data", "an unknown scale", MOONS + 'scale = "robust"\n')
 
 def run(c):

@@ -204,3 +204,50 @@ fn temporary_files_an_interrupted_assembly_left_are_cleared() {
         "keep"
     );
 }
+
+/// A network that learned nothing because its outputs saturated shows `saturated`, in the
+/// table and in runs.csv, with a warning that names the fix; healthy runs beside it, and a
+/// network that fits with saturated outputs, stay `ok`.
+#[test]
+fn a_saturated_run_is_shown_saturated_with_the_fix() {
+    let s = Scratch::new();
+    // The tutorials' learning rate under half_sse on 2 000 rows: the step is 20× too large.
+    s.file(
+        "sat.toml",
+        "[data]\nkind = \"moons\"\nsamples = 2000\nnoise = 0.1\n[model]\nhidden = [4]\n[train]\nepochs = 300\n[sweep]\n\"train.learning_rate\" = [0.5, 0.0005]\n",
+    );
+    let o = runner(s.path(), &["sat.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    let status: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take(2)
+        .map(|l| l.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(status, ["saturated", "ok"], "{table}");
+    let e = stderr(&o);
+    assert!(
+        e.contains("warning: 1 of 2 runs (`learning_rate=0.5`) ended saturated"),
+        "{e}"
+    );
+    assert!(e.contains("`0.5` divided by the number of rows"), "{e}");
+    let runs = read_csv(&s.path().join("results/sat/runs.csv"));
+    assert_eq!(runs[0]["status"], "saturated");
+    assert_eq!(runs[1]["status"], "ok");
+    // Shown again from the store, the same.
+    let again = runner(s.path(), &["sat.toml"]);
+    assert_eq!(stdout(&again).lines().nth(1), table.lines().nth(1));
+    // XOR learned to saturation (outputs at 0 and 1, every row right) is not saturated.
+    s.file(
+        "xor.toml",
+        "[data]\nkind = \"xor\"\n[model]\nhidden = [4]\n[train]\nlearning_rate = 5.0\nepochs = 20000\n",
+    );
+    let o = runner(s.path(), &["xor.toml"]);
+    assert!(
+        stdout(&o).contains("100.0%") && stdout(&o).contains(" ok"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stderr(&o).contains("saturated"), "{}", stderr(&o));
+}

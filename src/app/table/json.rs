@@ -22,7 +22,7 @@ pub fn lines(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
                 o.insert(name.clone(), cell_value(&cell));
             }
             o.insert("id".into(), json!(r.id));
-            o.insert("status".into(), json!(r.status.as_str()));
+            o.insert("status".into(), json!(r.shown_status()));
             o.insert("diverged_epoch".into(), json!(r.diverged_epoch));
             o.insert("epochs".into(), json!(r.epochs));
             for (name, metric) in metrics(cols) {

@@ -24,7 +24,7 @@ pub fn runs_table(exp: &Spec, records: &[RunRecord]) -> String {
     for (run, r) in exp.runs.iter().zip(records) {
         let status = match r.diverged_epoch {
             Some(e) => format!("diverged at epoch {e}"),
-            None => r.status.to_string(),
+            None => r.shown_status().to_string(),
         };
         rows.push(vec![
             run.label.clone(),
