@@ -13,8 +13,9 @@ use std::sync::Arc;
 /// reused only by a runner that would compute the same numbers. Bump it with any change that
 /// can move a result's bits: the kernels or their summation order, the initialisers, the data
 /// generators or the split, the loss, accuracy or their logging, the CSV number format.
-/// (3: accuracy breaks argmax ties to the first output, as NumPy.)
-pub const NUMERICS: u32 = 3;
+/// (3: accuracy breaks argmax ties to the first output, as NumPy. 4: early stopping's
+/// accuracy and test numbers are the restored weights'.)
+pub const NUMERICS: u32 = 4;
 
 /// A run ready to train: its spec, data and shape.
 pub struct Prepared {

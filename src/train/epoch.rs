@@ -130,6 +130,18 @@ where
         (t.map(|t| t.loss), t.and_then(|t| t.accuracy))
     }
 
+    /// The weights are restored to `params` (early stopping's best): the run's final
+    /// training accuracy (`accuracy`, given), test loss and test accuracy become theirs. The
+    /// last logged row, already written, and the training loss stay the last epoch's.
+    pub fn restored(&mut self, params: &[T], accuracy: Option<f64>) {
+        let (test_loss, test_accuracy) = self.tested(params);
+        if let Some(last) = &mut self.last {
+            last.accuracy = accuracy;
+            last.test_loss = test_loss;
+            last.test_accuracy = test_accuracy;
+        }
+    }
+
     /// The run's outcome after `epochs` epochs, at weights `params`.
     pub fn outcome(self, status: Status, epochs: usize, params: &[T]) -> Outcome {
         Outcome {

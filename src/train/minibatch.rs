@@ -222,10 +222,25 @@ pub fn train<T: Real>(
         }
     }
     if scorer.is_some() {
-        // Early stopping keeps the best-scoring weights, as scikit-learn restores them.
+        // Early stopping keeps the best-scoring weights, as scikit-learn restores them, and
+        // the run's numbers are the saved model's, as scikit-learn scores its restored weights.
         params = best;
+        let accuracy = classes.then(|| accuracy_at(&layers, &params, &train));
+        ends.restored(&params, accuracy);
     }
     ends.outcome(status, epoch, &params)
+}
+
+/// The share of `d`'s rows that `params` classifies right (rows a few thousand at a time).
+fn accuracy_at<T: Real>(layers: &[network::LayerShape], params: &[T], d: &Dataset) -> f64 {
+    let x: Vec<T> = d.x.iter().map(|&v| T::from_f64(v)).collect();
+    let out = network::predict(layers, params, &x, d.rows);
+    let a = network::transpose(&out, d.rows, d.outputs);
+    let y: Vec<T> = network::transpose(&d.y, d.rows, d.outputs)
+        .into_iter()
+        .map(T::from_f64)
+        .collect();
+    correct(&a, &y, d.rows) as f64 / d.rows as f64
 }
 
 /// Scores the validation rows after an epoch: accuracy for classes, else R².

@@ -108,6 +108,50 @@ fn early_stopping_logs_its_scores_and_stops_as_converged() {
     assert!(dir.join("confusion.csv").exists());
 }
 
+/// With early stopping the saved weights are the best-scoring epoch's, and the run's numbers
+/// are theirs: runs.csv's test accuracy is the saved model's, which confusion.csv counts,
+/// not the last epoch's; on noisy data the two differ for some seed.
+#[test]
+fn early_stopping_reports_the_numbers_of_the_saved_model() {
+    let s = Scratch::new();
+    s.file(
+        "es.toml",
+        "[data]\nkind = \"moons\"\nsamples = 400\nnoise = 0.35\ntest_fraction = 0.5\n\
+         [model]\nhidden = [16]\noutput = \"sigmoid\"\n[train]\noptimizer = \"adam\"\nloss = \"bce\"\n\
+         learning_rate = 0.05\nepochs = 300\nearly_stopping = true\nn_iter_no_change = 30\n\
+         [sweep]\n\"init.seed\" = { range = [0, 8] }\n",
+    );
+    ok(runner(s.path(), &["es.toml", "--quiet"]));
+    let dir = s.path().join("results/es");
+    let runs = read_csv(&dir.join("runs.csv"));
+    let rows = read_csv(&dir.join("epochs.csv"));
+    let confusion = read_csv(&dir.join("confusion.csv"));
+    let mut differs = 0;
+    for r in &runs {
+        let (mut right, mut all) = (0.0, 0.0);
+        for c in confusion
+            .iter()
+            .filter(|c| c["id"] == r["id"] && c["split"] == "test")
+        {
+            all += num(c, "count");
+            if c["actual"] == c["predicted"] {
+                right += num(c, "count");
+            }
+        }
+        assert_eq!(num(r, "test_accuracy"), right / all, "{r:?}");
+        let last = rows
+            .iter()
+            .filter(|e| e["seed"] == r["seed"])
+            .next_back()
+            .unwrap();
+        differs += usize::from(num(last, "test_accuracy") != num(r, "test_accuracy"));
+    }
+    assert!(
+        differs > 0,
+        "every seed's best epoch scored as its last: the test proves nothing"
+    );
+}
+
 #[test]
 fn regression_writes_no_confusion_and_takes_several_targets() {
     let s = Scratch::new();
