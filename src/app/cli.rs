@@ -196,6 +196,10 @@ pub struct PlanArgs {
     /// The experiment file, e.g. experiments/moons.toml.
     pub experiment: PathBuf,
 
+    /// Overrides after the experiment, as for a run (`train.epochs=500`); the same as `--set`.
+    #[arg(value_name = "KEY=VALUES")]
+    pub overrides: Vec<String>,
+
     /// Folder the results would go to [default: `results/NAME`].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -223,6 +227,7 @@ impl From<&RunArgs> for PlanArgs {
     fn from(a: &RunArgs) -> PlanArgs {
         PlanArgs {
             experiment: a.experiment.clone().unwrap_or_default(),
+            overrides: a.overrides.clone(),
             out: a.out.clone(),
             force: a.force,
             sets: a.sets.clone(),
@@ -238,6 +243,12 @@ pub struct RunArgs {
     /// The experiment file, e.g. experiments/moons.toml.
     #[arg(required = true)]
     pub experiment: Option<PathBuf>,
+
+    /// Overrides after the experiment, as Hydra writes them: `train.epochs=500`,
+    /// `model.hidden=[2],[4]` (a sweep), `init.seed=range(0,5)`, `data.kind=choice(moons,circles)`.
+    /// The same as `--set KEY=VALUES`.
+    #[arg(value_name = "KEY=VALUES")]
+    pub overrides: Vec<String>,
 
     /// Folder for the results [default: `results/NAME`, NAME from the experiment].
     #[arg(long, value_name = "DIR")]

@@ -28,7 +28,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Runs the command line; errors are printed by `main`.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub fn run(mut cli: Cli) -> Result<ExitCode> {
+    // Overrides after the experiment are `--set`s, after those given as options.
+    let overrides = std::mem::take(&mut cli.args.overrides);
+    cli.args.sets.extend(overrides);
+    if let Some(Command::Plan(args)) = &mut cli.command {
+        let overrides = std::mem::take(&mut args.overrides);
+        args.sets.extend(overrides);
+    }
     match cli.command {
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Merge(args)) => folder::merge(&args),

@@ -5,6 +5,7 @@ mod expand;
 mod raw;
 mod set;
 mod validate;
+mod written;
 
 pub use raw::{RawExperiment, KEYS};
 pub use set::{parse_set, SetArg};
@@ -121,6 +122,19 @@ pub fn load(path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigError> {
 
 /// As [`load`], from the file's text (`path` names it in messages and anchors relative paths).
 pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigError> {
+    // A results folder's `experiment.toml` runs again as the experiment it describes.
+    let rewritten = match text.parse::<toml::Table>() {
+        Ok(file) if written::is_written(&file) => Some(
+            written::as_experiment(&file, path.parent().unwrap_or(Path::new("")))
+                .and_then(|t| toml::to_string(&t).map_err(|e| e.to_string()))
+                .map_err(|message| ConfigError::Parse {
+                    path: path.to_owned(),
+                    message: format!("read as an `experiment.toml` runner wrote: {message}"),
+                })?,
+        ),
+        _ => None,
+    };
+    let text = rewritten.as_deref().unwrap_or(text);
     let raw: RawExperiment = toml::from_str(text).map_err(|e| {
         // A key that does not apply is answered so, whatever the type of its value.
         let misplaced = text
@@ -244,7 +258,11 @@ pub fn dedupe(problems: Vec<Problem>) -> Vec<Problem> {
 }
 
 /// serde's words for what a key wants, in the words of the file: no Rust type names.
-const PLAIN: [(&str, &str); 9] = [
+const PLAIN: [(&str, &str); 10] = [
+    (
+        "data did not match any variant of untagged enum RawBatch",
+        "expected a number of rows, e.g. `batch_size = 32`, or `\"auto\"` for scikit-learn's min(200, training rows)",
+    ),
     (
         "data did not match any variant of untagged enum RawTargets",
         "expected a column: its header name as a string (`target = \"label\"`) or its number as an integer (0 is the first, -1 the last), or a list of them for several outputs (`target = [\"y1\", \"y2\"]`)",

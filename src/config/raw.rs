@@ -183,6 +183,14 @@ pub enum RawTarget {
     Many(Vec<f64>),
 }
 
+/// `train.batch_size`: a number of rows, or `"auto"`, scikit-learn's `min(200, rows)`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RawBatch {
+    Rows(i64),
+    Word(String),
+}
+
 /// A CSV target column: by header name or by 0-based index.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
@@ -305,7 +313,7 @@ section!(
         optimizer: Optimizer,
         target_loss: f64,
         precision: Precision,
-        batch_size: i64,
+        batch_size: RawBatch,
         shuffle: bool,
         momentum: f64,
         nesterov: bool,

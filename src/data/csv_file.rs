@@ -59,6 +59,52 @@ pub enum CsvError {
 
 /// Reads `path`: the columns `targets` are the targets (in that order), the rest inputs.
 /// With [`Targets::Classes`] the one target column holds class labels, any text.
+/// One `bce` target column: labels 0 and 1 as they are; any other two values (text, or numbers
+/// such as 1 and 2) mapped, sorted as `np.unique` sorts them, to 0 and 1, as scikit-learn's
+/// `LabelBinarizer` does, their names kept as the classes. More than two are refused.
+fn two_classes(
+    path: &Path,
+    x: Vec<f64>,
+    labels: &[String],
+    inputs: usize,
+) -> Result<Dataset, CsvError> {
+    let rows = labels.len();
+    let names = super::class_names(labels);
+    let zero_one = names
+        .iter()
+        .all(|(v, _)| matches!(v, Some(v) if *v == 0.0 || *v == 1.0));
+    if zero_one {
+        let y = labels
+            .iter()
+            .map(|l| l.parse::<f64>().unwrap_or(0.0))
+            .collect();
+        return Ok(Dataset::new(x, y, rows, inputs, 1));
+    }
+    if names.len() > 2 {
+        let shown: Vec<String> = names
+            .iter()
+            .take(4)
+            .map(|(_, n)| format!("`{n}`"))
+            .collect();
+        return Err(CsvError::Target {
+            place: format!("`{}`", path.display()),
+            message: format!(
+                "the target column holds {} classes ({}{}), and `train.loss = \"bce\"` with one sigmoid output tells two apart; for more set `model.output = \"softmax\"` with `train.loss = \"cross_entropy\"`, or for numbers choose `loss = \"squared_error\"`",
+                names.len(),
+                shown.join(", "),
+                if names.len() > 4 { ", …" } else { "" }
+            ),
+        });
+    }
+    let y = labels
+        .iter()
+        .map(|l| super::class_of(&names, l) as f64)
+        .collect();
+    let mut d = Dataset::new(x, y, rows, inputs, 1);
+    d.classes = names.into_iter().map(|(_, n)| n).collect();
+    Ok(d)
+}
+
 /// What one pass over a CSV file's bytes tells before it is parsed, in constant memory: its
 /// lines, the fields of its first line (commas inside quotes counted too, so never fewer than
 /// it has) and its longest line, which bounds the reader's buffer.
@@ -200,13 +246,16 @@ pub(super) fn read(
             }
         };
         let column = |j: usize| names.get(j).cloned().unwrap_or_else(|| (j + 1).to_string());
-        if rule == Targets::Classes {
+        // Labels kept as text: a softmax's classes, and one `bce` column's two classes, which
+        // may be any two values (scikit-learn maps them, sorted, to 0 and 1).
+        let as_labels = rule == Targets::Classes || (rule == Targets::Binary && t.len() == 1);
+        if as_labels {
             labels.push(record[t[0]].to_string());
         }
         let mut row_y = vec![0.0; t.len()];
         for (j, cell) in record.iter().enumerate() {
             let target = t.iter().position(|&c| c == j);
-            if rule == Targets::Classes && target.is_some() {
+            if as_labels && target.is_some() {
                 continue;
             }
             let value = cell.parse::<f64>().ok().filter(|v| v.is_finite());
@@ -261,6 +310,9 @@ pub(super) fn read(
         });
     };
     let k = target_cols.map_or(1, |t| t.len());
+    if rule == Targets::Binary && k == 1 {
+        return two_classes(path, x, &labels, cols - 1);
+    }
     if rule == Targets::Classes {
         let rows = labels.len();
         let classes = super::class_names(&labels).len();

@@ -294,7 +294,7 @@ fn compare(a: &(Option<f64>, String), b: &(Option<f64>, String)) -> std::cmp::Or
 }
 
 /// The index of `label`'s class in `classes` ([`class_names`]).
-fn class_of(classes: &[(Option<f64>, String)], label: &str) -> usize {
+pub(crate) fn class_of(classes: &[(Option<f64>, String)], label: &str) -> usize {
     let key = match classes.first() {
         Some((Some(_), _)) => (label.parse::<f64>().ok(), String::new()),
         _ => (None, label.to_string()),

@@ -21,11 +21,21 @@ pub enum Scale {
     Minmax,
 }
 
-/// A fitted scaler.
-#[derive(Clone, Debug, PartialEq)]
+/// A fitted scaler. Written into the weights' metadata as `{"kind": "standard", "mean": […],
+/// "scale": […]}` (`(x − mean) / scale`) or `{"kind": "minmax", "scale": […], "min": […]}`
+/// (`x · scale + min`), so that a reader scales new inputs as training did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Scaler {
-    Standard { mean: Vec<f64>, scale: Vec<f64> },
-    MinMax { scale: Vec<f64>, min: Vec<f64> },
+    Standard {
+        mean: Vec<f64>,
+        scale: Vec<f64>,
+    },
+    #[serde(rename = "minmax")]
+    MinMax {
+        scale: Vec<f64>,
+        min: Vec<f64>,
+    },
 }
 
 impl Scaler {

@@ -57,6 +57,25 @@ pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) ->
         .iter()
         .map(|s| config::parse_set(s).map_err(|e| anyhow!("--set: {e}")))
         .collect::<Result<Vec<_>>>()?;
+    // One key given twice: the second would silently win, so it is refused.
+    for (i, a) in sets.iter().enumerate() {
+        if let Some(b) = sets[..i].iter().find(|b| b.key == a.key) {
+            let all: Vec<String> = b
+                .values
+                .iter()
+                .chain(&a.values)
+                .map(|v| v.to_string())
+                .collect();
+            anyhow::bail!(
+                "`{}` is given twice on the command line (`{}` and `{}`); give it once, with every value to sweep them: `{}={}`",
+                a.key,
+                values_text(&b.values),
+                values_text(&a.values),
+                a.key,
+                all.join(",")
+            );
+        }
+    }
     let mut exp = config::load(path, &sets)?;
     let memory = budget::estimate(&exp, limits.threads);
     budget::check(&memory, limits.max_memory, path).map_err(|e| anyhow!(e))?;
@@ -73,6 +92,15 @@ pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) ->
         store,
         cols,
     })
+}
+
+/// Values as `--set` writes them: `5` or `5,6`.
+fn values_text(values: &[toml::Value]) -> String {
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl Job {

@@ -121,13 +121,17 @@ fn check_values(spec: &crate::data::DataSpec, data: &Loaded) -> Vec<Problem> {
     if classes.len() == 1 {
         out.push(Problem {
             key: "data.target".into(),
-            message: format!("its column holds one class, `{}`, and a softmax output needs two classes or more; check the column, or predict a number with `model.output = \"identity\"`", classes[0]),
+            message: format!("its column holds one class, `{}`, and a classifier needs two classes or more; check the column, or predict a number with `model.output = \"identity\"`", classes[0]),
             origin: None,
         });
     }
     if let Some(test) = &data.test {
         for (k, name) in classes.iter().enumerate() {
-            let seen = |d: &Dataset| (0..d.rows).any(|r| d.y[r * d.outputs + k] == 1.0);
+            // One output (two classes, `bce`): class k is the value k; else its one-hot column.
+            let seen = |d: &Dataset| match d.outputs {
+                1 => (0..d.rows).any(|r| d.y[r] == k as f64),
+                n => (0..d.rows).any(|r| d.y[r * n + k] == 1.0),
+            };
             if !seen(&data.train) && seen(test) {
                 eprintln!("warning: class `{name}` is only in the test split: no training row teaches its output, so no test row of it can be classified right; lower `data.test_fraction` or add rows of that class");
             }

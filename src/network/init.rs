@@ -54,16 +54,16 @@ impl InitSpec {
 
     /// The initial parameters and the generator right after them, which training goes on
     /// drawing from (as scikit-learn's `_random_state`). Written-out weights draw nothing,
-    /// and hand on a fresh `RandomState(0)`.
+    /// and hand on a fresh `RandomState(seed)` (seed 0 unless `init.seed` says), as a
+    /// scikit-learn `warm_start` fit draws from a fresh `RandomState(random_state)`.
     pub fn initialize_with_rng(
         &self,
         layers: &[LayerShape],
         data_rng: &RandomState,
     ) -> (Vec<f64>, RandomState) {
-        let mut rng = match (&self.kind, self.seed) {
-            (InitKind::Explicit { .. }, _) => RandomState::new(0),
-            (_, InitSeed::Seed(s)) => RandomState::new(s),
-            (_, InitSeed::Data) => data_rng.clone(),
+        let mut rng = match self.seed {
+            InitSeed::Seed(s) => RandomState::new(s),
+            InitSeed::Data => data_rng.clone(),
         };
         let total = layers.last().map_or(0, |l| {
             l.b.map_or(l.w + l.fan_in * l.fan_out, |b| b + l.fan_out)

@@ -123,7 +123,7 @@ const TABLES: [Table; 11] = [
     Table {
         name: "predictions.csv",
         wanted: |s| s.exp.runs.iter().any(|r| r.predict.is_some()),
-        write: |w, s| write_predictions(w, s.exp, s.cols, s.records),
+        write: |w, s| write_predictions(w, s.exp, s.cols, s.runs, s.records),
     },
     Table {
         name: "confusion.csv",

@@ -122,7 +122,7 @@ pub fn write_weights(
     }
     let first = &runs[members[0]];
     if !file.packed {
-        let meta = Meta::new(&first.spec.label, &first.spec.id, &first.arch);
+        let meta = Meta::new(&first.spec.label, &first.spec.id, &first.arch).with_data(&first.data);
         return w.write_all(&weights::encode(&meta, &records[members[0]].weights));
     }
     let meta = PackMeta {
@@ -133,6 +133,11 @@ pub fn write_weights(
             .map(|&i| runs[i].spec.label.clone())
             .collect(),
         arch: first.arch.clone(),
+        scalers: members
+            .iter()
+            .filter_map(|&i| runs[i].data.scaler.clone())
+            .collect(),
+        classes: first.data.train.classes.clone(),
     };
     let params: Vec<&[f64]> = members.iter().map(|&i| &records[i].weights[..]).collect();
     w.write_all(&weights::encode_pack(&meta, &params))

@@ -20,6 +20,7 @@ pub use assemble::{
 
 use crate::config::{RunSpec, Spec};
 use crate::format::num;
+use crate::job::prepare::Prepared;
 pub use crate::job::{companion_values, companions, Columns};
 use crate::store::rows as store_rows;
 use crate::store::{Hashing, RunRecord, Store};
@@ -141,10 +142,14 @@ pub(crate) fn write_runs(
     out.finish()
 }
 
+/// `predictions.csv`: each run's `[predict]` rows, their outputs, and for classes the
+/// predicted class (`predicted`: the class name of the largest softmax output, or 0/1 for a
+/// single output at 0.5).
 pub(crate) fn write_predictions<W: Write>(
     w: W,
     exp: &Spec,
     cols: &Columns,
+    runs: &[Prepared],
     records: &[RunRecord],
 ) -> io::Result<()> {
     let width = |f: fn(&RunSpec, &RunRecord) -> usize| {
@@ -165,15 +170,34 @@ pub(crate) fn write_predictions<W: Write>(
     } else {
         head.extend((1..=outputs).map(|i| format!("output_{i}")));
     }
+    let classes = runs.iter().any(|r| r.data.train.is_classification());
+    if classes {
+        head.push("predicted".into());
+    }
     let mut csv = csv_writer(w);
     csv.write_record(&head).map_err(csv_io)?;
-    for (run, r) in exp.runs.iter().zip(records) {
+    for ((run, prepared), r) in exp.runs.iter().zip(runs).zip(records) {
         let Some(rows) = &run.predict else { continue };
+        let names = &prepared.data.train.classes;
         for (i, (x, y)) in rows.iter().zip(&r.predictions).enumerate() {
             let mut row = cols.prefix(run);
             row.push((i + 1).to_string());
             row.extend(x.iter().map(|&v| num(v)));
             row.extend(y.iter().map(|&v| num(v)));
+            if classes {
+                row.push(match y.len() {
+                    _ if !prepared.data.train.is_classification() => String::new(),
+                    1 => {
+                        let c = usize::from(y[0] >= 0.5);
+                        names.get(c).cloned().unwrap_or_else(|| c.to_string())
+                    }
+                    // The first of equal maxima, as NumPy's argmax.
+                    k => {
+                        let best = (1..k).fold(0, |b, j| if y[j] > y[b] { j } else { b });
+                        names.get(best).cloned().unwrap_or_else(|| best.to_string())
+                    }
+                });
+            }
             csv.write_record(&row).map_err(csv_io)?;
         }
     }

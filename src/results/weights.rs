@@ -12,6 +12,7 @@
 //! ([`encode_pack`]): the same tensors with a leading run axis, in the order of the
 //! metadata's `ids`.
 
+use crate::data::{Loaded, Scaler};
 use crate::network::Architecture;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::HashMap;
@@ -32,6 +33,13 @@ pub struct Meta {
     /// Its network (written as its fields, beside `label` and `id`).
     #[serde(flatten)]
     pub arch: Architecture,
+    /// The scaler fitted on its training rows, when the inputs were scaled: apply it to new
+    /// inputs first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaler: Option<Scaler>,
+    /// The class names, in output order, when the outputs are softmax classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
 }
 
 impl Meta {
@@ -40,7 +48,16 @@ impl Meta {
             label: label.into(),
             id: id.into(),
             arch: arch.clone(),
+            scaler: None,
+            classes: Vec::new(),
         }
+    }
+
+    /// With what a reader needs to use the weights on new inputs: the scaler and the classes.
+    pub fn with_data(mut self, data: &Loaded) -> Meta {
+        self.scaler = data.scaler.clone();
+        self.classes = data.train.classes.clone();
+        self
     }
 }
 
@@ -53,6 +70,12 @@ pub struct PackMeta {
     pub labels: Vec<String>,
     #[serde(flatten)]
     pub arch: Architecture,
+    /// Each run's scaler, in the order of `ids`, when the inputs were scaled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scalers: Vec<Scaler>,
+    /// The class names, in output order, when the outputs are softmax classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
 }
 
 fn le_bytes(values: impl Iterator<Item = f64>) -> Vec<u8> {
@@ -200,6 +223,8 @@ mod tests {
             ids: vec!["a".into(), "b".into(), "c".into()],
             labels: vec!["seed=0".into(), "seed=1".into(), "seed=2".into()],
             arch: arch.clone(),
+            scalers: Vec::new(),
+            classes: Vec::new(),
         };
         let slices: Vec<&[f64]> = runs.iter().map(|r| &r[..]).collect();
         let bytes = encode_pack(&meta, &slices);

@@ -139,11 +139,7 @@ fn early_stopping_reports_the_numbers_of_the_saved_model() {
             }
         }
         assert_eq!(num(r, "test_accuracy"), right / all, "{r:?}");
-        let last = rows
-            .iter()
-            .filter(|e| e["seed"] == r["seed"])
-            .next_back()
-            .unwrap();
+        let last = rows.iter().rfind(|e| e["seed"] == r["seed"]).unwrap();
         differs += usize::from(num(last, "test_accuracy") != num(r, "test_accuracy"));
     }
     assert!(

@@ -251,3 +251,32 @@ fn a_saturated_run_is_shown_saturated_with_the_fix() {
     );
     assert!(!stderr(&o).contains("saturated"), "{}", stderr(&o));
 }
+
+/// A results folder's experiment.toml runs again: every default is written out (the batch
+/// size and the scaling too), and each run comes back with its own id and numbers.
+#[test]
+fn experiment_toml_runs_again_to_the_same_runs() {
+    let s = Scratch::new();
+    let exp = std::path::Path::new(ROOT).join("experiments/optimizers.toml");
+    let o = runner(s.path(), &[exp.to_str().unwrap(), "--out", "first", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written = std::fs::read_to_string(s.path().join("first/experiment.toml")).unwrap();
+    assert!(written.contains("scale = \"none\""), "{written}");
+    assert!(
+        written.contains("\"train.batch_size\" = \"auto\""),
+        "{written}"
+    );
+    let o = runner(s.path(), &["first/experiment.toml", "--out", "again", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (a, b) = (
+        read_csv(&s.path().join("first/runs.csv")),
+        read_csv(&s.path().join("again/runs.csv")),
+    );
+    assert_eq!(a.len(), b.len());
+    for (a, b) in a.iter().zip(&b) {
+        for key in ["id", "final_loss", "accuracy", "test_accuracy", "epochs"] {
+            assert_eq!(a[key], b[key], "{key}: {a:?} / {b:?}");
+        }
+        assert_eq!(a["run"], b["run"]);
+    }
+}

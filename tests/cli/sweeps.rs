@@ -265,3 +265,76 @@ fn ctrl_c_stops_cleanly_and_running_again_resumes() {
         contents(&s.path().join("whole"))
     );
 }
+
+/// Overrides after the experiment, as Hydra writes them, are `--set`s: the same runs and
+/// files; `range(…)`, `choice(…)` and a `{ range = […] }` table sweep; `+key` is the key; a
+/// key given twice is refused before anything is written.
+#[test]
+fn hydra_style_overrides_are_set_arguments() {
+    let s = Scratch::new();
+    let exp = s.file(
+        "h.toml",
+        "[data]\nkind = \"moons\"\n[model]\nhidden = [2]\n[train]\nepochs = 20\n",
+    );
+    let exp = exp.to_str().unwrap();
+    let a = runner(
+        s.path(),
+        &[
+            exp,
+            "--out",
+            "a",
+            "-q",
+            "--set",
+            "init.seed=0,1,2",
+            "--set",
+            "train.epochs=7",
+        ],
+    );
+    assert!(a.status.success(), "{}", stderr(&a));
+    for (out, args) in [
+        ("b", vec!["init.seed=range(0,3)", "train.epochs=7"]),
+        ("c", vec!["init.seed={range=[0,3]}", "+train.epochs=7"]),
+        ("d", vec!["init.seed=choice(0,1,2)", "++train.epochs=7"]),
+    ] {
+        let mut argv = vec![exp, "--out", out, "-q"];
+        argv.extend(args);
+        let o = runner(s.path(), &argv);
+        assert!(o.status.success(), "{out}: {}", stderr(&o));
+        let table =
+            |o: &std::process::Output| stdout(o).lines().take(2).collect::<Vec<_>>().join("\n");
+        assert_eq!(table(&o), table(&a), "{out}");
+        for f in ["epochs.csv", "summary.csv"] {
+            assert_eq!(
+                std::fs::read(s.path().join("a").join(f)).unwrap(),
+                std::fs::read(s.path().join(out).join(f)).unwrap(),
+                "{out}/{f}"
+            );
+        }
+    }
+    let plan = runner(s.path(), &["plan", exp, "init.seed=range(0,3)"]);
+    assert!(stdout(&plan).contains(": 3 runs"), "{}", stdout(&plan));
+    let twice = runner(
+        s.path(),
+        &[
+            exp,
+            "--out",
+            "e",
+            "train.epochs=5",
+            "--set",
+            "train.epochs=6",
+        ],
+    );
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(
+        stderr(&twice).contains("`train.epochs` is given twice on the command line (`6` and `5`)"),
+        "{}",
+        stderr(&twice)
+    );
+    assert!(!s.path().join("e").exists());
+    let bad = runner(s.path(), &[exp, "init.seed=range(5,0)"]);
+    assert!(
+        stderr(&bad).contains("is empty: stop must be above start"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -10,6 +10,7 @@ use crate::network::Activation;
 /// meaning for the chosen kinds stay unset (and are reported if the user set them).
 pub(super) fn fill_defaults(raw: &mut RawExperiment, problems: &mut Vec<Problem>) {
     let d = &mut raw.data;
+    d.scale.get_or_insert_with(Default::default);
     match d.kind {
         Some(kind) if kind.generated() => {
             d.samples.get_or_insert(100);

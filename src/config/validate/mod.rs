@@ -322,7 +322,6 @@ impl Checker {
         let explicit = kind == InitKindName::Explicit;
         self.unused("init.weights", !explicit && i.weights.is_some(), &why);
         self.unused("init.biases", !explicit && i.biases.is_some(), &why);
-        self.unused("init.seed", explicit && i.seed.is_some(), &why);
         let seed = match &i.seed {
             None => InitSeed::Seed(0),
             Some(RawSeed::Number(n)) => InitSeed::Seed(self.seed("init.seed", *n)?),

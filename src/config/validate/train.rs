@@ -1,7 +1,9 @@
 //! The `[train]` section: its defaults (scikit-learn's, for `sgd` and `adam`) and every
 //! combination of keys that makes no sense, refused with the fix.
 
-use super::super::raw::{InitKindName, Optimizer, RawInit, RawModel, RawTrain, ScheduleName};
+use super::super::raw::{
+    InitKindName, Optimizer, RawBatch, RawInit, RawModel, RawTrain, ScheduleName,
+};
 use super::{filled, name_of, Checker};
 use crate::network::{Activation, Loss};
 use crate::train::{Method, Precision, Schedule, StopRule, TrainSpec};
@@ -18,6 +20,7 @@ pub(super) fn fill_train_defaults(t: &mut RawTrain) {
     t.epochs.get_or_insert(1000);
     t.precision.get_or_insert(Precision::F64);
     if minibatch {
+        t.batch_size.get_or_insert(RawBatch::Word("auto".into()));
         t.alpha.get_or_insert(1e-4);
         t.shuffle.get_or_insert(true);
         t.early_stopping.get_or_insert(false);
@@ -74,8 +77,16 @@ impl Checker {
         let opt = t.optimizer?;
         let method = self.method(t, opt);
         let schedule = self.schedule(t, opt);
-        let batch_size = match t.batch_size {
-            Some(b) => Some(self.positive("train.batch_size", b)?),
+        let batch_size = match &t.batch_size {
+            Some(RawBatch::Rows(b)) => Some(self.positive("train.batch_size", *b)?),
+            Some(RawBatch::Word(w)) if w == "auto" => None,
+            Some(RawBatch::Word(w)) => {
+                self.bad::<()>(
+                    "train.batch_size",
+                    format!("`\"{w}\"` is not a batch size; give a number of rows, e.g. `batch_size = 32`, or `\"auto\"` for scikit-learn's min(200, training rows)"),
+                );
+                return None;
+            }
             None => None,
         };
         self.within(
