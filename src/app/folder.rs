@@ -42,6 +42,16 @@ pub(super) fn remember(
 
 /// The experiment last run in `dir`, loaded for that folder.
 fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
+    if dir.is_file() {
+        // An experiment file where a results folder belongs: name the folder it writes.
+        let stem = dir
+            .file_stem()
+            .map_or("NAME".into(), |s| s.to_string_lossy());
+        anyhow::bail!(
+            "`{}` is a file; this command takes a results folder, the one the experiment wrote (e.g. `results/{stem}`, or its `--out DIR`)",
+            dir.display()
+        );
+    }
     let path = dir.join(".runner/command.toml");
     let text = std::fs::read_to_string(&path).with_context(|| {
         format!(

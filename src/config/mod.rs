@@ -300,7 +300,21 @@ pub(crate) fn explain_serde(message: String) -> String {
     let Some((word, expected)) = quoted.split_first() else {
         return message;
     };
-    let hint = did_you_mean(word, expected.iter().copied());
+    // A key of another section: where it belongs, before any near name here.
+    let elsewhere: Vec<String> = raw::KEYS
+        .iter()
+        .filter_map(|k| k.split_once('.'))
+        .filter(|(_, key)| key == word)
+        .map(|(section, _)| format!("`[{section}]`"))
+        .collect();
+    let hint = if elsewhere.is_empty() || message.contains("unknown variant") {
+        did_you_mean(word, expected.iter().copied())
+    } else {
+        format!(
+            "; `{word}` is a key of {}: move it there",
+            elsewhere.join(" or ")
+        )
+    };
     let line_end = message[start..]
         .find('\n')
         .map_or(message.len(), |i| start + i);

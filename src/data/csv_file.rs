@@ -25,7 +25,7 @@ pub enum CsvError {
         column: String,
         found: String,
     },
-    #[error("`{}` has no target column `{target}` (columns: {columns}){hint}; set `data.target` to one of them", path.display())]
+    #[error("`{}` has no target column `{target}` (columns: {columns}); set `data.target` to one of them{hint}", path.display())]
     NoTarget {
         path: PathBuf,
         target: String,
@@ -44,7 +44,7 @@ pub enum CsvError {
     Target { place: String, message: String },
     #[error("`{}` holds no data rows; add rows below the header", path.display())]
     Empty { path: PathBuf },
-    #[error("`{}` has a single column ({column}), so the network would have no inputs; add input columns (every column but `data.target` is an input), or check that the file is the data set you meant", path.display())]
+    #[error("`{}` has a single column ({column}), so the network would have no inputs; {}", path.display(), no_inputs_fix(column))]
     NoInputs { path: PathBuf, column: String },
     #[error("`{}`: the target column holds {classes} distinct values over {rows} rows, and a softmax output has one unit a class: its one-hot targets alone would need {need}, more than {what} ({limit}); check that it is the class column, or predict it as a number with `model.output = \"identity\"` and `train.loss = \"squared_error\"`", path.display())]
     TooManyClasses {
@@ -59,6 +59,19 @@ pub enum CsvError {
 
 /// Reads `path`: the columns `targets` are the targets (in that order), the rest inputs.
 /// With [`Targets::Classes`] the one target column holds class labels, any text.
+/// The fix for a file read as one column: a file separated by `;` or tabs says so (runner
+/// reads commas, as `pandas.read_csv` does by default), else the columns to add.
+fn no_inputs_fix(column: &str) -> String {
+    match [';', '\t', '|'].into_iter().find(|&c| column.contains(c)) {
+        Some(c) => format!(
+            "its values are separated by `{}`, and runner reads comma-separated values; save it with commas (e.g. `tr '{}' ',' < in.csv > out.csv`, when no value holds a comma)",
+            c.escape_default(),
+            c.escape_default()
+        ),
+        None => "add input columns (every column but `data.target` is an input), or check that the file is the data set you meant".into(),
+    }
+}
+
 /// One `bce` target column: labels 0 and 1 as they are; any other two values (text, or numbers
 /// such as 1 and 2) mapped, sorted as `np.unique` sorts them, to 0 and 1, as scikit-learn's
 /// `LabelBinarizer` does, their names kept as the classes. More than two are refused.
@@ -386,6 +399,12 @@ fn resolve_target(
                 .join(", ")
         }
     };
+    let range = || {
+        format!(
+            " by name, or by number: 0 to {} (or -1 to -{cols} counting from the end)",
+            cols.saturating_sub(1)
+        )
+    };
     match target {
         CsvTarget::Name(name) => match names.iter().position(|n| n == name) {
             Some(i) => Ok(i),
@@ -397,7 +416,7 @@ fn resolve_target(
         },
         CsvTarget::Index(i) if *i < cols && cols >= 2 => Ok(*i),
         CsvTarget::FromEnd(k) if *k <= cols && cols >= 2 => Ok(cols - k),
-        CsvTarget::Index(i) => Err((listing(), String::new(), i.to_string())),
-        CsvTarget::FromEnd(k) => Err((listing(), String::new(), format!("-{k}"))),
+        CsvTarget::Index(i) => Err((listing(), range(), i.to_string())),
+        CsvTarget::FromEnd(k) => Err((listing(), range(), format!("-{k}"))),
     }
 }

@@ -189,6 +189,20 @@ fn data_cause(spec: &RunSpec) -> String {
     }
 }
 
+/// A size in `--max-memory`'s own units (powers of 1024): `100M`, `1.5G`.
+fn as_typed(bytes: u64) -> String {
+    let units = [("T", 4), ("G", 3), ("M", 2), ("K", 1)];
+    for (unit, pow) in units {
+        let size = 1024f64.powi(pow);
+        if bytes as f64 >= size {
+            let v = format!("{:.2}", bytes as f64 / size);
+            let v = v.trim_end_matches('0').trim_end_matches('.');
+            return format!("{v}{unit}");
+        }
+    }
+    format!("{bytes}")
+}
+
 /// Parses a size as `--max-memory` takes it: `512M`, `32G`, `1.5T`, or bytes.
 ///
 /// Parsed by hand because the units are sbatch's (`--mem=32G`), powers of 1024 with or
@@ -224,6 +238,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 
 /// Refuses an estimate above `limit` (default: what this process may use, [`crate::memory`]).
 pub fn check(est: &Estimate, limit: Option<u64>, path: &std::path::Path) -> Result<(), String> {
+    let limit_given = limit;
     let (limit, what) = match limit {
         Some(l) => (l as f64, "the limit set with `--max-memory`"),
         None => match crate::memory::limit(est.threads) {
@@ -234,6 +249,11 @@ pub fn check(est: &Estimate, limit: Option<u64>, path: &std::path::Path) -> Resu
     if est.total() <= limit {
         return Ok(());
     }
+    // The limit as it was typed (powers of 1024), then in the estimate's units.
+    let shown = match limit_given {
+        Some(l) => format!("{} ({})", as_typed(l), Bytes(l as f64)),
+        None => Bytes(limit).to_string(),
+    };
     Err(format!(
         "`{}` needs about {} of memory ({} of data, {} per run × {} at once, {} of activations, {} of configuration), more than {what}, {}; most of it comes from {}; or train fewer runs at once with `--threads N`, or raise the limit with `--max-memory SIZE` if the estimate is too cautious",
         path.display(),
@@ -243,7 +263,7 @@ pub fn check(est: &Estimate, limit: Option<u64>, path: &std::path::Path) -> Resu
         est.at_once,
         Bytes(est.blocks),
         Bytes(est.config),
-        Bytes(limit),
+        shown,
         est.cause,
     ))
 }
@@ -259,6 +279,8 @@ mod tests {
         assert_eq!(parse_size("32GiB"), Ok(32 << 30));
         assert_eq!(parse_size("1.5k"), Ok(1536));
         assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(as_typed(parse_size("100M").unwrap()), "100M");
+        assert_eq!(as_typed(parse_size("1.5G").unwrap()), "1.5G");
         for bad in ["", "G", "-1G", "1Q", "1e30T", "nanG"] {
             assert!(parse_size(bad).is_err(), "{bad}");
         }

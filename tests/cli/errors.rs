@@ -158,7 +158,7 @@ fn csv_problems() {
         "{err}"
     );
     let err = fails(csv, &[("d.csv", "a,b,lable\n1,2,0\n")]);
-    assert!(err.contains("has no target column `label` (columns: `a`, `b`, `lable`); did you mean `lable`?; set `data.target` to one of them"), "{err}");
+    assert!(err.contains("has no target column `label` (columns: `a`, `b`, `lable`); set `data.target` to one of them; did you mean `lable`?"), "{err}");
     let err = fails(csv, &[("d.csv", "a,b,label\n1,2,0\n3,1\n")]);
     assert!(
         err.contains("line 3: 2 cells where the rows above have 3"),
@@ -321,7 +321,7 @@ fn nothing_crashes_or_exhausts_memory_and_plan_refuses_it_too() {
     let o = runner(s.path(), &["ok.toml", "-q", "--max-memory", "1k"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("more than the limit set with `--max-memory`, 1.0 kB"),
+        stderr(&o).contains("more than the limit set with `--max-memory`, 1K (1.0 kB)"),
         "{}",
         stderr(&o)
     );
