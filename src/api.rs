@@ -110,6 +110,7 @@ impl Experiment {
             print: Print {
                 quiet: true,
                 json: false,
+                ..Default::default()
             },
         };
         match app::execute(&self.job, &how)? {

@@ -146,7 +146,7 @@ pub struct StatusArgs {
 }
 
 /// What a command prints besides warnings and errors.
-#[derive(Clone, Copy, Debug, Default, Args)]
+#[derive(Clone, Debug, Default, Args)]
 pub struct Print {
     /// Quiet: no progress bar and no notes; stderr carries only warnings and errors, stdout
     /// still the table.
@@ -157,6 +157,25 @@ pub struct Print {
     /// there; where the results are goes to stderr.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub exports: Exports,
+}
+
+/// The table written to files, as hyperfine exports its results.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Exports {
+    /// Write the final table to FILE as a JSON document (`{"rows": […]}`, the `--json` objects).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+
+    /// Write the final table to FILE as CSV (statistics as `<metric>_mean`, `_std`, `_n`).
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+
+    /// Write the final table to FILE as a Markdown table, as printed.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
 }
 
 /// `--shard K/N`: the K-th of N shards, K from 0.
@@ -221,6 +240,11 @@ pub struct PlanArgs {
     /// free].
     #[arg(long, value_name = "SIZE", value_parser = crate::job::budget::parse_size)]
     pub max_memory: Option<u64>,
+
+    /// Print the plan as one JSON object on stdout: the experiment, the folder, the work, the
+    /// memory and each run's label, id, epochs, rows, parameters and work.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl From<&RunArgs> for PlanArgs {
@@ -233,6 +257,7 @@ impl From<&RunArgs> for PlanArgs {
             sets: a.sets.clone(),
             threads: a.threads,
             max_memory: a.max_memory,
+            json: a.print.json,
         }
     }
 }

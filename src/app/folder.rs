@@ -91,7 +91,7 @@ pub(super) fn merge(args: &FolderArgs) -> Result<ExitCode> {
         false => Some(super::occupy(&job)?),
     };
     results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
-    finish(&job, &records, false, args.print)?;
+    finish(&job, &records, false, args.print.clone())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -90,6 +90,7 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
 impl Print {
     /// The final table, as text or JSON lines, on stdout.
     fn table(&self, job: &Job, records: &[RunRecord]) -> Result<()> {
+        table::export::write(&self.exports, &job.exp, &job.cols, records)?;
         if self.json {
             say!("{}", table::json::lines(&job.exp, &job.cols, records))
         } else {
@@ -148,15 +149,17 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
         args.out.as_deref(),
         Limits::of(args.threads, args.max_memory),
     )?;
+    let state = folder::stored(&job, args.force);
+    if args.json {
+        say!(
+            "{}\n",
+            table::json::plan(&job.exp, &job.runs, &job.store.dir, &state, &job.memory)
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     say!(
         "{}",
-        table::plan(
-            &job.exp,
-            &job.runs,
-            &job.store.dir,
-            &folder::stored(&job, args.force),
-            &job.memory
-        )
+        table::plan(&job.exp, &job.runs, &job.store.dir, &state, &job.memory)
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -176,7 +179,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
         shard: args.shard,
         force: args.force,
         threads: args.threads,
-        print: args.print,
+        print: args.print.clone(),
     };
     let dir = job.store.dir.display().to_string();
     match execute(&job, &how)? {
@@ -295,7 +298,7 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
     }
     let mut records: Vec<RunRecord> = records.into_iter().flatten().collect();
     saturation::mark(&job.runs, &mut records);
-    assemble(job, &records, how.force, how.print)?;
+    assemble(job, &records, how.force, how.print.clone())?;
     Ok(Ran::Finished {
         records,
         here: trained.here,
@@ -304,7 +307,7 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
 
 /// Assembles the files, then prints the table and where they are.
 fn finish(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Result<()> {
-    assemble(job, records, force, print)?;
+    assemble(job, records, force, print.clone())?;
     print.finished(
         job,
         records,

@@ -338,3 +338,81 @@ fn hydra_style_overrides_are_set_arguments() {
         stderr(&bad)
     );
 }
+
+/// The table exported as hyperfine exports: JSON (the `--json` objects), CSV (statistics
+/// flattened) and Markdown (as printed), and `runner plan --json`; the same values everywhere.
+#[test]
+fn the_table_exports_to_json_csv_and_markdown_and_plan_prints_json() {
+    let s = Scratch::new();
+    let exp = s.file(
+        "x.toml",
+        "[data]\nkind = \"moons\"\n[train]\nepochs = 30\n[sweep]\n\"model.hidden\" = [[], [3]]\n\"init.seed\" = [0, 1, 2]\n",
+    );
+    let exp = exp.to_str().unwrap();
+    let o = runner(
+        s.path(),
+        &[
+            exp,
+            "-q",
+            "--export-json",
+            "t.json",
+            "--export-csv",
+            "t.csv",
+            "--export-markdown",
+            "t.md",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path().join("t.json")).unwrap()).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let csv = read_csv(&s.path().join("t.csv"));
+    assert_eq!(csv.len(), 2);
+    for (j, c) in rows.iter().zip(&csv) {
+        assert_eq!(j["configuration"], c["configuration"].as_str());
+        assert_eq!(
+            j["final_loss"]["mean"].as_f64().unwrap(),
+            num(c, "final_loss_mean")
+        );
+        assert_eq!(
+            j["final_loss"]["n"].as_f64().unwrap(),
+            num(c, "final_loss_n")
+        );
+    }
+    let md = std::fs::read_to_string(s.path().join("t.md")).unwrap();
+    let table = stdout(&o);
+    let lines: Vec<&str> = md.lines().collect();
+    assert!(
+        lines[0].starts_with("| configuration | runs | final_loss |"),
+        "{md}"
+    );
+    assert_eq!(
+        lines[1].matches("---:").count(),
+        lines[0].matches(" | ").count()
+    );
+    let first = table
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split("  ")
+        .find(|c| !c.is_empty())
+        .unwrap();
+    assert!(
+        lines[2].starts_with(&format!("| {first} |")),
+        "{md}\n{table}"
+    );
+    assert!(md.contains("mean ± sample std across seeds"), "{md}");
+    // Up to date: the exports are written again from the stored runs.
+    std::fs::remove_file(s.path().join("t.csv")).unwrap();
+    assert!(runner(s.path(), &[exp, "-q", "--export-csv", "t.csv"])
+        .status
+        .success());
+    assert_eq!(read_csv(&s.path().join("t.csv")), csv);
+    // The plan as JSON.
+    let plan = runner(s.path(), &["plan", exp, "--json"]);
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&plan)).unwrap();
+    assert_eq!(plan["runs"].as_array().unwrap().len(), 6);
+    assert_eq!(plan["runs"][1]["run"], "hidden=[] seed=1");
+    assert!(plan["memory_bytes"].as_f64().unwrap() > 0.0);
+}

@@ -12,8 +12,17 @@ use serde_json::{json, Map, Value};
 /// A parameter value that reads as a number is a JSON number, lists such as `[16,8]` stay
 /// strings; a metric a run does not have is `null`.
 pub fn lines(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
-    let groups = groups(exp, cols);
     let mut out = String::new();
+    for o in objects(exp, cols, records) {
+        push(&mut out, o);
+    }
+    out
+}
+
+/// The table's rows as JSON objects ([`lines`] writes one a line).
+pub fn objects(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> Vec<Map<String, Value>> {
+    let groups = groups(exp, cols);
+    let mut out = Vec::new();
     if groups.iter().all(|g| g.runs.len() == 1) {
         let head = cols.head();
         for (run, r) in exp.runs.iter().zip(records) {
@@ -31,7 +40,7 @@ pub fn lines(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
             if cols.target {
                 o.insert("epochs_to_target".into(), json!(r.epochs_to_target));
             }
-            push(&mut out, o);
+            out.push(o);
         }
         return out;
     }
@@ -56,9 +65,43 @@ pub fn lines(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
         }
         let diverged = g.runs.iter().filter(|&&i| records[i].diverged()).count();
         o.insert("diverged".into(), json!(diverged));
-        push(&mut out, o);
+        out.push(o);
     }
     out
+}
+
+/// `runner plan --json`: the plan as one object, numbers as numbers.
+pub fn plan(
+    exp: &Spec,
+    runs: &[crate::job::prepare::Prepared],
+    out: &std::path::Path,
+    state: &str,
+    memory: &crate::job::budget::Estimate,
+) -> String {
+    let rows: Vec<Value> = runs
+        .iter()
+        .map(|r| {
+            json!({
+                "run": r.spec.label,
+                "id": r.spec.id,
+                "epochs": r.spec.train.epochs,
+                "rows": r.data.train.rows,
+                "params": r.arch.param_count(),
+                "work": r.work(),
+            })
+        })
+        .collect();
+    json!({
+        "experiment": exp.name,
+        "path": exp.path.display().to_string(),
+        "outputs": out.display().to_string(),
+        "state": state,
+        "work": runs.iter().map(|r| r.work()).sum::<f64>(),
+        "memory_bytes": memory.total(),
+        "at_once": memory.at_once,
+        "runs": rows,
+    })
+    .to_string()
 }
 
 fn push(out: &mut String, o: Map<String, Value>) {

@@ -8,6 +8,7 @@ use crate::results::Columns;
 use crate::store::RunRecord;
 use std::fmt::Write;
 
+pub mod export;
 pub mod json;
 
 /// One line per run: final and minimum loss, accuracy, status.
@@ -79,9 +80,13 @@ pub fn table(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
         rows.push(row);
     }
     let mut out = align(&rows);
-    out.push_str("mean ± sample std across seeds, over runs that did not diverge\n");
+    out.push_str(FOOTER);
+    out.push('\n');
     out
 }
+
+/// The line under a table of configurations.
+pub const FOOTER: &str = "mean ± sample std across seeds, over runs that did not diverge";
 
 /// Four significant digits.
 fn sig4(v: f64) -> String {
