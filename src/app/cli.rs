@@ -143,6 +143,11 @@ pub struct FolderArgs {
 pub struct StatusArgs {
     /// The results folder, e.g. results/moons_sweep.
     pub dir: PathBuf,
+
+    /// Print the status as one JSON object on stdout: finished and total runs, per shard, the
+    /// missing runs (all of them), and whether the files are up to date.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What a command prints besides warnings and errors.

@@ -102,6 +102,46 @@ pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
     let found = job.checksums();
     let done = found.iter().filter(|r| r.is_some()).count();
     let total = job.runs.len();
+    let assembled = done == total
+        && results::up_to_date(
+            &job.store,
+            &results::key(&job.exp, found.iter().flatten().map(String::as_str)),
+        );
+    if args.json {
+        let deal = shards.map(|n| (n, prepare::deal(&job.runs, n)));
+        let per_shard: Vec<serde_json::Value> = deal
+            .iter()
+            .flat_map(|(n, deal)| {
+                (0..*n)
+                    .map(|k| {
+                        let of: Vec<usize> = (0..total).filter(|&i| deal[i] == k).collect();
+                        serde_json::json!({
+                            "shard": k,
+                            "of": n,
+                            "runs": of.len(),
+                            "finished": of.iter().filter(|&&i| found[i].is_some()).count(),
+                            "work": of.iter().map(|&i| job.runs[i].work()).sum::<f64>(),
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let missing: Vec<serde_json::Value> = (0..total)
+            .filter(|&i| found[i].is_none())
+            .map(|i| serde_json::json!({"run": job.runs[i].spec.label, "id": job.runs[i].spec.id}))
+            .collect();
+        let doc = serde_json::json!({
+            "experiment": job.exp.name,
+            "path": job.exp.path.display().to_string(),
+            "finished": done,
+            "runs": total,
+            "shards": per_shard,
+            "missing": missing,
+            "files_up_to_date": assembled,
+        });
+        say!("{doc}\n")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     say!(
         "experiment `{}` ({}): {done} of {total} runs finished\n",
         job.exp.name,
@@ -137,11 +177,6 @@ pub(super) fn status(args: &StatusArgs) -> Result<ExitCode> {
             say!("  … and {} more\n", missing.len() - 20)?;
         }
     }
-    let assembled = done == total
-        && results::up_to_date(
-            &job.store,
-            &results::key(&job.exp, found.iter().flatten().map(String::as_str)),
-        );
     say!(
         "files: {}\n",
         match (assembled, done == total) {

@@ -157,9 +157,22 @@ pub fn parse(text: &str, path: &Path, sets: &[SetArg]) -> Result<Spec, ConfigErr
         path: path.to_owned(),
         problems,
     };
-    let default_name = path
+    // A file name that is not a plain folder name (`my exp.toml`) gives a plain one
+    // (`my_exp`): every character but letters, digits, `-`, `_` and `.` becomes `_`.
+    let default_name: String = path
         .file_stem()
-        .map_or("experiment".into(), |s| s.to_string_lossy().into_owned());
+        .map_or("experiment".into(), |s| s.to_string_lossy().into_owned())
+        .trim_start_matches('.')
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(MAX_NAME)
+        .collect();
     let base_dir = path.parent().unwrap_or(Path::new(""));
     let name = raw.name.clone().unwrap_or(default_name);
     if let Err(message) = check_name(&name, raw.name.is_some()) {

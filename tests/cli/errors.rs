@@ -448,3 +448,27 @@ fn a_class_only_in_the_test_split_is_warned_about() {
         stderr(&o)
     );
 }
+
+/// A file name that is not a plain folder name gives a plain experiment name, whatever `--out`
+/// says; a written `name` that is not plain is still refused.
+#[test]
+fn a_file_name_with_spaces_names_its_experiment_plainly() {
+    let s = Scratch::new();
+    s.file(
+        "my exp.toml",
+        "[data]\nkind = \"or\"\n[train]\nepochs = 5\n",
+    );
+    let o = runner(s.path(), &["my exp.toml", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(s.path().join("results/my_exp/runs.csv").exists());
+    let o = runner(s.path(), &["my exp.toml", "-q", "--out", "else"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    s.file("named.toml", "name = \"my run\"\n[data]\nkind = \"or\"\n");
+    let o = runner(s.path(), &["named.toml", "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`my run` is not a plain folder name"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -415,4 +415,13 @@ fn the_table_exports_to_json_csv_and_markdown_and_plan_prints_json() {
     assert_eq!(plan["runs"].as_array().unwrap().len(), 6);
     assert_eq!(plan["runs"][1]["run"], "hidden=[] seed=1");
     assert!(plan["memory_bytes"].as_f64().unwrap() > 0.0);
+    // The status as JSON: every run finished, the files up to date.
+    let status = runner(s.path(), &["status", "results/x", "--json"]);
+    let status: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(
+        (status["finished"].as_u64(), status["runs"].as_u64()),
+        (Some(6), Some(6))
+    );
+    assert_eq!(status["files_up_to_date"], true);
+    assert_eq!(status["missing"].as_array().unwrap().len(), 0);
 }
