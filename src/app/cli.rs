@@ -232,6 +232,10 @@ pub struct PlanArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Only the runs shard K of N trains (K from 0), as `--shard K/N` deals them.
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
+    pub shard: Option<Shard>,
+
     /// Override or sweep a key, as for a run. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUES")]
     pub sets: Vec<String>,
@@ -257,6 +261,7 @@ impl From<&RunArgs> for PlanArgs {
         PlanArgs {
             experiment: a.experiment.clone().unwrap_or_default(),
             overrides: a.overrides.clone(),
+            shard: a.shard,
             out: a.out.clone(),
             force: a.force,
             sets: a.sets.clone(),

@@ -143,12 +143,21 @@ fn experiment_path(args: &RunArgs) -> &Path {
 }
 
 fn plan(args: &PlanArgs) -> Result<ExitCode> {
-    let job = load(
+    let mut job = load(
         &args.experiment,
         &args.sets,
         args.out.as_deref(),
         Limits::of(args.threads, args.max_memory),
     )?;
+    if let Some(shard) = args.shard {
+        // The runs that shard trains, dealt as `--shard` deals them.
+        let deal = prepare::deal(&job.runs, shard.count);
+        let mut k = 0;
+        job.runs.retain(|_| {
+            k += 1;
+            deal[k - 1] == shard.index
+        });
+    }
     let state = folder::stored(&job, args.force);
     if args.json {
         say!(

@@ -415,6 +415,28 @@ fn the_table_exports_to_json_csv_and_markdown_and_plan_prints_json() {
     assert_eq!(plan["runs"].as_array().unwrap().len(), 6);
     assert_eq!(plan["runs"][1]["run"], "hidden=[] seed=1");
     assert!(plan["memory_bytes"].as_f64().unwrap() > 0.0);
+    // A shard's plan: the shards' runs make the whole, each once.
+    let mut ids: Vec<String> = Vec::new();
+    for k in ["0/2", "1/2"] {
+        let p = runner(s.path(), &["plan", exp, "--json", "--shard", k]);
+        let p: serde_json::Value = serde_json::from_str(&stdout(&p)).unwrap();
+        ids.extend(
+            p["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].to_string()),
+        );
+    }
+    ids.sort();
+    let mut all: Vec<String> = plan["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].to_string())
+        .collect();
+    all.sort();
+    assert_eq!(ids, all);
     // The status as JSON: every run finished, the files up to date.
     let status = runner(s.path(), &["status", "results/x", "--json"]);
     let status: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
