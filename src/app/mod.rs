@@ -149,6 +149,7 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
         args.out.as_deref(),
         Limits::of(args.threads, args.max_memory),
     )?;
+    let total = job.runs.len();
     if let Some(shard) = args.shard {
         // The runs that shard trains, dealt as `--shard` deals them.
         let deal = prepare::deal(&job.runs, shard.count);
@@ -165,6 +166,12 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
             table::json::plan(&job.exp, &job.runs, &job.store.dir, &state, &job.memory)
         )?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(shard) = args.shard {
+        say!(
+            "shard {shard}: {} of the sweep's {total} runs, the ones `--shard {shard}` trains\n",
+            job.runs.len()
+        )?;
     }
     say!(
         "{}",
