@@ -62,37 +62,28 @@ pub fn csv(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// The table as Markdown, as printed: a header row, an alignment row (the first column left,
-/// the others right), then the rows; the configurations' footer under it.
-pub fn markdown(text: &str) -> String {
-    let mut lines = text.lines().filter(|l| !l.is_empty());
-    let mut out = String::new();
-    let split = |l: &str| -> Vec<String> {
-        // Cells are separated by two spaces or more; a cell itself holds single spaces.
-        let mut cells = Vec::new();
-        for part in l.split("  ") {
-            let part = part.trim();
-            if !part.is_empty() {
-                cells.push(part.replace('|', "\\|"));
-            }
-        }
-        cells
+/// The table as Markdown, cell for cell as printed: a header row, an alignment row (the first
+/// column left, the others right), then the rows; the configurations' footer under it.
+pub fn markdown(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
+    let (rows, grouped) = super::cells(exp, cols, records);
+    let line = |r: &[String]| {
+        let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
+        format!("| {} |\n", cells.join(" | "))
     };
-    let Some(head) = lines.next() else {
+    let mut out = String::new();
+    let Some((head, body)) = rows.split_first() else {
         return out;
     };
-    let head = split(head);
-    out.push_str(&format!("| {} |\n", head.join(" | ")));
-    let align: Vec<&str> = (0..head.len())
-        .map(|j| if j == 0 { ":---" } else { "---:" })
+    out.push_str(&line(head));
+    let align: Vec<String> = (0..head.len())
+        .map(|j| if j == 0 { ":---" } else { "---:" }.to_string())
         .collect();
-    out.push_str(&format!("| {} |\n", align.join(" | ")));
-    for l in lines {
-        if l == super::FOOTER {
-            out.push_str(&format!("\n{l}\n"));
-        } else {
-            out.push_str(&format!("| {} |\n", split(l).join(" | ")));
-        }
+    out.push_str(&line(&align));
+    for r in body {
+        out.push_str(&line(r));
+    }
+    if grouped {
+        out.push_str(&format!("\n{}\n", super::FOOTER));
     }
     out
 }
@@ -114,7 +105,7 @@ pub fn write(
         put(p, csv(exp, cols, records))?;
     }
     if let Some(p) = &exports.export_markdown {
-        put(p, markdown(&super::table(exp, cols, records)))?;
+        put(p, markdown(exp, cols, records))?;
     }
     Ok(())
 }

@@ -11,8 +11,8 @@ use std::fmt::Write;
 pub mod export;
 pub mod json;
 
-/// One line per run: final and minimum loss, accuracy, status.
-pub fn runs_table(exp: &Spec, records: &[RunRecord]) -> String {
+/// One line per run, its header first: final and minimum loss, accuracy, status.
+fn run_rows(exp: &Spec, records: &[RunRecord]) -> Vec<Vec<String>> {
     let mut rows = vec![vec![
         "run".to_string(),
         "final_loss".into(),
@@ -41,15 +41,27 @@ pub fn runs_table(exp: &Spec, records: &[RunRecord]) -> String {
             r.remove(4);
         });
     }
-    align(&rows)
+    rows
 }
 
 /// The end-of-sweep table: one line per run when every configuration has one run; otherwise
 /// one line per configuration with mean ± std across its seeds and its diverged runs.
 pub fn table(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
+    let (rows, grouped) = cells(exp, cols, records);
+    let mut out = align(&rows);
+    if grouped {
+        out.push_str(FOOTER);
+        out.push('\n');
+    }
+    out
+}
+
+/// The cells of [`table`], its header first, and whether its rows are configurations (which
+/// [`FOOTER`] then follows).
+pub fn cells(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> (Vec<Vec<String>>, bool) {
     let groups = groups(exp, cols);
     if groups.iter().all(|g| g.runs.len() == 1) {
-        return runs_table(exp, records);
+        return (run_rows(exp, records), false);
     }
     let metrics: Vec<_> = metrics(cols)
         .into_iter()
@@ -79,10 +91,7 @@ pub fn table(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
         row.push(diverged.to_string());
         rows.push(row);
     }
-    let mut out = align(&rows);
-    out.push_str(FOOTER);
-    out.push('\n');
-    out
+    (rows, true)
 }
 
 /// The line under a table of configurations.
