@@ -17,6 +17,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
+    // A shell's completion script calling back (`COMPLETE=bash runner …`): answered, then exit.
+    runner::app::shell::complete_if_asked();
     let cli = runner::app::cli::Cli::parse();
     match runner::app::run(cli) {
         Ok(code) => code,

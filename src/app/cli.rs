@@ -1,6 +1,7 @@
 //! Command-line arguments, as parsed (clap derive). [`crate::app::run`] checks and uses them.
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
 use std::path::PathBuf;
 
 /// Shown after `runner --help`: examples, where results go, the exit codes.
@@ -65,7 +66,8 @@ pub enum Command {
     /// Write a Slurm job array that trains the sweep in N shards, and a merge job after it;
     /// with --submit, submit both.
     Slurm(SlurmArgs),
-    /// Print a shell completion script: `runner completions bash > ~/.local/share/bash-completion/completions/runner`.
+    /// Print the script that makes a shell complete runner's subcommands, files, options and
+    /// override keys (`train.epochs=`): `source <(runner completions bash)` in ~/.bashrc.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -78,6 +80,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SlurmArgs {
     /// The experiment file.
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub experiment: PathBuf,
 
     /// Tasks in the array: the sweep's runs are dealt into this many shards of equal work.
@@ -86,10 +89,12 @@ pub struct SlurmArgs {
 
     /// Results folder, on a filesystem every node shares [default: `results/NAME`].
     #[arg(long, value_name = "DIR")]
+    #[arg(value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 
     /// Override or sweep a key, as for a local run. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUES")]
+    #[arg(add = ArgValueCompleter::new(crate::app::shell::override_keys))]
     pub sets: Vec<String>,
 
     /// Slurm partition [default: the cluster's default].
@@ -116,6 +121,7 @@ pub struct SlurmArgs {
 
     /// The runner binary the tasks run, on a path every node sees [default: this binary].
     #[arg(long, value_name = "PATH")]
+    #[arg(value_hint = clap::ValueHint::ExecutablePath)]
     pub runner: Option<PathBuf>,
 
     /// An extra `#SBATCH` line, e.g. `--sbatch=--qos=long`. Repeatable.
@@ -132,6 +138,7 @@ pub struct SlurmArgs {
 #[derive(Debug, Args)]
 pub struct FolderArgs {
     /// The results folder, e.g. results/moons_sweep.
+    #[arg(value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
 
     #[command(flatten)]
@@ -142,6 +149,7 @@ pub struct FolderArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The results folder, e.g. results/moons_sweep.
+    #[arg(value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
 
     /// Print the status as one JSON object on stdout: finished and total runs, per shard, the
@@ -172,14 +180,17 @@ pub struct Print {
 pub struct Exports {
     /// Write the final table to FILE as a JSON document (`{"rows": […]}`, the `--json` objects).
     #[arg(long, value_name = "FILE")]
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub export_json: Option<PathBuf>,
 
     /// Write the final table to FILE as CSV (statistics as `<metric>_mean`, `_std`, `_n`).
     #[arg(long, value_name = "FILE")]
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub export_csv: Option<PathBuf>,
 
     /// Write the final table to FILE as a Markdown table, as printed.
     #[arg(long, value_name = "FILE")]
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub export_markdown: Option<PathBuf>,
 }
 
@@ -218,14 +229,17 @@ impl std::fmt::Display for Shard {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// The experiment file, e.g. experiments/moons.toml.
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub experiment: PathBuf,
 
     /// Overrides after the experiment, as for a run (`train.epochs=500`); the same as `--set`.
     #[arg(value_name = "KEY=VALUES")]
+    #[arg(add = ArgValueCompleter::new(crate::app::shell::override_keys))]
     pub overrides: Vec<String>,
 
     /// Folder the results would go to [default: `results/NAME`].
     #[arg(long, value_name = "DIR")]
+    #[arg(value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 
     /// Plan as `--force` would run: every run trained afresh.
@@ -238,6 +252,7 @@ pub struct PlanArgs {
 
     /// Override or sweep a key, as for a run. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUES")]
+    #[arg(add = ArgValueCompleter::new(crate::app::shell::override_keys))]
     pub sets: Vec<String>,
 
     /// Runs trained at once, 1 to 1024, for the memory estimate [default: all cores].
@@ -277,16 +292,19 @@ impl From<&RunArgs> for PlanArgs {
 pub struct RunArgs {
     /// The experiment file, e.g. experiments/moons.toml.
     #[arg(required = true)]
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub experiment: Option<PathBuf>,
 
     /// Overrides after the experiment, as Hydra writes them: `train.epochs=500`,
     /// `model.hidden=[2],[4]` (a sweep), `init.seed=range(0,5)`, `data.kind=choice(moons,circles)`.
     /// The same as `--set KEY=VALUES`.
     #[arg(value_name = "KEY=VALUES")]
+    #[arg(add = ArgValueCompleter::new(crate::app::shell::override_keys))]
     pub overrides: Vec<String>,
 
     /// Folder for the results [default: `results/NAME`, NAME from the experiment].
     #[arg(long, value_name = "DIR")]
+    #[arg(value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 
     /// Train this experiment's runs afresh instead of reusing stored ones, and replace result
@@ -301,6 +319,7 @@ pub struct RunArgs {
     /// Override a key (`train.epochs=500`), or sweep it with several values
     /// (`model.hidden=[2],[4]`). Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUES")]
+    #[arg(add = ArgValueCompleter::new(crate::app::shell::override_keys))]
     pub sets: Vec<String>,
 
     /// Runs trained at once, 1 to 1024 [default: all cores].

@@ -12,6 +12,7 @@ pub mod cli;
 mod cluster;
 mod folder;
 mod progress;
+pub mod shell;
 mod slurm;
 mod sweep;
 mod table;
@@ -43,13 +44,11 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Some(Command::Report(args)) => folder::merge(&args),
         Some(Command::Slurm(args)) => cluster::slurm(&args),
         Some(Command::Completions { shell }) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "runner", &mut std::io::stdout());
+            shell::completions(shell, &mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            shell::man(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
         None if cli.args.dry_run => plan(&PlanArgs::from(&cli.args)),

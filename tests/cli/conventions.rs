@@ -8,21 +8,12 @@ const SMALL: &str = "[data]\nkind = \"moons\"\nsamples = 40\n[model]\nhidden = [
                      [train]\nepochs = 5\n[sweep]\n\"model.hidden\" = [[2], [4, 4]]\n";
 
 #[test]
-fn completions_are_scripts_each_shell_accepts_and_name_every_subcommand() {
+fn completions_are_scripts_each_shell_accepts() {
+    // What they complete is tried in the shells themselves: tests/cli/shell.rs.
     let s = Scratch::new();
     for shell in ["bash", "zsh", "fish"] {
         let script = ok(runner(s.path(), &["completions", shell]));
-        for word in [
-            "plan",
-            "merge",
-            "status",
-            "report",
-            "slurm",
-            "completions",
-            "set",
-        ] {
-            assert!(script.contains(word), "{shell} completions lack `{word}`");
-        }
+        assert!(script.contains("COMPLETE="), "{shell}: {script}");
         let file = s.file(&format!("runner.{shell}"), &script);
         // A shell that is installed must parse it (CI installs zsh; bash is always there).
         if let Ok(o) = Command::new(shell).arg("-n").arg(&file).output() {
@@ -50,7 +41,7 @@ fn the_man_page_is_roff_with_every_option() {
         "\\-\\-json",
         "\\-\\-quiet",
         "\\-\\-out",
-        "Exit codes",
+        "EXIT CODES",
     ] {
         assert!(page.contains(word), "man page lacks `{word}`");
     }

@@ -13,6 +13,7 @@ mod parquet;
 mod readme;
 mod report;
 mod results;
+mod shell;
 mod store;
 mod sweeps;
 mod tutorials;

@@ -167,7 +167,17 @@ fn every_readme_command_runs_in_bash_with_failglob() {
     }
     let home = s.path().join(".home/.local/share");
     assert!(home.join("man/man1/runner.1").is_file());
-    assert!(home.join("bash-completion/completions/runner").is_file());
+    // The ~/.bashrc the README's step wrote registers runner's completion.
+    let o = Command::new("bash")
+        .args(["-c", "source ~/.bashrc && complete -p runner"])
+        .env("HOME", s.path().join(".home"))
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("_clap_complete_runner"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
