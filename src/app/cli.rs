@@ -63,6 +63,8 @@ pub enum Command {
     /// Rebuild `report.html` and `plots/` (and the other result files) from a results folder
     /// whose runs are all finished; trains nothing.
     Report(FolderArgs),
+    /// Outputs of trained runs for new rows: `runner predict results/iris --input new.csv`.
+    Predict(PredictArgs),
     /// Write a Slurm job array that trains the sweep in N shards, and a merge job after it;
     /// with --submit, submit both.
     Slurm(SlurmArgs),
@@ -132,6 +134,32 @@ pub struct SlurmArgs {
     /// Submit the array and the merge with sbatch, and print their job ids.
     #[arg(long)]
     pub submit: bool,
+}
+
+/// `runner predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The results folder of a trained experiment, e.g. results/iris.
+    #[arg(value_hint = clap::ValueHint::DirPath)]
+    pub dir: PathBuf,
+
+    /// A CSV file of new rows: the input columns by the names the training file's header gave
+    /// them (other columns ignored), or, without a header, just the inputs in order.
+    #[arg(long, short, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub input: PathBuf,
+
+    /// The run to predict with: its label (`'hidden seed=0'`, as in runs.csv) or id (or the id's
+    /// first 4+ digits). Repeatable [default: every run].
+    #[arg(long = "run", value_name = "LABEL|ID")]
+    pub runs: Vec<String>,
+
+    /// Write the predictions to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+
+    /// No note of where the predictions went.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// A results folder whose table is printed again.

@@ -11,6 +11,7 @@ macro_rules! say {
 pub mod cli;
 mod cluster;
 mod folder;
+mod predict;
 mod progress;
 pub mod shell;
 mod slurm;
@@ -42,6 +43,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Some(Command::Merge(args)) => folder::merge(&args),
         Some(Command::Status(args)) => folder::status(&args),
         Some(Command::Report(args)) => folder::merge(&args),
+        Some(Command::Predict(args)) => predict::predict(&args),
         Some(Command::Slurm(args)) => cluster::slurm(&args),
         Some(Command::Completions { shell }) => {
             shell::completions(shell, &mut std::io::stdout())?;

@@ -382,6 +382,34 @@ fn ambiguous(target: &CsvTarget, names: &[String], path: &Path) -> Result<(), Cs
     })
 }
 
+/// The names the header gives the input columns (every column but the targets), read after
+/// [`read`] accepted the file; empty if they are not `inputs` names.
+pub(super) fn input_names(path: &Path, targets: &[CsvTarget], inputs: usize) -> Vec<String> {
+    let Ok(mut reader) = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+    else {
+        return Vec::new();
+    };
+    let Ok(header) = reader.headers() else {
+        return Vec::new();
+    };
+    let names: Vec<String> = header.iter().map(String::from).collect();
+    let cols: Vec<usize> = targets
+        .iter()
+        .filter_map(|t| resolve_target(t, &names, names.len()).ok())
+        .collect();
+    let kept: Vec<String> = (0..names.len())
+        .filter(|j| !cols.contains(j))
+        .map(|j| names[j].clone())
+        .collect();
+    if kept.len() == inputs {
+        kept
+    } else {
+        Vec::new()
+    }
+}
+
 /// The target's column index, or the pieces of a [`CsvError::NoTarget`].
 fn resolve_target(
     target: &CsvTarget,

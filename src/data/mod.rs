@@ -27,6 +27,8 @@ pub struct Dataset {
     pub outputs: usize,
     /// Class names, in output order, when the targets are one-hot classes; else empty.
     pub classes: Vec<String>,
+    /// The input columns' names, from a CSV file's header; else empty.
+    pub input_names: Vec<String>,
 }
 
 /// What the targets must be, by the loss that scores them.
@@ -190,7 +192,13 @@ impl DataSpec {
                 path,
                 target,
                 header,
-            } => csv_file::read(path, target, *header, self.targets)?,
+            } => {
+                let mut all = csv_file::read(path, target, *header, self.targets)?;
+                if *header {
+                    all.input_names = csv_file::input_names(path, target, all.inputs);
+                }
+                all
+            }
         };
         let all = self.check_targets(all)?;
         let (mut train, mut test) = split(all, self.test_fraction, self.split_seed);
@@ -356,6 +364,7 @@ impl Dataset {
             inputs,
             outputs,
             classes: Vec::new(),
+            input_names: Vec::new(),
         }
     }
 
@@ -386,6 +395,7 @@ impl Dataset {
             self.outputs,
         );
         d.classes = self.classes.clone();
+        d.input_names = self.input_names.clone();
         d
     }
 

@@ -282,6 +282,21 @@ pub fn backward<T: Real>(
     }
 }
 
+/// The class one row's outputs name: a single output is class 1 when it is at least 0.5;
+/// several outputs, the first of their largest (as NumPy's argmax).
+pub fn class_of<T: Real>(y: &[T]) -> usize {
+    match y.len() {
+        1 => usize::from(y[0] >= T::from_f64(0.5)),
+        k => (1..k).fold(0, |best, j| {
+            if y[j].to_f64().total_cmp(&y[best].to_f64()).is_gt() {
+                j
+            } else {
+                best
+            }
+        }),
+    }
+}
+
 /// Rows classified correctly: a single output is read as 1 when ≥ 0.5, several outputs by
 /// their largest value. `a` and `y` are `rows x outputs` column-major.
 pub fn correct<T: Real>(a: &[T], y: &[T], rows: usize) -> usize {

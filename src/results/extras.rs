@@ -138,6 +138,7 @@ pub fn write_weights(
             .filter_map(|&i| runs[i].data.scaler.clone())
             .collect(),
         classes: first.data.train.classes.clone(),
+        input_names: first.data.train.input_names.clone(),
     };
     let params: Vec<&[f64]> = members.iter().map(|&i| &records[i].weights[..]).collect();
     w.write_all(&weights::encode_pack(&meta, &params))

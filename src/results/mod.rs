@@ -145,6 +145,11 @@ pub(crate) fn write_runs(
 /// `predictions.csv`: each run's `[predict]` rows, their outputs, and for classes the
 /// predicted class (`predicted`: the class name of the largest softmax output, or 0/1 for a
 /// single output at 0.5).
+/// The name of class `c`: its label when the data named the classes, else its number.
+pub fn class_name(names: &[String], c: usize) -> String {
+    names.get(c).cloned().unwrap_or_else(|| c.to_string())
+}
+
 pub(crate) fn write_predictions<W: Write>(
     w: W,
     exp: &Spec,
@@ -185,17 +190,10 @@ pub(crate) fn write_predictions<W: Write>(
             row.extend(x.iter().map(|&v| num(v)));
             row.extend(y.iter().map(|&v| num(v)));
             if classes {
-                row.push(match y.len() {
-                    _ if !prepared.data.train.is_classification() => String::new(),
-                    1 => {
-                        let c = usize::from(y[0] >= 0.5);
-                        names.get(c).cloned().unwrap_or_else(|| c.to_string())
-                    }
-                    // The first of equal maxima, as NumPy's argmax.
-                    k => {
-                        let best = (1..k).fold(0, |b, j| if y[j] > y[b] { j } else { b });
-                        names.get(best).cloned().unwrap_or_else(|| best.to_string())
-                    }
+                row.push(if prepared.data.train.is_classification() {
+                    class_name(names, crate::network::class_of(y))
+                } else {
+                    String::new()
                 });
             }
             csv.write_record(&row).map_err(csv_io)?;

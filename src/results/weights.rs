@@ -40,6 +40,10 @@ pub struct Meta {
     /// The class names, in output order, when the outputs are softmax classes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<String>,
+    /// The input columns' names, in input order, when the data came from a CSV file with a
+    /// header: `runner predict` picks these columns of a new file by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_names: Vec<String>,
 }
 
 impl Meta {
@@ -50,6 +54,7 @@ impl Meta {
             arch: arch.clone(),
             scaler: None,
             classes: Vec::new(),
+            input_names: Vec::new(),
         }
     }
 
@@ -57,6 +62,7 @@ impl Meta {
     pub fn with_data(mut self, data: &Loaded) -> Meta {
         self.scaler = data.scaler.clone();
         self.classes = data.train.classes.clone();
+        self.input_names = data.train.input_names.clone();
         self
     }
 }
@@ -76,6 +82,9 @@ pub struct PackMeta {
     /// The class names, in output order, when the outputs are softmax classes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<String>,
+    /// The input columns' names, as in [`Meta`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_names: Vec<String>,
 }
 
 fn le_bytes(values: impl Iterator<Item = f64>) -> Vec<u8> {
@@ -134,20 +143,58 @@ fn tensors(arch: &Architecture, runs: &[&[f64]], stacked: bool, json: String) ->
 
 /// Reads a file [`encode`] wrote: the metadata and the parameters in runner's layout.
 pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<f64>), String> {
+    let meta: Meta = serde_json::from_str(&metadata(bytes)?).map_err(|e| e.to_string())?;
+    let mut params = unstack(bytes, &meta.arch, 1)?;
+    Ok((meta, params.pop().expect("one run")))
+}
+
+/// Reads a file [`encode`] or [`encode_pack`] wrote: each run's metadata and parameters, in
+/// the file's order.
+pub fn decode_any(bytes: &[u8]) -> Result<Vec<(Meta, Vec<f64>)>, String> {
+    let json = metadata(bytes)?;
+    let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+    if value.get("ids").is_none() {
+        return decode(bytes).map(|one| vec![one]);
+    }
+    let pack: PackMeta = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let runs = pack.ids.len();
+    if pack.labels.len() != runs || !(pack.scalers.is_empty() || pack.scalers.len() == runs) {
+        return Err("`ids`, `labels` and `scalers` differ in length".into());
+    }
+    let params = unstack(bytes, &pack.arch, runs)?;
+    Ok(params
+        .into_iter()
+        .enumerate()
+        .map(|(r, p)| {
+            let mut meta = Meta::new(&pack.labels[r], &pack.ids[r], &pack.arch);
+            meta.scaler = pack.scalers.get(r).cloned();
+            meta.classes = pack.classes.clone();
+            meta.input_names = pack.input_names.clone();
+            (meta, p)
+        })
+        .collect())
+}
+
+/// The `runner` metadata of a safetensors file.
+fn metadata(bytes: &[u8]) -> Result<String, String> {
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| e.to_string())?;
-    let json = header
+    header
         .metadata()
         .as_ref()
         .and_then(|m| m.get("runner"))
-        .ok_or("no `runner` metadata")?;
-    let meta: Meta = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        .cloned()
+        .ok_or_else(|| "no `runner` metadata".into())
+}
+
+/// The parameters of `runs` networks of `arch` from their (stacked, when `runs > 1` or the
+/// tensors have a leading axis) row-major tensors, in runner's layout.
+fn unstack(bytes: &[u8], arch: &Architecture, runs: usize) -> Result<Vec<Vec<f64>>, String> {
     let file = SafeTensors::deserialize(bytes).map_err(|e| e.to_string())?;
-    let arch = meta.arch.clone();
-    let mut params = vec![0.0; arch.param_count()];
+    let mut params = vec![vec![0.0; arch.param_count()]; runs];
     let read = |name: &str, len: usize| -> Result<Vec<f64>, String> {
         let t = file.tensor(name).map_err(|e| format!("{name}: {e}"))?;
-        if t.dtype() != Dtype::F64 || t.data().len() != len * 8 {
-            return Err(format!("{name}: not {len} f64 values"));
+        if t.dtype() != Dtype::F64 || t.data().len() != runs * len * 8 {
+            return Err(format!("{name}: not {runs} × {len} f64 values"));
         }
         Ok(t.data()
             .chunks_exact(8)
@@ -156,17 +203,24 @@ pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<f64>), String> {
     };
     for (l, s) in arch.layers().iter().enumerate() {
         let (w, b) = names(l);
-        let rows = read(&w, s.fan_in * s.fan_out)?;
-        for i in 0..s.fan_in {
-            for j in 0..s.fan_out {
-                params[s.w + j * s.fan_in + i] = rows[i * s.fan_out + j];
+        let size = s.fan_in * s.fan_out;
+        let rows = read(&w, size)?;
+        for (r, p) in params.iter_mut().enumerate() {
+            let rows = &rows[r * size..(r + 1) * size];
+            for i in 0..s.fan_in {
+                for j in 0..s.fan_out {
+                    p[s.w + j * s.fan_in + i] = rows[i * s.fan_out + j];
+                }
             }
         }
         if let Some(o) = s.b {
-            params[o..o + s.fan_out].copy_from_slice(&read(&b, s.fan_out)?);
+            let bias = read(&b, s.fan_out)?;
+            for (r, p) in params.iter_mut().enumerate() {
+                p[o..o + s.fan_out].copy_from_slice(&bias[r * s.fan_out..(r + 1) * s.fan_out]);
+            }
         }
     }
-    Ok((meta, params))
+    Ok(params)
 }
 
 #[cfg(test)]
@@ -224,11 +278,26 @@ mod tests {
             labels: vec!["seed=0".into(), "seed=1".into(), "seed=2".into()],
             arch: arch.clone(),
             scalers: Vec::new(),
-            classes: Vec::new(),
+            classes: vec!["no".into(), "yes".into()],
+            input_names: vec!["a".into(), "b".into()],
         };
         let slices: Vec<&[f64]> = runs.iter().map(|r| &r[..]).collect();
         let bytes = encode_pack(&meta, &slices);
         assert_eq!(bytes, encode_pack(&meta, &slices));
+        // Read back run by run, as `runner predict` reads packs.
+        let back = decode_any(&bytes).unwrap();
+        assert_eq!(back.len(), 3);
+        for (r, (m, p)) in back.iter().enumerate() {
+            assert_eq!(
+                (&m.label, &m.id, &m.arch),
+                (&meta.labels[r], &meta.ids[r], &arch)
+            );
+            assert_eq!(
+                (&m.classes, &m.input_names),
+                (&meta.classes, &meta.input_names)
+            );
+            assert_eq!(p, &runs[r]);
+        }
         let pack = SafeTensors::deserialize(&bytes).unwrap();
         for (r, params) in runs.iter().enumerate() {
             let alone = encode(&Meta::new("x", "y", &arch), params);

@@ -10,6 +10,7 @@ mod golden;
 mod large;
 mod live;
 mod parquet;
+mod predict;
 mod readme;
 mod report;
 mod results;

@@ -1,7 +1,8 @@
 //! The README and the examples of `runner --help` run as written: every ```sh block in bash (with `failglob`, so an unquoted
 //! glob fails) and in zsh (whose `nomatch` fails the same way), in order, in a scratch folder
 //! holding a copy of `experiments/`; every ```python block with python3; every ```gnuplot
-//! block with gnuplot.
+//! block with gnuplot. A block marked ```text $ COMMAND shows what COMMAND prints: the test
+//! runs it there, in the same sequence, and compares (numbers within 1 %, `…` for anything).
 //!
 //! `cargo run --release -- ARGS` runs the binary cargo built for this test (a `cargo` shim on
 //! PATH), `runner` is that binary too, and `cargo test`, `cargo install` and `cargo bench`
@@ -90,7 +91,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Runs `program args… script` in the workplace; panics with the block and its output.
-fn run(s: &Scratch, program: &str, args: &[&str], script: &str, line: usize) {
+fn run(s: &Scratch, program: &str, args: &[&str], script: &str, line: usize) -> String {
     let path = std::env::var("PATH").unwrap_or_default();
     let file = s.path().join(format!(".block-{line}"));
     std::fs::write(&file, script).unwrap();
@@ -112,6 +113,45 @@ fn run(s: &Scratch, program: &str, args: &[&str], script: &str, line: usize) {
         stdout(&o),
         stderr(&o)
     );
+    stdout(&o)
+}
+
+/// Whether `got` reads as `shown`: line by line, token by token (split at spaces and commas),
+/// numbers within 1 % (the last digits depend on the CPU, and timing on the machine), a `…`
+/// token standing for any tokens and a `…` line for any lines.
+fn reads_as(shown: &str, got: &str) -> bool {
+    fn tokens(line: &str) -> Vec<&str> {
+        line.split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+    fn token(a: &str, b: &str) -> bool {
+        let number = |t: &str| t.trim_end_matches('%').parse::<f64>().ok();
+        match (number(a), number(b)) {
+            (Some(x), Some(y)) => (x - y).abs() <= 0.01 * x.abs().max(y.abs()) || x == y,
+            _ => a == b,
+        }
+    }
+    fn seq<T>(a: &[T], b: &[T], any: &dyn Fn(&T) -> bool, eq: &dyn Fn(&T, &T) -> bool) -> bool {
+        match a.split_first() {
+            None => b.is_empty(),
+            Some((x, rest)) if any(x) => (0..=b.len()).any(|k| seq(rest, &b[k..], any, eq)),
+            Some((x, rest)) => !b.is_empty() && eq(x, &b[0]) && seq(rest, &b[1..], any, eq),
+        }
+    }
+    let lines = |t: &str| -> Vec<Vec<String>> {
+        t.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| tokens(l).into_iter().map(String::from).collect())
+            .collect()
+    };
+    let is_any = |t: &String| t == "…";
+    seq(
+        &lines(shown),
+        &lines(got),
+        &|l: &Vec<String>| l.len() == 1 && l[0] == "…",
+        &|a: &Vec<String>, b: &Vec<String>| seq(a, b, &is_any, &|x, y| token(x, y)),
+    )
 }
 
 /// Every sh block, in order, in one workplace, under `shell`.
@@ -142,6 +182,19 @@ fn shell_blocks(shell: &str, prelude: &str, extra: bool) -> (Scratch, bool) {
                 run(&s, "python3", &[], &text, line);
                 ran += 1;
             }
+            // A shown output: its command's stdout and stderr must read as the block does.
+            _ if info.starts_with("text $ ") && extra => {
+                let command = &info["text $ ".len()..];
+                // Errors are shown too: the command may fail.
+                let script = format!("{prelude}\nexec 2>&1\n{command} || true");
+                // The README shows a first run; here the command may have run before.
+                let got = run(&s, shell, &[], &script, line).replace(" (up to date)", "");
+                assert!(
+                    reads_as(&text, &got),
+                    "README.md line {line}: `{command}` prints\n{got}\nbut the README shows\n{text}"
+                );
+                ran += 1;
+            }
             "gnuplot" if gnuplot => {
                 run(&s, "gnuplot", &[], &text, line);
                 ran += 1;
@@ -151,6 +204,16 @@ fn shell_blocks(shell: &str, prelude: &str, extra: bool) -> (Scratch, bool) {
     }
     assert!(ran >= 5, "only {ran} README blocks ran");
     (s, python)
+}
+
+#[test]
+fn shown_outputs_are_compared_by_tokens_numbers_within_a_percent() {
+    assert!(reads_as("a  1.00  85.3%\n…\nz", "a 1.005 85.4%\nx\ny\nz"));
+    assert!(reads_as("memory: … free", "memory: 24.5 GB free"));
+    assert!(!reads_as("a 1.00", "a 1.05"));
+    assert!(!reads_as("ok", "saturated"));
+    assert!(!reads_as("a\nb", "a"));
+    assert!(!reads_as("a", "a\nb"));
 }
 
 #[test]
@@ -204,6 +267,15 @@ fn the_readme_fences_are_balanced_and_every_runnable_block_is_marked() {
                     .lines()
                     .any(|l| l.starts_with("cargo ") || l.starts_with("runner ")),
                 "README.md line {line}: commands in a block the test does not run; mark it ```sh"
+            );
+            // What runner prints is shown with the command that prints it, and compared.
+            let first = text.lines().next().unwrap_or("");
+            assert!(
+                !["error:", "warning:", "run ", "configuration ", "experiment `"]
+                    .iter()
+                    .any(|p| first.starts_with(p)),
+                "README.md line {line}: runner's output in a plain block; mark it \
+                 ```text $ COMMAND so that the test compares it with what COMMAND prints"
             );
         }
     }
