@@ -24,14 +24,17 @@ struct Case {
     params: Vec<f64>,
     n_iter: usize,
     loss_factor: f64,
+    /// A regressor's `score(x, y)`: R² on the training rows.
+    r2: Option<f64>,
 }
 
 fn close(got: f64, want: f64, rel: f64) -> bool {
     (got - want).abs() <= rel * want.abs().max(1e-12)
 }
 
-/// Trains the case's experiment: its rows' losses and scores, its epochs and final weights.
-fn run(case: &Case) -> (Vec<f64>, Vec<f64>, usize, Vec<f64>) {
+/// Trains the case's experiment: its rows' losses and scores, its epochs, final weights and the
+/// R² runner shows for them.
+fn run(case: &Case) -> (Vec<f64>, Vec<f64>, usize, Vec<f64>, Option<f64>) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sklearn");
     let path = dir.join(format!("{}.toml", case.name));
     let mut exp = config::parse(&case.experiment, &path, &[]).expect("the case's experiment");
@@ -59,7 +62,8 @@ fn run(case: &Case) -> (Vec<f64>, Vec<f64>, usize, Vec<f64>) {
         scores.extend(row.validation_score);
         ControlFlow::Continue(())
     });
-    (losses, scores, out.epochs, out.params)
+    let r2 = runner::job::fit::r2(r, &out.params, &r.data.train);
+    (losses, scores, out.epochs, out.params, r2)
 }
 
 #[test]
@@ -70,7 +74,18 @@ fn training_equals_scikit_learn() {
     assert!(cases.case.len() >= 12);
     let mut failures = Vec::new();
     for case in &cases.case {
-        let (losses, scores, epochs, params) = run(case);
+        let (losses, scores, epochs, params, r2) = run(case);
+        let r2_ok = match (r2, case.r2) {
+            (Some(g), Some(w)) => close(g, w, 1e-9),
+            (None, None) => true,
+            _ => false,
+        };
+        if !r2_ok {
+            failures.push(format!(
+                "{}: R² {r2:?}, scikit-learn {:?}",
+                case.name, case.r2
+            ));
+        }
         let name = &case.name;
         if epochs != case.n_iter {
             failures.push(format!(

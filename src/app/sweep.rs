@@ -200,7 +200,7 @@ impl Ctx<'_> {
             rows,
             epochs_sha256,
             sum: Default::default(),
-            saturated: false,
+            judged: Default::default(),
         };
         store.finish(claim, &record)?;
         self.here.fetch_add(1, Ordering::Relaxed);

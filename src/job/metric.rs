@@ -23,6 +23,10 @@ enum Needs {
     TestClasses,
     /// Early stopping on a validation score.
     Validation,
+    /// Numeric targets (not classes).
+    Regression,
+    /// Test rows and numeric targets.
+    TestRegression,
 }
 
 /// One metric: its column name, how people read it, and where its value comes from.
@@ -42,7 +46,7 @@ pub struct Metric {
 
 /// Every metric, in file order: the epoch metrics in this order make the epoch files' columns,
 /// the run metrics `runs.csv`'s.
-pub const METRICS: [Metric; 7] = [
+pub const METRICS: [Metric; 9] = [
     Metric {
         name: "loss",
         label: "{loss}",
@@ -92,6 +96,22 @@ pub const METRICS: [Metric; 7] = [
         of_run: Some(|r| r.test_accuracy),
     },
     Metric {
+        name: "r2",
+        label: "training R²",
+        percent: false,
+        needs: Needs::Regression,
+        of_epoch: None,
+        of_run: Some(|r| r.judged.r2),
+    },
+    Metric {
+        name: "test_r2",
+        label: "test R²",
+        percent: false,
+        needs: Needs::TestRegression,
+        of_epoch: None,
+        of_run: Some(|r| r.judged.test_r2),
+    },
+    Metric {
         name: "validation_score",
         label: "validation score",
         percent: false,
@@ -110,6 +130,8 @@ impl Metric {
             Needs::Test => cols.test,
             Needs::TestClasses => cols.test && cols.accuracy,
             Needs::Validation => cols.validation,
+            Needs::Regression => !cols.accuracy,
+            Needs::TestRegression => cols.test && !cols.accuracy,
         }
     }
 
@@ -188,7 +210,11 @@ mod tests {
         );
         let plain = cols(false, false, false);
         assert_eq!(names(plain.epoch_metrics()), ["loss"]);
-        assert_eq!(names(plain.run_metrics()), ["final_loss", "min_loss"]);
+        assert_eq!(names(plain.run_metrics()), ["final_loss", "min_loss", "r2"]);
+        assert_eq!(
+            names(cols(false, true, false).run_metrics()),
+            ["final_loss", "min_loss", "test_loss", "r2", "test_r2"]
+        );
         assert_eq!(
             names(cols(false, true, false).epoch_metrics()),
             ["loss", "test_loss"]

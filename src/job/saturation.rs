@@ -11,7 +11,7 @@
 use super::prepare::Prepared;
 use crate::config::Spec;
 use crate::network::{self, Activation, Loss};
-use crate::store::RunRecord;
+use crate::store::{Judged, RunRecord};
 
 /// How close to a bound an output is "at" it: the sigmoid's slope there is below 1e-6.
 const AT_BOUND: f64 = 1e-6;
@@ -42,13 +42,7 @@ pub fn saturated(run: &Prepared, record: &RunRecord) -> bool {
         return false;
     }
     // No better than always answering the most common class.
-    let class = |row: &[f64]| -> usize {
-        if k == 1 {
-            usize::from(row[0] >= 0.5)
-        } else {
-            (1..k).fold(0, |b, j| if row[j] > row[b] { j } else { b })
-        }
-    };
+    let class = network::class_of::<f64>;
     let mut counts = vec![0usize; k.max(2)];
     let mut right = 0;
     for (y, o) in d.y.chunks_exact(k).zip(out.chunks_exact(k)) {
@@ -58,13 +52,17 @@ pub fn saturated(run: &Prepared, record: &RunRecord) -> bool {
     right <= counts.iter().copied().max().unwrap_or(0)
 }
 
-/// Marks each record that ended saturated, in parallel.
+/// Judges each record from its final weights and data, in parallel: saturation, and R² for
+/// numeric targets.
 pub fn mark(runs: &[Prepared], records: &mut [RunRecord]) {
     use rayon::prelude::*;
-    records
-        .par_iter_mut()
-        .zip(runs)
-        .for_each(|(r, run)| r.saturated = saturated(run, r));
+    records.par_iter_mut().zip(runs).for_each(|(r, run)| {
+        r.judged = Judged {
+            saturated: saturated(run, r),
+            r2: super::fit::r2(run, &r.weights, &run.data.train),
+            test_r2: (run.data.test.as_ref()).and_then(|t| super::fit::r2(run, &r.weights, t)),
+        }
+    });
 }
 
 /// The warning for the saturated runs among `records` (marked by [`mark`]), naming up to

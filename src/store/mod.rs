@@ -38,7 +38,7 @@ pub mod rows;
 pub use atomic::{stage, write_atomic, Hashing, Staged};
 pub use index::{FileState, Index, Written};
 pub use live::Live;
-pub use record::{RunRecord, RunStatus};
+pub use record::{Judged, RunRecord, RunStatus};
 
 use pack::Packs;
 use std::fs::{self, File, OpenOptions};

@@ -36,7 +36,7 @@ impl RunRecord {
     /// The status the files and the table show: `saturated` for a run that trained every
     /// epoch but ended saturated, else the stored status.
     pub fn shown_status(&self) -> &'static str {
-        if self.saturated && self.status == RunStatus::Ok {
+        if self.judged.saturated && self.status == RunStatus::Ok {
             "saturated"
         } else {
             self.status.as_str()
@@ -74,10 +74,22 @@ pub struct RunRecord {
     /// The record's checksum, once computed or read (not part of the record's text).
     #[serde(skip)]
     pub sum: Sum,
-    /// Saturated: found when the record is shown ([`crate::job::saturation`]), from its
-    /// weights and data, which its id and checksum cover; not part of the record's text.
+    /// What is judged from its final weights and data when the record is shown
+    /// ([`crate::job::saturation`]); its id and checksum cover both, so it is not part of the
+    /// record's text.
     #[serde(skip)]
+    pub judged: Judged,
+}
+
+/// A finished run's final network judged on its data: computed when shown, never stored.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Judged {
+    /// Every output at its activation's bound or constant, no better than the commonest class.
     pub saturated: bool,
+    /// The coefficient of determination on the training rows, for numeric targets.
+    pub r2: Option<f64>,
+    /// The same on the test rows.
+    pub test_r2: Option<f64>,
 }
 
 /// A record's checksum, kept once known. Records are equal whatever their cache holds.
@@ -174,7 +186,7 @@ mod tests {
             rows: 3,
             epochs_sha256: "ab".into(),
             sum: Default::default(),
-            saturated: false,
+            judged: Default::default(),
         }
     }
 

@@ -32,7 +32,7 @@ fn trained(claim: &Claim, id: &str, rows: u64) -> RunRecord {
         rows,
         epochs_sha256: sha,
         sum: Default::default(),
-        saturated: false,
+        judged: Default::default(),
     }
 }
 

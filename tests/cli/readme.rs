@@ -271,9 +271,15 @@ fn the_readme_fences_are_balanced_and_every_runnable_block_is_marked() {
             // What runner prints is shown with the command that prints it, and compared.
             let first = text.lines().next().unwrap_or("");
             assert!(
-                !["error:", "warning:", "run ", "configuration ", "experiment `"]
-                    .iter()
-                    .any(|p| first.starts_with(p)),
+                ![
+                    "error:",
+                    "warning:",
+                    "run ",
+                    "configuration ",
+                    "experiment `"
+                ]
+                .iter()
+                .any(|p| first.starts_with(p)),
                 "README.md line {line}: runner's output in a plain block; mark it \
                  ```text $ COMMAND so that the test compares it with what COMMAND prints"
             );

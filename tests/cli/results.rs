@@ -280,3 +280,47 @@ fn experiment_toml_runs_again_to_the_same_runs() {
         assert_eq!(a["run"], b["run"]);
     }
 }
+
+#[test]
+fn numeric_targets_show_r2_and_the_test_loss_in_the_table_and_files() {
+    let s = Scratch::new();
+    std::fs::copy(
+        format!("{ROOT}/tests/fixtures/sklearn/regression.csv"),
+        s.path().join("regression.csv"),
+    )
+    .unwrap();
+    s.file(
+        "reg.toml",
+        "[data]\nkind = \"csv\"\npath = \"regression.csv\"\ntarget = \"y1\"\n\
+         test_fraction = 0.25\n[model]\nhidden = [12]\nactivation = \"tanh\"\n\
+         output = \"identity\"\n[train]\noptimizer = \"adam\"\nloss = \"squared_error\"\n\
+         learning_rate = 0.01\nepochs = 200\n",
+    );
+    let table = ok(runner(s.path(), &["reg.toml"]));
+    let head: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        head,
+        [
+            "run",
+            "final_loss",
+            "min_loss",
+            "test_loss",
+            "r2",
+            "test_r2",
+            "status"
+        ]
+    );
+    let runs = read_csv(&s.path().join("results/reg/runs.csv"));
+    let r2: f64 = runs[0]["r2"].parse().unwrap();
+    let test_r2: f64 = runs[0]["test_r2"].parse().unwrap();
+    assert!(r2 > 0.5 && r2 <= 1.0 && test_r2 <= 1.0, "{r2} {test_r2}");
+    assert!(!runs[0].contains_key("accuracy"));
+    // As shown: the table's cells are the file's values.
+    let cells: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    assert!((cells[4].parse::<f64>().unwrap() - r2).abs() < 1e-6 * r2.abs());
+    // Seeds: `r2` summarised per configuration too.
+    ok(runner(s.path(), &["reg.toml", "--set", "init.seed=0,1,2"]));
+    let summary = read_csv(&s.path().join("results/reg/summary.csv"));
+    assert!(summary[0]["r2_mean"].parse::<f64>().unwrap() > 0.5);
+    assert!(summary[0].contains_key("test_r2_std"));
+}

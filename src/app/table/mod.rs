@@ -11,37 +11,40 @@ use std::fmt::Write;
 pub mod export;
 pub mod json;
 
-/// One line per run, its header first: final and minimum loss, accuracy, status.
-fn run_rows(exp: &Spec, records: &[RunRecord]) -> Vec<Vec<String>> {
-    let mut rows = vec![vec![
-        "run".to_string(),
-        "final_loss".into(),
-        "min_loss".into(),
-        "accuracy".into(),
-        "test_accuracy".into(),
-        "status".into(),
-    ]];
-    let pct = |v: Option<f64>| v.map_or("-".into(), |a| format!("{:.1}%", 100.0 * a));
+/// One line per run, its header first: final and minimum loss, accuracy (or, for numeric
+/// targets, R² and the test loss), status.
+fn run_rows(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> Vec<Vec<String>> {
+    let metrics = shown(cols);
+    let mut head = vec!["run".to_string()];
+    head.extend(metrics.iter().map(|m| m.name.to_string()));
+    head.push("status".into());
+    let mut rows = vec![head];
     for (run, r) in exp.runs.iter().zip(records) {
         let status = match r.diverged_epoch {
             Some(e) => format!("diverged at epoch {e}"),
             None => r.shown_status().to_string(),
         };
-        rows.push(vec![
-            run.label.clone(),
-            sig(r.final_loss),
-            sig(r.min_loss),
-            pct(r.accuracy),
-            pct(r.test_accuracy),
-            status,
-        ]);
-    }
-    if records.iter().all(|r| r.test_accuracy.is_none()) {
-        rows.iter_mut().for_each(|r| {
-            r.remove(4);
-        });
+        let mut row = vec![run.label.clone()];
+        for m in &metrics {
+            let v = m.of_run.and_then(|f| f(r));
+            row.push(match v {
+                None => "-".into(),
+                Some(a) if m.percent => format!("{:.1}%", 100.0 * a),
+                Some(v) => sig(v),
+            });
+        }
+        row.push(status);
+        rows.push(row);
     }
     rows
+}
+
+/// The metrics the table shows: the test loss only where there is no accuracy to show.
+fn shown(cols: &Columns) -> Vec<&'static crate::job::Metric> {
+    cols.run_metrics()
+        .into_iter()
+        .filter(|m| m.name != "test_loss" || !cols.accuracy)
+        .collect()
 }
 
 /// The end-of-sweep table: one line per run when every configuration has one run; otherwise
@@ -61,11 +64,11 @@ pub fn table(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> String {
 pub fn cells(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> (Vec<Vec<String>>, bool) {
     let groups = groups(exp, cols);
     if groups.iter().all(|g| g.runs.len() == 1) {
-        return (run_rows(exp, records), false);
+        return (run_rows(exp, cols, records), false);
     }
     let metrics: Vec<_> = metrics(cols)
         .into_iter()
-        .filter(|(n, _)| *n != "test_loss")
+        .filter(|(n, _)| *n != "test_loss" || !cols.accuracy)
         .collect();
     let mut head = vec!["configuration".to_string(), "runs".into()];
     head.extend(metrics.iter().map(|(n, _)| n.to_string()));
