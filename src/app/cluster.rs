@@ -10,10 +10,6 @@ use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::{Command, ExitCode};
 
-/// Sample × parameter updates a CPU does per second, on the slow side (tiny networks reach
-/// about 1e9 on this machine kind; `runner plan` gives the work): the time limit's estimate.
-const WORK_PER_CPU_SECOND: f64 = 3e8;
-
 pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     let job = load(
         &args.experiment,
@@ -39,6 +35,18 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         work[k] += r.work();
     }
     let largest = work.iter().copied().fold(0.0, f64::max);
+    // The time limit's estimate: runner's speed measured here (as `runner plan` gives it),
+    // for the slowest shard on its CPUs.
+    let speed = crate::job::estimate::Speed::measure();
+    let cpus = args.cpus_per_task as usize;
+    let mut shards = vec![Vec::new(); tasks];
+    for (r, &k) in job.runs.iter().zip(&deal) {
+        shards[k].push(r);
+    }
+    let seconds = shards
+        .iter()
+        .map(|runs| speed.sweep_seconds(runs.iter().copied(), cpus))
+        .fold(0.0, f64::max);
     let abs = |p: &Path| std::path::absolute(p).with_context(|| format!("`{}`", p.display()));
     let runner = match &args.runner {
         Some(p) => abs(p)?,
@@ -54,9 +62,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         sets: args.sets.clone(),
         tasks,
         cpus: args.cpus_per_task,
-        time: args.time.clone().unwrap_or_else(|| {
-            time_limit(largest / (WORK_PER_CPU_SECOND * args.cpus_per_task as f64))
-        }),
+        time: args.time.clone().unwrap_or_else(|| time_limit(seconds)),
         mem: args.mem.clone(),
         partition: args.partition.clone(),
         account: args.account.clone(),

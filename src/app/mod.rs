@@ -19,6 +19,7 @@ mod sweep;
 mod table;
 
 use crate::app::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
+use crate::job::estimate::{self, Timing};
 use crate::job::prepare::{self};
 use crate::job::saturation;
 pub use crate::job::{load, Job, Limits};
@@ -161,10 +162,23 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
         });
     }
     let state = folder::stored(&job, args.force);
+    let stored = if args.force {
+        vec![None; job.runs.len()]
+    } else {
+        job.checksums()
+    };
+    let time = Timing::of(&job.runs, |i| stored[i].is_none(), job.memory.threads);
     if args.json {
         say!(
             "{}\n",
-            table::json::plan(&job.exp, &job.runs, &job.store.dir, &state, &job.memory)
+            table::json::plan(
+                &job.exp,
+                &job.runs,
+                &job.store.dir,
+                &state,
+                &job.memory,
+                &time
+            )
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -176,7 +190,14 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
     }
     say!(
         "{}",
-        table::plan(&job.exp, &job.runs, &job.store.dir, &state, &job.memory)
+        table::plan(
+            &job.exp,
+            &job.runs,
+            &job.store.dir,
+            &state,
+            &job.memory,
+            &time
+        )
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -419,4 +440,34 @@ fn require_all(job: &Job, records: &[Option<RunRecord>], shards: Option<usize>) 
         names.join(", "),
         job.store.dir.display()
     )
+}
+
+/// Training estimated at more than this many seconds is announced before it starts.
+const LONG: f64 = 3600.0;
+
+/// A warning when the runs `todo` are estimated to train for more than [`LONG`]. runner's speed
+/// is measured (about 40 ms) only when even a bound faster than any machine gives a minute.
+fn long_sweep(job: &Job, todo: &[usize]) -> Option<String> {
+    let threads = job.memory.threads;
+    // Faster than runner on any machine of this kind: an activation at 0.5 ns, a weight's
+    // six flops at 300 GFLOP/s.
+    let fastest = estimate::Speed {
+        per_step: 1e-7,
+        per_unit: 5e-10,
+        per_weight: 2e-11,
+    };
+    if fastest.sweep_seconds(todo.iter().map(|&i| &job.runs[i]), threads) < 60.0 {
+        return None;
+    }
+    let mut left = vec![false; job.runs.len()];
+    todo.iter().for_each(|&i| left[i] = true);
+    let time = Timing::of(&job.runs, |i| left[i], threads);
+    (time.seconds > LONG).then(|| {
+        format!(
+            "warning: training is estimated at about {} ({} on {}); `runner plan` shows each run's work; Ctrl-C stops cleanly, and the same command resumes, keeping finished runs",
+            estimate::human(time.seconds),
+            crate::format::count(time.to_train, "run"),
+            crate::format::count(threads, "thread"),
+        )
+    })
 }

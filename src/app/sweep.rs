@@ -44,6 +44,10 @@ pub fn train_all(
         let stop = stop.clone();
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
     }
+    // Said once Ctrl-C is handled, so that a reader can stop cleanly at once.
+    if let Some(warning) = super::long_sweep(job, todo) {
+        eprintln!("{warning}");
+    }
     let total: u64 = todo
         .iter()
         .map(|&i| job.runs[i].spec.train.epochs as u64)

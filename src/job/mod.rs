@@ -5,6 +5,7 @@
 
 pub mod budget;
 mod columns;
+pub mod estimate;
 pub mod fit;
 pub mod metric;
 pub mod prepare;

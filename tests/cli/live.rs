@@ -118,3 +118,53 @@ fn processes_of_one_experiment_share_the_folder_and_a_dead_ones_hold_is_let_go()
     slow.kill().unwrap();
     slow.wait().unwrap();
 }
+
+#[test]
+fn a_sweep_estimated_over_an_hour_is_announced_before_it_trains_and_plan_gives_the_time() {
+    let s = Scratch::new();
+    s.file(
+        "long.toml",
+        "[data]\nkind = \"moons\"\nsamples = 2000\n[model]\nhidden = [64, 64]\n\
+         [train]\nepochs = 1000000\nlearning_rate = 0.0001\n[sweep]\n\"init.seed\" = [0, 1, 2, 3]\n",
+    );
+    let plan = ok(runner(s.path(), &["plan", "long.toml", "--threads", "2"]));
+    let line = plan
+        .lines()
+        .find(|l| l.starts_with("time: about "))
+        .unwrap();
+    assert!(line.contains("to train 4 runs on 2 threads"), "{line}");
+    assert!(
+        line.ends_with(" h)") || line.contains(" h to") || line.contains("days"),
+        "{line}"
+    );
+    let json = ok(runner(s.path(), &["plan", "long.toml", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["seconds"].as_f64().unwrap() > 3600.0, "{json}");
+    assert_eq!(v["to_train"], 4);
+    // The run warns, then trains; Ctrl-C ends it as usual.
+    let mut child = spawn(s.path(), &["long.toml", "-q"]);
+    // Should the warning never come, the run is ended rather than left to train for hours.
+    let pid = child.id() as i32;
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(60));
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    });
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut err, &mut first).unwrap();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert!(
+        first.starts_with("warning: training is estimated at about "),
+        "{first}"
+    );
+    assert!(
+        first.contains("4 runs") && first.contains("resumes"),
+        "{first}"
+    );
+    assert_eq!(status.code(), Some(130));
+    // A quick experiment says nothing of time.
+    s.file("quick.toml", QUICK);
+    let o = runner(s.path(), &["quick.toml", "-q"]);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}

@@ -77,6 +77,7 @@ pub fn plan(
     out: &std::path::Path,
     state: &str,
     memory: &crate::job::budget::Estimate,
+    time: &crate::job::estimate::Timing,
 ) -> String {
     let rows: Vec<Value> = runs
         .iter()
@@ -99,6 +100,9 @@ pub fn plan(
         "work": runs.iter().map(|r| r.work()).sum::<f64>(),
         "memory_bytes": memory.total(),
         "at_once": memory.at_once,
+        "seconds": time.seconds,
+        "to_train": time.to_train,
+        "threads": time.threads,
         "runs": rows,
     })
     .to_string()

@@ -121,6 +121,7 @@ pub fn plan(
     out: &std::path::Path,
     state: &str,
     memory: &crate::job::budget::Estimate,
+    time: &crate::job::estimate::Timing,
 ) -> String {
     let mut rows = vec![["run", "id", "epochs", "rows", "params", "work"]
         .map(String::from)
@@ -140,13 +141,14 @@ pub fn plan(
         ]);
     }
     let mut s = format!(
-        "experiment `{}` ({}): {}\noutputs: {} ({state})\nwork: {total:.3e} sample × parameter updates (epochs × training rows × parameters)\nmemory: about {} at the peak ({} at once)\n\n",
+        "experiment `{}` ({}): {}\noutputs: {} ({state})\nwork: {total:.3e} sample × parameter updates (epochs × training rows × parameters)\nmemory: about {} at the peak ({} at once)\n{}\n\n",
         exp.name,
         exp.path.display(),
         count(runs.len(), "run"),
         out.display(),
         crate::job::budget::Bytes(memory.total()),
         count(memory.at_once, "run"),
+        time.line(),
     );
     s.push_str(&align(&rows));
     s
