@@ -43,7 +43,7 @@ impl Experiment {
     /// ```
     pub fn load(path: &Path, sets: &[&str], out: Option<&Path>) -> Result<Experiment> {
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-        let job = app::load(path, &sets, out, Limits::of(None, None))?;
+        let job = app::load(path, &sets, &[], out, Limits::of(None, None))?;
         Ok(Experiment {
             job,
             path: path.to_owned(),
@@ -104,6 +104,7 @@ impl Experiment {
         let how = How {
             path: &self.path,
             sets: &self.sets,
+            only: &[],
             shard: None,
             force: false,
             threads: None,

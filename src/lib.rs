@@ -27,6 +27,8 @@ pub use api::{Experiment, Record, Run};
 #[doc(hidden)]
 pub mod app;
 #[doc(hidden)]
+pub mod color;
+#[doc(hidden)]
 pub mod config;
 #[doc(hidden)]
 pub mod data;

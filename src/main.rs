@@ -1,4 +1,4 @@
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,13 +19,19 @@ fn main() -> ExitCode {
     }
     // A shell's completion script calling back (`COMPLETE=bash runner …`): answered, then exit.
     runner::app::shell::complete_if_asked();
-    let cli = runner::app::cli::Cli::parse();
+    // `--color` decides clap's colours too, so it is read before clap parses.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let when = runner::color::When::from_args(&args);
+    when.apply();
+    let command = runner::app::cli::Cli::command().color(when.clap());
+    let cli = runner::app::cli::Cli::from_arg_matches(&command.get_matches_from(args))
+        .unwrap_or_else(|e| e.exit());
     match runner::app::run(cli) {
         Ok(code) => code,
         Err(err) => {
             // Values echoed from the input may hold control characters: shown escaped.
             let message = runner::format::escape_controls(&format!("{err:#}"));
-            eprintln!("error: {message}");
+            runner::color::eprint(&format!("error: {message}"));
             ExitCode::FAILURE
         }
     }

@@ -48,6 +48,10 @@ More: the README, `runner completions bash|zsh|fish`, `runner man`.";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Colour the messages' prefixes and the table's header: `auto` on a terminal unless
+    /// NO_COLOR is set, `always`, or `never`.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: crate::color::When,
     #[command(flatten)]
     pub args: RunArgs,
 }
@@ -283,6 +287,11 @@ pub struct PlanArgs {
     #[arg(add = ArgValueCompleter::new(crate::app::shell::override_keys))]
     pub sets: Vec<String>,
 
+    /// Only the runs whose label has these words, e.g. `--only 'hidden=[4]'`, `--only
+    /// perceptron`, `--only 'hidden=[4] seed=1'`. Repeatable: a run any filter names.
+    #[arg(long = "only", value_name = "WORDS")]
+    pub only: Vec<String>,
+
     /// Runs trained at once, 1 to 1024, for the memory estimate [default: all cores].
     #[arg(long, value_name = "N", allow_negative_numbers = true,
           value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -308,6 +317,7 @@ impl From<&RunArgs> for PlanArgs {
             out: a.out.clone(),
             force: a.force,
             sets: a.sets.clone(),
+            only: a.only.clone(),
             threads: a.threads,
             max_memory: a.max_memory,
             json: a.print.json,
@@ -349,6 +359,11 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "KEY=VALUES")]
     #[arg(add = ArgValueCompleter::new(crate::app::shell::override_keys))]
     pub sets: Vec<String>,
+
+    /// Only the runs whose label has these words, e.g. `--only 'hidden=[4]'`, `--only
+    /// perceptron`, `--only 'hidden=[4] seed=1'`. Repeatable: a run any filter names.
+    #[arg(long = "only", value_name = "WORDS")]
+    pub only: Vec<String>,
 
     /// Runs trained at once, 1 to 1024 [default: all cores].
     #[arg(long, value_name = "N", allow_negative_numbers = true,

@@ -14,6 +14,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     let job = load(
         &args.experiment,
         &args.sets,
+        &[],
         args.out.as_deref(),
         Limits::of(Some(1), None),
     )?;
@@ -21,11 +22,11 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     // More tasks than runs would leave tasks with nothing to train.
     let tasks = (args.array as usize).min(job.runs.len().max(1));
     if tasks < args.array as usize {
-        eprintln!(
+        crate::color::eprint(&format!(
             "note: `--array {}` for {}: {tasks} tasks, one a run (a task without runs would train nothing)",
             args.array,
             crate::format::count(job.runs.len(), "run")
-        );
+        ));
     }
     results::precheck(&job.store, &job.exp, &job.planned_files(), false)?;
     let deal = prepare::deal(&job.runs, tasks);
@@ -73,7 +74,7 @@ pub(super) fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         index: 0,
         count: tasks,
     };
-    folder::remember(&job, &args.experiment, &args.sets, Some(shard))?;
+    folder::remember(&job, &args.experiment, &args.sets, &[], Some(shard))?;
     let (array_path, merge_path) = array.write()?;
     let dir = job.store.dir.display();
     say!(

@@ -19,6 +19,9 @@ struct Remembered {
     /// The experiment file, absolute.
     experiment: PathBuf,
     sets: Vec<String>,
+    /// `--only` filters, when some were given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    only: Vec<String>,
     /// N of `--shard K/N`, when sharded.
     shards: Option<usize>,
 }
@@ -28,11 +31,13 @@ pub(super) fn remember(
     job: &Job,
     path: &Path,
     sets: &[String],
+    only: &[String],
     shard: Option<crate::app::cli::Shard>,
 ) -> Result<()> {
     let command = Remembered {
         experiment: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()),
         sets: sets.to_vec(),
+        only: only.to_vec(),
         shards: shard.map(|s| s.count),
     };
     let text = toml::to_string(&command).expect("commands serialize");
@@ -70,6 +75,7 @@ fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
     let job = load(
         &command.experiment,
         &command.sets,
+        &command.only,
         Some(dir),
         Limits::of(Some(1), None),
     )?;

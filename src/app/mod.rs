@@ -96,7 +96,9 @@ impl Print {
         if self.json {
             say!("{}", table::json::lines(&job.exp, &job.cols, records))
         } else {
-            say!("{}", table::table(&job.exp, &job.cols, records))
+            let text = table::table(&job.exp, &job.cols, records);
+            let (head, rest) = text.split_once('\n').unwrap_or((&text, ""));
+            say!("{}\n{rest}", crate::color::bold(head))
         }
     }
 
@@ -113,7 +115,7 @@ impl Print {
     /// A note on stderr, unless `--quiet`.
     fn note(&self, line: &str) {
         if !self.quiet {
-            eprintln!("{line}");
+            crate::color::eprint(line);
         }
     }
 
@@ -121,7 +123,7 @@ impl Print {
     fn finished(&self, job: &Job, records: &[RunRecord], place: &str) -> Result<()> {
         self.table(job, records)?;
         if let Some(w) = saturation::warning(&job.exp, records) {
-            eprintln!("{w}");
+            crate::color::eprint(&w);
         }
         self.place(place)?;
         let formats = results::formats(&job.exp, records);
@@ -148,6 +150,7 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
     let mut job = load(
         &args.experiment,
         &args.sets,
+        &args.only,
         args.out.as_deref(),
         Limits::of(args.threads, args.max_memory),
     )?;
@@ -207,6 +210,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     let mut job = load(
         path,
         &args.sets,
+        &args.only,
         args.out.as_deref(),
         Limits::of(args.threads, args.max_memory),
     )?;
@@ -214,6 +218,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
     let how = How {
         path,
         sets: &args.sets,
+        only: &args.only,
         shard: args.shard,
         force: args.force,
         threads: args.threads,
@@ -226,9 +231,9 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
                 .finished(&job, &records, &format!("results in {dir} (up to date)"))?;
         }
         Ran::Interrupted(stopped) => {
-            eprintln!(
+            crate::color::eprint(&format!(
                 "interrupted: {stopped} runs did not finish; finished runs are kept in `{dir}`; run the same command again to resume",
-            );
+            ));
             return Ok(ExitCode::from(130));
         }
         Ran::Shard { shard, runs, here } => {
@@ -261,6 +266,7 @@ pub struct How<'a> {
     /// The experiment file, remembered for `merge` and `status`.
     pub path: &'a Path,
     pub sets: &'a [String],
+    pub only: &'a [String],
     pub shard: Option<Shard>,
     pub force: bool,
     pub threads: Option<u16>,
@@ -304,7 +310,7 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
     results::precheck(&job.store, &job.exp, &job.planned_files(), how.force)?;
     job.store.create()?;
     let _live = occupy(job)?;
-    folder::remember(job, how.path, how.sets, how.shard)?;
+    folder::remember(job, how.path, how.sets, how.only, how.shard)?;
     let deal = how.shard.map(|s| prepare::deal(&job.runs, s.count));
     let mine = |i: usize| match (&deal, how.shard) {
         (Some(d), Some(s)) => d[i] == s.index,

@@ -49,13 +49,13 @@ pub fn predict(args: &PredictArgs) -> Result<ExitCode> {
                 .and_then(|s| s.persist())
                 .map_err(|e| anyhow!("{e}"))?;
             if !args.quiet {
-                eprintln!(
+                crate::color::eprint(&format!(
                     "{} predictions of {rows} rows by {} run{} in {}",
                     rows * models.len(),
                     models.len(),
                     if models.len() == 1 { "" } else { "s" },
                     path.display()
-                );
+                ));
             }
         }
         None => {

@@ -46,7 +46,7 @@ pub fn train_all(
     }
     // Said once Ctrl-C is handled, so that a reader can stop cleanly at once.
     if let Some(warning) = super::long_sweep(job, todo) {
-        eprintln!("{warning}");
+        crate::color::eprint(&warning);
     }
     let total: u64 = todo
         .iter()

@@ -54,7 +54,13 @@ impl Limits {
 /// Reads, expands, validates and prepares the experiment `path` with `--set` overrides, for
 /// the folder `out` (default `results/NAME`). Refuses, before any data is loaded, an
 /// experiment whose estimated memory exceeds the limit.
-pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) -> Result<Job> {
+pub fn load(
+    path: &Path,
+    sets: &[String],
+    only: &[String],
+    out: Option<&Path>,
+    limits: Limits,
+) -> Result<Job> {
     let sets = sets
         .iter()
         .map(|s| config::parse_set(s).map_err(|e| anyhow!("--set: {e}")))
@@ -79,6 +85,9 @@ pub fn load(path: &Path, sets: &[String], out: Option<&Path>, limits: Limits) ->
         }
     }
     let mut exp = config::load(path, &sets)?;
+    if !only.is_empty() {
+        select(&mut exp, only)?;
+    }
     let memory = budget::estimate(&exp, limits.threads);
     budget::check(&memory, limits.max_memory, path).map_err(|e| anyhow!(e))?;
     let runs = prepare::prepare(&mut exp)?;
@@ -152,11 +161,11 @@ impl Job {
                 Lookup::Found(rec) => Some(rec),
                 Lookup::Damaged(why, file) => {
                     if let Some(then) = then {
-                        eprintln!(
+                        crate::color::eprint(&format!(
                             "warning: stored run `{}` (`{}`) is damaged: {why}; {then}",
                             r.spec.label,
                             file.display()
-                        );
+                        ));
                     }
                     None
                 }
@@ -164,4 +173,34 @@ impl Job {
             })
             .collect()
     }
+}
+
+/// Keeps the runs `--only` names: a run is kept when some filter's every term (`hidden=[4]`,
+/// `seed=1`, a variant's name) is a whole word of its label. A filter that names no run is
+/// refused, with labels to copy.
+fn select(exp: &mut config::Spec, only: &[String]) -> Result<()> {
+    let matches = |label: &str, filter: &str| {
+        let words: Vec<&str> = label.split(' ').collect();
+        filter.split_whitespace().all(|t| words.contains(&t))
+    };
+    for f in only {
+        if !exp.runs.iter().any(|r| matches(&r.label, f)) {
+            let labels: Vec<String> = exp
+                .runs
+                .iter()
+                .take(4)
+                .map(|r| format!("`{}`", r.label))
+                .collect();
+            let more = if exp.runs.len() > 4 { ", …" } else { "" };
+            anyhow::bail!(
+                "`--only {f}` names no run of `{}`; its runs are labelled {}{more} (`runner plan` lists them all): give words of a label, e.g. `--only '{}'`",
+                exp.name,
+                labels.join(", "),
+                exp.runs[0].label.split(' ').next().unwrap_or_default()
+            );
+        }
+    }
+    exp.runs
+        .retain(|r| only.iter().any(|f| matches(&r.label, f)));
+    Ok(())
 }

@@ -133,7 +133,7 @@ fn check_values(spec: &crate::data::DataSpec, data: &Loaded) -> Vec<Problem> {
                 n => (0..d.rows).any(|r| d.y[r * n + k] == 1.0),
             };
             if !seen(&data.train) && seen(test) {
-                eprintln!("warning: class `{name}` is only in the test split: no training row teaches its output, so no test row of it can be classified right; lower `data.test_fraction` or add rows of that class");
+                crate::color::eprint(&format!("warning: class `{name}` is only in the test split: no training row teaches its output, so no test row of it can be classified right; lower `data.test_fraction` or add rows of that class"));
             }
         }
     }

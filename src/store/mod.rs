@@ -163,10 +163,10 @@ impl Store {
         let format = self.state.join("format");
         if !format.exists() {
             if self.state.join("runs").is_dir() && !self.quiet {
-                eprintln!(
+                crate::color::eprint(&format!(
                     "note: `{}` holds runs in runner's earlier store format, which is not read; they train again (delete that folder to reclaim its space)",
                     self.state.join("runs").display()
-                );
+                ));
             }
             write_atomic(&format, format!("{FORMAT}\n").as_bytes())?;
         }
@@ -410,10 +410,10 @@ impl Store {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
                 if !self.quiet {
-                    eprintln!(
+                    crate::color::eprint(&format!(
                         "waiting for another runner process to finish writing `{}`…",
                         self.dir.display()
-                    );
+                    ));
                 }
                 file.lock().map_err(io_err(&path))?;
             }

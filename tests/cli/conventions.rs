@@ -147,3 +147,56 @@ fn exit_codes_separate_refused_input_from_a_wrong_command_line() {
     let missing = runner(s.path(), &[]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn color_always_paints_prefixes_and_the_header_and_never_or_a_pipe_leaves_plain_text() {
+    let s = Scratch::new();
+    s.file("small.toml", SMALL);
+    let o = runner(s.path(), &["small.toml", "--color", "always"]);
+    assert!(stdout(&o).starts_with("\x1b[1mrun"), "{}", stdout(&o));
+    let o = runner(s.path(), &["missing.toml", "--color=always"]);
+    assert!(
+        stderr(&o).starts_with("\x1b[1;31merror:\x1b[0m cannot read"),
+        "{}",
+        stderr(&o)
+    );
+    // Piped (as here), `auto` and `never` write no escape; nor does any file.
+    for args in [vec!["small.toml"], vec!["small.toml", "--color", "never"]] {
+        let o = runner(s.path(), &args);
+        assert!(!stdout(&o).contains('\x1b') && !stderr(&o).contains('\x1b'));
+    }
+    let o = runner(s.path(), &["missing.toml", "--color", "never"]);
+    assert!(
+        stderr(&o).starts_with("error: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+    let o = runner(s.path(), &["small.toml", "--color", "pink"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("auto, always, never"), "{}", stderr(&o));
+}
+
+#[test]
+fn on_a_terminal_auto_colours_unless_no_color_is_set() {
+    // `script` gives the command a pseudo-terminal (util-linux; skipped where it is missing).
+    let s = Scratch::new();
+    let exe = env!("CARGO_BIN_EXE_runner");
+    let on_tty = |no_color: Option<&str>| {
+        let mut c = Command::new("script");
+        c.args(["-qec", &format!("'{exe}' missing.toml"), "/dev/null"])
+            .current_dir(s.path())
+            .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        c.output().ok().map(|o| stdout(&o))
+    };
+    let Some(plain) = on_tty(None) else {
+        eprintln!("note: `script` is missing; colour on a terminal is not tried");
+        return;
+    };
+    assert!(plain.contains("\x1b[1;31merror:"), "{plain:?}");
+    assert!(!on_tty(Some("1")).unwrap().contains('\x1b'));
+    // An empty NO_COLOR does not count, as no-color.org says.
+    assert!(on_tty(Some("")).unwrap().contains("\x1b[1;31merror:"));
+}

@@ -447,3 +447,68 @@ fn the_table_exports_to_json_csv_and_markdown_and_plan_prints_json() {
     assert_eq!(status["files_up_to_date"], true);
     assert_eq!(status["missing"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn only_trains_the_runs_it_names_and_the_full_sweep_reuses_them() {
+    let s = Scratch::new();
+    s.file("sweep.toml", SWEEP);
+    let all = ok(runner(s.path(), &["plan", "sweep.toml", "--json"]));
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let labels: Vec<String> = all["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run"].as_str().unwrap().to_string())
+        .collect();
+    // Some word of the first label (a variant or a key's value), and one whole label.
+    let word = labels[0].split(' ').next().unwrap().to_string();
+    let last = labels.last().unwrap().clone();
+    let o = runner(
+        s.path(),
+        &[
+            "sweep.toml",
+            "--only",
+            &word,
+            "--only",
+            &last,
+            "--json",
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let runs = read_csv(&s.path().join("results/sweep/runs.csv"));
+    let want: Vec<&String> = labels
+        .iter()
+        .filter(|l| l.split(' ').any(|w| w == word) || **l == last)
+        .collect();
+    assert!(want.len() < labels.len() && !want.is_empty(), "{labels:?}");
+    assert_eq!(runs.len(), want.len());
+    // The status of the folder counts the runs --only chose.
+    let status = ok(runner(s.path(), &["status", "results/sweep", "--json"]));
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["runs"], want.len(), "{status}");
+    // The whole sweep then trains only the rest.
+    let o = runner(s.path(), &["sweep.toml"]);
+    let note = stderr(&o);
+    assert!(
+        note.contains(&format!(
+            "{} runs reused from the store, {} trained",
+            want.len(),
+            labels.len() - want.len()
+        )),
+        "{note}"
+    );
+    // A filter that names nothing is refused before anything is written.
+    let before = s.listing();
+    let o = runner(
+        s.path(),
+        &["sweep.toml", "--only", "hiden=[4]", "--out", "other"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`--only hiden=[4]` names no run"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(s.listing(), before);
+}
