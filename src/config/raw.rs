@@ -76,6 +76,7 @@ pub const KEYS: &[&str] = &[
     "data.path",
     "data.target",
     "data.header",
+    "data.delimiter",
     "data.scale",
     "model.hidden",
     "model.activation",
@@ -160,7 +161,7 @@ impl DataKind {
             "arms" => self == Spirals,
             "factor" => self == Circles,
             "inputs" | "targets" => self == Table,
-            "path" | "target" | "header" => self == Csv,
+            "path" | "target" | "header" | "delimiter" => self == Csv,
             _ => true,
         }
     }
@@ -239,6 +240,7 @@ section!(
         path: String,
         target: RawTargets,
         header: bool,
+        delimiter: String,
         scale: Scale,
     }
 );

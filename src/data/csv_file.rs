@@ -62,9 +62,10 @@ pub enum CsvError {
 /// The fix for a file read as one column: a file separated by `;` or tabs says so (runner
 /// reads commas, as `pandas.read_csv` does by default), else the columns to add.
 fn no_inputs_fix(column: &str) -> String {
-    match [';', '\t', '|'].into_iter().find(|&c| column.contains(c)) {
+    match [';', '\t', '|', ','].into_iter().find(|&c| column.contains(c)) {
+        Some(',') => "its values are separated by commas: remove `data.delimiter` (commas are the default)".into(),
         Some(c) => format!(
-            "its values are separated by `{}`, and runner reads comma-separated values; save it with commas (e.g. `tr '{}' ',' < in.csv > out.csv`, when no value holds a comma)",
+            "its values are separated by `{}`, not commas: set `data.delimiter = \"{}\"`",
             c.escape_default(),
             c.escape_default()
         ),
@@ -130,7 +131,7 @@ pub struct Scan {
 
 /// Scans `path` in 1 MiB pieces ([`Scan`]); a file that cannot be read scans as empty (the
 /// read itself then says why).
-pub fn scan(path: &Path) -> Scan {
+pub fn scan(path: &Path, delimiter: u8) -> Scan {
     use std::io::Read;
     let mut out = Scan {
         fields: 1,
@@ -153,7 +154,7 @@ pub fn scan(path: &Path) -> Scan {
                 line = 0;
             } else {
                 line += 1;
-                if out.lines == 0 && b == b',' {
+                if out.lines == 0 && b == delimiter {
                     out.fields += 1;
                 }
             }
@@ -173,6 +174,7 @@ pub(super) fn read(
     path: &Path,
     targets: &[CsvTarget],
     header: bool,
+    delimiter: u8,
     rule: Targets,
 ) -> Result<Dataset, CsvError> {
     let malformed = |line: u64, message: String| CsvError::Malformed {
@@ -188,6 +190,7 @@ pub(super) fn read(
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(header)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
         .from_path(path)
         .map_err(|e| match e.into_kind() {
@@ -384,8 +387,14 @@ fn ambiguous(target: &CsvTarget, names: &[String], path: &Path) -> Result<(), Cs
 
 /// The names the header gives the input columns (every column but the targets), read after
 /// [`read`] accepted the file; empty if they are not `inputs` names.
-pub(super) fn input_names(path: &Path, targets: &[CsvTarget], inputs: usize) -> Vec<String> {
+pub(super) fn input_names(
+    path: &Path,
+    targets: &[CsvTarget],
+    delimiter: u8,
+    inputs: usize,
+) -> Vec<String> {
     let Ok(mut reader) = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
         .from_path(path)
     else {

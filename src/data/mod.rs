@@ -95,6 +95,8 @@ pub enum Source {
         /// The target columns, in output order.
         target: Vec<CsvTarget>,
         header: bool,
+        /// The byte between values (`data.delimiter`; a comma unless set).
+        delimiter: u8,
     },
 }
 
@@ -192,10 +194,11 @@ impl DataSpec {
                 path,
                 target,
                 header,
+                delimiter,
             } => {
-                let mut all = csv_file::read(path, target, *header, self.targets)?;
+                let mut all = csv_file::read(path, target, *header, *delimiter, self.targets)?;
                 if *header {
-                    all.input_names = csv_file::input_names(path, target, all.inputs);
+                    all.input_names = csv_file::input_names(path, target, *delimiter, all.inputs);
                 }
                 all
             }

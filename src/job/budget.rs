@@ -59,11 +59,16 @@ fn shape(spec: &RunSpec, scans: &mut Vec<(std::path::PathBuf, Scan)>) -> (f64, f
             inputs.first().map_or(0, Vec::len) as f64,
             targets.first().map_or(0, Vec::len) as f64,
         ),
-        Source::Csv { path, target, .. } => {
+        Source::Csv {
+            path,
+            target,
+            delimiter,
+            ..
+        } => {
             let found = match scans.iter().find(|(p, _)| p == path) {
                 Some((_, s)) => *s,
                 None => {
-                    let s = scan(path);
+                    let s = scan(path, *delimiter);
                     scans.push((path.clone(), s));
                     s
                 }

@@ -324,3 +324,52 @@ fn numeric_targets_show_r2_and_the_test_loss_in_the_table_and_files() {
     assert!(summary[0]["r2_mean"].parse::<f64>().unwrap() > 0.5);
     assert!(summary[0].contains_key("test_r2_std"));
 }
+
+#[test]
+fn a_delimiter_reads_semicolons_and_tabs_as_commas_are_read() {
+    let s = Scratch::new();
+    let rows = [
+        ["x1", "x2", "y"],
+        ["0", "0.5", "0"],
+        ["1", "0.25", "1"],
+        ["0.5", "1", "1"],
+        ["1", "1", "0"],
+    ];
+    let mut runs = Vec::new();
+    for (name, sep, setting) in [
+        ("comma", ",", ""),
+        ("semi", ";", "delimiter = \";\"\n"),
+        ("tab", "\t", "delimiter = \"\\t\"\n"),
+    ] {
+        let text: String = rows.iter().map(|r| r.join(sep) + "\n").collect();
+        s.file(&format!("{name}.csv"), &text);
+        s.file(
+            &format!("{name}.toml"),
+            &format!(
+                "[data]\nkind = \"csv\"\npath = \"{name}.csv\"\ntarget = \"y\"\n{setting}\
+                 [model]\nhidden = [3]\n[train]\nepochs = 50\n"
+            ),
+        );
+        ok(runner(s.path(), &[&format!("{name}.toml"), "-q"]));
+        let mut r = read_csv(&s.path().join(format!("results/{name}/runs.csv")));
+        r[0].remove("seconds");
+        runs.push(r);
+        // The written experiment keeps the delimiter, so that it runs again as it is.
+        let written =
+            std::fs::read_to_string(s.path().join(format!("results/{name}/experiment.toml")))
+                .unwrap();
+        assert_eq!(
+            written.contains("delimiter"),
+            !setting.is_empty(),
+            "{written}"
+        );
+    }
+    // The same numbers; the ids differ only where the setting is written.
+    let numbers = |r: &std::collections::BTreeMap<String, String>| {
+        let mut r = r.clone();
+        r.remove("id");
+        r
+    };
+    assert_eq!(numbers(&runs[0][0]), numbers(&runs[1][0]));
+    assert_eq!(numbers(&runs[0][0]), numbers(&runs[2][0]));
+}

@@ -106,6 +106,7 @@ impl Checker {
             ("path", d.path.is_some()),
             ("target", d.target.is_some()),
             ("header", d.header.is_some()),
+            ("delimiter", d.delimiter.is_some()),
         ];
         for (key, set) in given {
             if set && !kind.takes(key) {
@@ -312,10 +313,24 @@ impl Checker {
                 }
             });
         }
+        let delimiter = match d.delimiter.as_deref() {
+            None => b',',
+            Some("\t" | "tab") => b'\t',
+            Some(s) if s.len() == 1 && !s.contains(['"', '\n', '\r']) && s.is_ascii() => {
+                s.as_bytes()[0]
+            }
+            Some(s) => {
+                return self.bad(
+                    "data.delimiter",
+                    format!("`{}` must be one character that separates the values, e.g. `delimiter = \";\"`, or `\"\\t\"` for tabs", s.escape_default()),
+                );
+            }
+        };
         Some(Source::Csv {
             path: base_dir.join(path),
             target,
             header,
+            delimiter,
         })
     }
 }
