@@ -327,9 +327,17 @@ fn check_values(key: &str, values: &[Value], what: &str, problems: &mut Vec<Prob
         let mut t = Table::new();
         set_dotted(&mut t, key, value.clone());
         if let Err(e) = Value::Table(t).try_into::<RawExperiment>() {
+            let mut message = super::explain_serde(e.message().trim().to_string());
+            // `--set model.hidden=[2]` unquoted: bash may have matched `[2]` against a file
+            // named `model.hidden=2`, leaving the bare number.
+            if what == "--set" && message.contains("expected a list in brackets") {
+                message.push_str(&format!(
+                    "; if you typed `{key}=[{value}]` unquoted, the shell read the brackets as a file pattern: quote it, `--set '{key}=[{value}]'`"
+                ));
+            }
             problems.push(Problem {
                 key: key.into(),
-                message: super::explain_serde(e.message().trim().to_string()),
+                message,
                 origin: Some(format!("{what} `{value}`")),
             });
             if e.message().contains("unknown field") {
