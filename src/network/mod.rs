@@ -213,6 +213,27 @@ pub fn predict<T: Real>(layers: &[LayerShape], params: &[T], x: &[T], rows: usiz
     out
 }
 
+/// Every layer's outputs for `rows` rows of `x` (`rows x inputs`, row-major): `out[l]` is layer
+/// `l`'s, `rows x fan_out` column-major. For pictures of what each unit computes; allocates.
+pub fn layer_outputs(
+    layers: &[LayerShape],
+    params: &[f64],
+    x: &[f64],
+    rows: usize,
+) -> Vec<Vec<f64>> {
+    let inputs = layers[0].fan_in;
+    let mut ws = Workspace::<f64>::new(layers, rows);
+    forward(layers, params, &transpose(x, rows, inputs), rows, &mut ws);
+    ws.acts
+        .into_iter()
+        .zip(layers)
+        .map(|(mut a, l)| {
+            a.truncate(rows * l.fan_out);
+            a
+        })
+        .collect()
+}
+
 /// Rows [`predict`] passes forward at once.
 pub const PREDICT_ROWS: usize = 4096;
 

@@ -24,7 +24,7 @@ pub struct Grid {
 }
 
 /// The range of input `k` over the training and test rows, with a 5% margin.
-fn range(data: &Loaded, k: usize) -> (f64, f64) {
+pub(super) fn range(data: &Loaded, k: usize) -> (f64, f64) {
     let sets = std::iter::once(&data.train).chain(data.test.as_ref());
     chart::padded(sets.flat_map(|d| d.x.iter().skip(k).step_by(d.inputs).copied()))
 }

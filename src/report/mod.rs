@@ -7,7 +7,9 @@ mod boundary;
 mod chart;
 mod compare;
 mod curves;
+mod live;
 mod page;
+mod units;
 
 pub use boundary::{class, grid, Grid, CELLS};
 pub use compare::numeric;
@@ -38,6 +40,8 @@ pub enum Kind {
     /// Results against the configuration column with this index.
     Compare(usize),
     Boundaries,
+    /// What each unit computes over the input plane.
+    Units,
 }
 
 /// A figure to draw: what, its file under `plots/`, its heading.
@@ -96,6 +100,13 @@ pub fn plan(exp: &Spec, cols: &Columns, runs: &[Prepared]) -> Vec<Planned> {
             heading: "Decision boundaries".into(),
         });
     }
+    if runs.iter().all(|r| r.data.train.inputs == 2) && !runs.is_empty() {
+        out.push(Planned {
+            kind: Kind::Units,
+            file: "plots/units.svg".into(),
+            heading: "Hidden units".into(),
+        });
+    }
     if cols.accuracy {
         out.push(Planned {
             kind: Kind::Curves("accuracy"),
@@ -141,6 +152,7 @@ pub fn render(inp: &Inputs) -> io::Result<Vec<(String, Vec<u8>)>> {
             Kind::Curves(metric) => curves_figure(inp, &groups, metric, &curves)?,
             Kind::Compare(k) => compare_figure(inp, &groups, *k)?,
             Kind::Boundaries => boundaries_figure(inp, &groups)?,
+            Kind::Units => units_figure(inp, &groups),
         };
         figures.push(Figure {
             planned,
@@ -148,7 +160,12 @@ pub fn render(inp: &Inputs) -> io::Result<Vec<(String, Vec<u8>)>> {
             caption,
         });
     }
-    let html = page::html(inp, &groups, &figures, no_boundaries(inp.runs));
+    let n = groups.len();
+    let names = inp.cols.metric_names();
+    let live = live::section(&live::data(&groups, &names, &curves, |i| {
+        chart::color(i, n)
+    }));
+    let html = page::html(inp, &groups, &figures, no_boundaries(inp.runs), &live);
     let mut out: Vec<(String, Vec<u8>)> = figures
         .into_iter()
         .map(|f| (f.planned.file, f.svg.into_bytes()))
@@ -285,22 +302,9 @@ fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, Stri
     let mut panels = Vec::new();
     let mut note = String::new();
     for g in groups.iter().take(PANELS) {
-        let mut ok: Vec<usize> = g
-            .runs
-            .iter()
-            .copied()
-            .filter(|&i| !inp.records[i].diverged())
-            .collect();
-        if ok.is_empty() {
+        let Some(i) = shown_run(inp, g) else {
             continue;
-        }
-        ok.sort_by(|&a, &b| {
-            inp.records[a]
-                .final_loss
-                .total_cmp(&inp.records[b].final_loss)
-                .then(a.cmp(&b))
-        });
-        let i = ok[(ok.len() - 1) / 2];
+        };
         let run = &inp.runs[i];
         let title = match (g.runs.len(), run.spec.seed) {
             (n, Some(s)) if n > 1 => format!("{} · seed {s}", g.label),
@@ -351,4 +355,89 @@ fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, Stri
         }
     );
     Ok((svg, caption))
+}
+
+/// The run a configuration's pictures show: the one whose final loss is the (lower) median of
+/// its seeds that did not diverge.
+fn shown_run(inp: &Inputs, g: &Group) -> Option<usize> {
+    let mut ok: Vec<usize> = g
+        .runs
+        .iter()
+        .copied()
+        .filter(|&i| !inp.records[i].diverged() && !inp.records[i].weights.is_empty())
+        .collect();
+    ok.sort_by(|&a, &b| {
+        inp.records[a]
+            .final_loss
+            .total_cmp(&inp.records[b].final_loss)
+            .then(a.cmp(&b))
+    });
+    ok.get(ok.len().checked_sub(1)? / 2).copied()
+}
+
+/// At most this many configurations get unit maps.
+const MAPPED: usize = 4;
+
+fn units_figure(inp: &Inputs, groups: &[Group]) -> (String, String) {
+    // Configurations with hidden layers first (a perceptron has only its output unit), then
+    // up to MAPPED of them, evenly spaced so that the smallest and the largest are both there.
+    let mut candidates: Vec<&Group> = groups
+        .iter()
+        .filter(|g| {
+            g.runs
+                .first()
+                .is_some_and(|&i| !inp.runs[i].arch.hidden.is_empty())
+        })
+        .collect();
+    if candidates.is_empty() {
+        candidates = groups.iter().collect();
+    }
+    let n = candidates.len();
+    let picked: Vec<&Group> = if n <= MAPPED {
+        candidates
+    } else {
+        (0..MAPPED)
+            .map(|k| candidates[k * (n - 1) / (MAPPED - 1)])
+            .collect()
+    };
+    let nets: Vec<units::Mapped> = picked
+        .iter()
+        .filter_map(|g| {
+            let i = shown_run(inp, g)?;
+            let run = &inp.runs[i];
+            let title = match (g.runs.len(), run.spec.seed) {
+                (n, Some(s)) if n > 1 => format!("{} · seed {s}", g.label),
+                _ => g.label.clone(),
+            };
+            Some(units::Mapped {
+                title,
+                arch: &run.arch,
+                params: &inp.records[i].weights,
+                data: &run.data,
+            })
+        })
+        .collect();
+    let (svg, left_out) = units::draw(&nets);
+    let mut caption = String::from(
+        "What each unit computes: its output over the same input plane as the decision boundaries (input 1 across, input 2 up), blue low, white the middle, orange high (a sigmoid's 0 to 1, a tanh's −1 to 1, else the range it takes there), with the training points faint on top; one row per layer, the output last. A hidden unit's map is a feature the next layer combines: with sigmoid or tanh units each is a soft half-plane, whose edge is the line its weights draw; the output's map is the decision boundary.",
+    );
+    if groups.len() > nets.len() {
+        caption += &format!(
+            " {} of {} configurations are shown{}, each at the run its boundary panel shows.",
+            nets.len(),
+            groups.len(),
+            if nets.len() > 1 {
+                ", evenly spaced"
+            } else {
+                ""
+            }
+        );
+    }
+    if left_out > 0 {
+        caption += &format!(
+            " Wide layers show their first {} units ({left_out} units not drawn).",
+            units::UNITS
+        );
+    }
+    (svg, caption)
 }

@@ -96,13 +96,20 @@ fn settings(inp: &Inputs) -> String {
 }
 
 /// The whole page.
-pub fn html(inp: &Inputs, groups: &[Group], figures: &[Figure], note: Option<String>) -> String {
+pub fn html(
+    inp: &Inputs,
+    groups: &[Group],
+    figures: &[Figure],
+    note: Option<String>,
+    live: &str,
+) -> String {
     let exp = inp.exp;
     let mut h = String::new();
     let _ = writeln!(
         h,
-        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>runner: {}</title><style>{STYLE}</style></head><body>",
-        escape(&exp.name)
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>runner: {}</title><style>{STYLE}{}</style></head><body>",
+        escape(&exp.name),
+        super::live::STYLE
     );
     let _ = write!(h, "<h1>{}</h1>", escape(&exp.name));
     let runs = exp.runs.len();
@@ -132,6 +139,8 @@ pub fn html(inp: &Inputs, groups: &[Group], figures: &[Figure], note: Option<Str
         "<section id=\"summary\"><h2>Summary</h2><p>Per configuration: mean ± sample standard deviation across its runs that did not diverge; losses at the last epoch (<code>final loss</code>) and the lowest over all epochs (<code>min loss</code>). The same numbers are in <code>summary.csv</code>, each run in <code>runs.csv</code>.</p>{}</section>",
         summary_table(inp, groups)
     );
+    h.push_str(live);
+    h.push('\n');
     for (i, f) in figures.iter().enumerate() {
         let _ = writeln!(
             h,

@@ -40,8 +40,9 @@ fn experiment(exp: &Spec) -> Sha256 {
 /// The version of what assembly writes: bump it when a file is added or its format changes,
 /// so that folders assembled before are assembled again (2: `confusion.csv`,
 /// `validation_score`; 3: lists without spaces, `model.hidden.units` and `.layers`; 4:
-/// `experiment.toml` with the shared settings once).
-pub const FILES_FORMAT: u32 = 4;
+/// `experiment.toml` with the shared settings once; 5: `r2` and `test_r2`, the input columns'
+/// names with the weights, `plots/units.svg` and the report's interactive curves).
+pub const FILES_FORMAT: u32 = 5;
 
 /// Hash of everything the result files are assembled from: runner's version, the experiment
 /// ([`fingerprint`]) and each run's record checksum (the record carries its rows' hash).

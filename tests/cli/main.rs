@@ -1,6 +1,7 @@
 //! End-to-end tests: the `runner` binary on the shipped experiments and on small fixture
 //! experiments, checking result files, stdout and stderr. One test binary (see STYLE.md).
 
+mod browser;
 mod catalogue;
 mod classes;
 mod common;

@@ -78,6 +78,12 @@ fn texts(svg: &str) -> Vec<String> {
 /// The outputs of a network from its safetensors file, computed here in plain f64 with std's
 /// exp and tanh: row-major, `rows x outputs`.
 fn forward_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<f64> {
+    layers_from_file(bytes, x, rows).pop().unwrap()
+}
+
+/// Every layer's outputs, as [`forward_from_file`] computes them: each `rows x units`,
+/// row-major.
+fn layers_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<Vec<f64>> {
     let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
     let (_, meta) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
     let json = &meta.metadata().as_ref().unwrap()["runner"];
@@ -109,6 +115,7 @@ fn forward_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<f64> {
     let mut a = x.to_vec();
     let mut width = x.len() / rows;
     let mut l = 0;
+    let mut all = Vec::new();
     while let Some((shape, w)) = floats(&format!("layers.{l}.weight")) {
         assert_eq!(shape[0], width);
         let units = shape[1];
@@ -124,11 +131,12 @@ fn forward_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<f64> {
                 next[r * units + j] = act(if last { &output } else { &hidden }, z);
             }
         }
+        all.push(next.clone());
         a = next;
         width = units;
         l += 1;
     }
-    a
+    all
 }
 
 fn close(got: &[f64], want: &[f64], what: &str) {
@@ -170,7 +178,8 @@ fn the_moons_report_shows_both_boundaries_and_both_curves() {
         [
             "plots/accuracy.svg",
             "plots/boundaries.svg",
-            "plots/loss.svg"
+            "plots/loss.svg",
+            "plots/units.svg"
         ]
     );
     for p in &plots {
@@ -416,4 +425,80 @@ fn the_page_stays_small_whatever_the_data() {
         page.contains("Of the 48000 training rows, 1000 evenly spaced ones are drawn"),
         "the caption says the points are thinned"
     );
+}
+
+#[test]
+fn unit_maps_are_each_units_output_recomputed_from_the_saved_weights() {
+    let s = Scratch::new();
+    ok(runner(s.path(), &[&experiment("moons.toml"), "-q"]));
+    let dir = s.path().join("results/moons");
+    let svg = read(&dir, "plots/units.svg");
+    assert!(read(&dir, "report.html").contains("Hidden units"));
+    // The perceptron has no hidden unit: the hidden layer's run is mapped, its 4 units and
+    // its output.
+    let runs = read_csv(&dir.join("runs.csv"));
+    let id = &runs.iter().find(|r| r["run"] == "hidden").unwrap()["id"];
+    let bytes = std::fs::read(dir.join(format!("weights/{id}.safetensors"))).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let units: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("unit"))
+        .collect();
+    assert_eq!(units.len(), 4 + 1, "{svg}");
+    let mut cells_checked = 0;
+    for u in units {
+        let f = |k: &str| u.attribute(k).unwrap().parse::<f64>().unwrap();
+        let (l, j, n) = (
+            f("data-layer") as usize,
+            f("data-unit") as usize,
+            f("data-cells") as usize,
+        );
+        let (x0, dx, y0, dy, lo, hi) = (
+            f("data-x0"),
+            f("data-dx"),
+            f("data-y0"),
+            f("data-dy"),
+            f("data-lo"),
+            f("data-hi"),
+        );
+        let points: Vec<f64> = (0..n)
+            .flat_map(|i| (0..n).flat_map(move |c| [x0 + c as f64 * dx, y0 + i as f64 * dy]))
+            .collect();
+        let layer = &layers_from_file(&bytes, &points, n * n)[l];
+        let width = layer.len() / (n * n);
+        // The level each cell shows, from the paths' rectangles `M x y h w v 3 h -w z`.
+        let mut shown = vec![None; n * n];
+        for p in u.children().filter(|c| c.has_tag_name("path")) {
+            let lv: usize = p.attribute("data-level").unwrap().parse().unwrap();
+            for rect in p
+                .attribute("d")
+                .unwrap()
+                .split('M')
+                .filter(|r| !r.is_empty())
+            {
+                let nums: Vec<usize> = rect
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.parse().unwrap())
+                    .collect();
+                let (x, y, w, px) = (nums[0], nums[1], nums[2], nums[3]);
+                let i = n - 1 - y / px;
+                for c in x / px..(x + w) / px {
+                    assert!(shown[i * n + c].replace(lv).is_none(), "cell drawn twice");
+                }
+            }
+        }
+        for (cell, got) in shown.iter().enumerate() {
+            let v = layer[cell * width + j];
+            let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 10.0;
+            let want = (t as usize).min(9);
+            let edge = (t - t.round()).abs() < 1e-9;
+            assert!(
+                *got == Some(want) || edge,
+                "layer {l} unit {j} cell {cell}: shows {got:?}, the weights give {v} (level {want})"
+            );
+            cells_checked += 1;
+        }
+    }
+    assert_eq!(cells_checked, 5 * 400);
 }
