@@ -43,6 +43,7 @@ fn train(run: &Prepared, epochs: usize, parallel: bool) -> f64 {
         opts: runner::train::Options {
             every: epochs,
             spread,
+            snapshots: false,
         },
         predict: None,
     };

@@ -98,6 +98,7 @@ fn train(toml: &str, epochs: usize, parallel: bool, start: impl FnOnce()) {
         opts: runner::train::Options {
             every: run.spec.every,
             spread,
+            snapshots: false,
         },
         predict: run.spec.predict.as_deref(),
     };

@@ -53,6 +53,7 @@ fn run(case: &Case) -> (Vec<f64>, Vec<f64>, usize, Vec<f64>, Option<f64>) {
         opts: train::Options {
             every: 1,
             spread: train::Spread::OneThread,
+            snapshots: false,
         },
         predict: None,
     };

@@ -157,6 +157,7 @@ impl Ctx<'_> {
             opts: train::Options {
                 every: spec.every,
                 spread: self.spread,
+                snapshots: false,
             },
             predict: spec.predict.as_deref(),
         };

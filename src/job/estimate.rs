@@ -200,6 +200,7 @@ fn seconds_per_epoch(rows: usize, hidden: &[usize], epochs: usize) -> f64 {
         opts: Options {
             every: epochs,
             spread: Spread::OneThread,
+            snapshots: false,
         },
         predict: None,
     };

@@ -31,10 +31,15 @@ pub(super) fn range(data: &Loaded, k: usize) -> (f64, f64) {
 
 /// The outputs of `arch` with `params` on a grid over `data`'s two inputs.
 pub fn grid(arch: &Architecture, params: &[f64], data: &Loaded) -> Grid {
+    grid_of(arch, params, data, CELLS)
+}
+
+/// [`grid`] with `cells` per side.
+pub fn grid_of(arch: &Architecture, params: &[f64], data: &Loaded, cells: usize) -> Grid {
     let axis = |k| {
         let (lo, hi) = range(data, k);
-        let step = (hi - lo) / CELLS as f64;
-        (0..CELLS)
+        let step = (hi - lo) / cells as f64;
+        (0..cells)
             .map(|i| lo + (i as f64 + 0.5) * step)
             .collect::<Vec<_>>()
     };
@@ -43,7 +48,7 @@ pub fn grid(arch: &Architecture, params: &[f64], data: &Loaded) -> Grid {
         .iter()
         .flat_map(|&b| x.iter().flat_map(move |&a| [a, b]))
         .collect();
-    let out = network::predict(&arch.layers(), params, &points, CELLS * CELLS);
+    let out = network::predict(&arch.layers(), params, &points, cells * cells);
     Grid {
         x,
         y,
@@ -98,6 +103,8 @@ pub struct Panel<'a> {
     pub grid: Grid,
     pub train: &'a Dataset,
     pub test: Option<&'a Dataset>,
+    /// At most this many points of a split are drawn ([`MAX_POINTS`] for the main panels).
+    pub points: usize,
 }
 
 /// Draws the panels as small multiples, `per_row` to a row.
@@ -108,8 +115,9 @@ pub fn draw(area: &Area, panels: &[Panel], per_row: usize) -> Res {
         let g = &p.grid;
         let step = |v: &[f64]| (v[1] - v[0]) / 2.0;
         let (dx, dy) = (step(&g.x), step(&g.y));
-        let xr = g.x[0] - dx..g.x[CELLS - 1] + dx;
-        let yr = g.y[0] - dy..g.y[CELLS - 1] + dy;
+        let n = g.x.len();
+        let xr = g.x[0] - dx..g.x[n - 1] + dx;
+        let yr = g.y[0] - dy..g.y[n - 1] + dy;
         let mut chart = ChartBuilder::on(cell)
             .caption(chart::clip(&p.title, 40), font(13))
             .margin(8)
@@ -133,11 +141,10 @@ pub fn draw(area: &Area, panels: &[Panel], per_row: usize) -> Res {
         let mut rects = Vec::new();
         for (i, &yc) in g.y.iter().enumerate() {
             let mut j = 0;
-            while j < CELLS {
-                let lv = level(&g.out[(i * CELLS + j) * k..(i * CELLS + j + 1) * k]);
+            while j < n {
+                let lv = level(&g.out[(i * n + j) * k..(i * n + j + 1) * k]);
                 let start = j;
-                while j < CELLS && level(&g.out[(i * CELLS + j) * k..(i * CELLS + j + 1) * k]) == lv
-                {
+                while j < n && level(&g.out[(i * n + j) * k..(i * n + j + 1) * k]) == lv {
                     j += 1;
                 }
                 rects.push(Rectangle::new(
@@ -150,7 +157,7 @@ pub fn draw(area: &Area, panels: &[Panel], per_row: usize) -> Res {
         let outline = RGBColor(40, 40, 40);
         let pts = |d: &Dataset| -> Vec<(f64, f64, usize)> {
             (0..d.rows)
-                .step_by(point_stride(d.rows))
+                .step_by(d.rows.div_ceil(p.points.max(1)).max(1))
                 .map(|r| {
                     let y = &d.y[r * d.outputs..(r + 1) * d.outputs];
                     (d.x[r * d.inputs], d.x[r * d.inputs + 1], class(y))

@@ -26,6 +26,9 @@ pub(super) struct Epochs<'a, T, F> {
     reached_target: Option<usize>,
     last: Option<EpochRow>,
     on_epoch: F,
+    /// The epochs to keep the weights of, and those kept.
+    wanted: Vec<usize>,
+    snapshots: Vec<(usize, Vec<f64>)>,
 }
 
 /// An epoch as its loop saw it.
@@ -59,6 +62,12 @@ where
             reached_target: None,
             last: None,
             on_epoch,
+            wanted: if opts.snapshots {
+                super::snapshot_epochs(spec.epochs)
+            } else {
+                Vec::new()
+            },
+            snapshots: Vec::new(),
         }
     }
 
@@ -99,6 +108,10 @@ where
                 validation_score: score,
             }
         });
+        // Full-batch steps come after the epoch's end: that loop keeps its own.
+        if !diverged && self.spec.method != super::Method::Gd {
+            self.keep(epoch, params, converged);
+        }
         let flow = (self.on_epoch)(epoch, row.as_ref());
         if row.is_some() {
             self.last = row;
@@ -111,6 +124,15 @@ where
             Next::Stop(Status::Stopped)
         } else {
             Next::Go
+        }
+    }
+
+    /// Keeps `params` as the weights at the end of `epoch` when it is a snapshot's epoch, or
+    /// when training stops there (`last`).
+    pub fn keep(&mut self, epoch: usize, params: &[T], last: bool) {
+        if self.wanted.contains(&epoch) || (last && !self.wanted.is_empty()) {
+            self.snapshots
+                .push((epoch, params.iter().map(|v| v.to_f64()).collect()));
         }
     }
 
@@ -152,6 +174,7 @@ where
             reached_target: self.reached_target,
             predictions: Vec::new(),
             params: params.iter().map(|v| v.to_f64()).collect(),
+            snapshots: self.snapshots,
         }
     }
 }

@@ -93,6 +93,7 @@ pub fn train<T: Real>(
         for (p, &g) in params.iter_mut().zip(train.grad()) {
             *p -= lr * g;
         }
+        ends.keep(epoch - 1, &params, next != Next::Go);
         if let Next::Stop(s) = next {
             status = s;
             break;

@@ -125,6 +125,9 @@ pub struct Outcome {
     /// The parameters after training, as f64: after the last step, or with early stopping
     /// the best-scoring epoch's, as scikit-learn keeps them.
     pub params: Vec<f64>,
+    /// With [`Options::snapshots`]: the weights at the end of each of [`snapshot_epochs`]
+    /// reached, and at the epoch training stopped at, if earlier.
+    pub snapshots: Vec<(usize, Vec<f64>)>,
 }
 
 /// How to run the epoch loop (not part of the results: they are the same either way).
@@ -134,6 +137,25 @@ pub struct Options {
     pub every: usize,
     /// Whether a run's blocks spread over the current rayon pool's threads.
     pub spread: Spread,
+    /// Keep the weights at [`snapshot_epochs`] (for the report's boundary as it forms).
+    pub snapshots: bool,
+}
+
+/// Snapshots a run keeps when asked: this many epochs, log-spaced.
+pub const SNAPSHOTS: usize = 6;
+
+/// The epochs whose weights a snapshot keeps: about [`SNAPSHOTS`] log-spaced from the first
+/// to the last of `epochs`, each once.
+pub fn snapshot_epochs(epochs: usize) -> Vec<usize> {
+    let last = epochs.max(1) as f64;
+    let mut out: Vec<usize> = (0..SNAPSHOTS)
+        .map(|k| {
+            (last.powf(k as f64 / (SNAPSHOTS - 1) as f64).round() as usize).clamp(1, epochs.max(1))
+                - 1
+        })
+        .collect();
+    out.dedup();
+    out
 }
 
 impl Options {

@@ -178,6 +178,7 @@ fn the_moons_report_shows_both_boundaries_and_both_curves() {
         [
             "plots/accuracy.svg",
             "plots/boundaries.svg",
+            "plots/boundary_epochs.svg",
             "plots/loss.svg",
             "plots/units.svg"
         ]
@@ -501,4 +502,57 @@ fn unit_maps_are_each_units_output_recomputed_from_the_saved_weights() {
         }
     }
     assert_eq!(cells_checked, 5 * 400);
+}
+
+#[test]
+fn snapshots_are_the_weights_training_ends_with_at_those_epochs() {
+    use runner::train::{self, Options, Spread};
+    let text = "[data]\nkind = \"moons\"\nsamples = 60\n[model]\nhidden = [3]\n\
+                [train]\nepochs = 500\n[init]\nseed = 3\n";
+    let path = Path::new("snap.toml");
+    let train_for = |epochs: usize, snapshots: bool| {
+        let set = runner::config::parse_set(&format!("train.epochs={epochs}")).unwrap();
+        let mut exp = runner::config::parse(text, path, &[set]).unwrap();
+        let runs = runner::job::prepare::prepare(&mut exp).unwrap();
+        let r = &runs[0];
+        let (params, rng) = r
+            .spec
+            .init
+            .initialize_with_rng(&r.arch.layers(), &r.data.rng);
+        let run = train::Run {
+            arch: &r.arch,
+            spec: &r.spec.train,
+            data: &r.data,
+            opts: Options {
+                every: 1,
+                spread: Spread::OneThread,
+                snapshots,
+            },
+            predict: None,
+        };
+        train::train(
+            &run,
+            params,
+            rng,
+            |_, _| std::ops::ControlFlow::Continue(()),
+        )
+    };
+    let out = train_for(500, true);
+    let epochs: Vec<usize> = out.snapshots.iter().map(|(e, _)| *e).collect();
+    assert_eq!(epochs, train::snapshot_epochs(500));
+    assert_eq!(
+        (epochs[0], *epochs.last().unwrap(), epochs.len()),
+        (0, 499, 6)
+    );
+    assert_eq!(out.snapshots.last().unwrap().1, out.params);
+    // Each snapshot is where training for that many epochs ends, bit for bit.
+    for (e, p) in &out.snapshots {
+        assert_eq!(&train_for(e + 1, false).params, p, "epoch {e}");
+    }
+    // Snapshots change no result.
+    let plain = train_for(500, false);
+    assert_eq!(
+        (plain.params, plain.last),
+        (out.params.clone(), out.last.clone())
+    );
 }
