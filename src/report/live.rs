@@ -212,11 +212,11 @@ const SCRIPT: &str = r##"(function () {
   if (D.more > 0) {
     var li = document.createElement('li'); li.textContent = '(and ' + D.more + ' more, in curves.csv)'; legend.appendChild(li);
   }
-  // A loss spanning decades starts on a log scale, as the static figure draws it.
+  // A loss spanning more than a factor of 10 starts on a log scale, as the static figure.
   function spans() {
     var lo = Infinity, hi = 0;
     D.series.forEach(function (_, s) { points(s).forEach(function (p) { if (p[1] > 0) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); } }); });
-    return /loss/.test(D.metrics[S.metric]) && hi / lo > 30;
+    return /loss/.test(D.metrics[S.metric]) && hi / lo > 10;
   }
   function pick() { S.log = spans(); document.getElementById('live-log').checked = S.log; }
   select.addEventListener('change', function () { S.metric = +select.value; pick(); draw(); });
@@ -227,4 +227,6 @@ const SCRIPT: &str = r##"(function () {
   document.getElementById('live-reset').addEventListener('click', function () { S.lo = S.hi = null; draw(); });
   pick();
   draw();
+  // The section was hidden when the browser looked for `#explore`.
+  if (location.hash === '#explore') document.getElementById('explore').scrollIntoView();
 })();"##;
