@@ -171,18 +171,16 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
         job.checksums()
     };
     let time = Timing::of(&job.runs, |i| stored[i].is_none(), job.memory.threads);
+    let view = table::Plan {
+        exp: &job.exp,
+        runs: &job.runs,
+        out: &job.store.dir,
+        state: &state,
+        memory: &job.memory,
+        time: &time,
+    };
     if args.json {
-        say!(
-            "{}\n",
-            table::json::plan(
-                &job.exp,
-                &job.runs,
-                &job.store.dir,
-                &state,
-                &job.memory,
-                &time
-            )
-        )?;
+        say!("{}\n", table::json::plan(&view))?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(shard) = args.shard {
@@ -191,17 +189,7 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
             job.runs.len()
         )?;
     }
-    say!(
-        "{}",
-        table::plan(
-            &job.exp,
-            &job.runs,
-            &job.store.dir,
-            &state,
-            &job.memory,
-            &time
-        )
-    )?;
+    say!("{}", table::plan(&view))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -58,12 +58,7 @@ pub fn grid_of(arch: &Architecture, params: &[f64], data: &Loaded, cells: usize)
 }
 
 /// A target row's class: the thresholded output, or the first largest of several.
-pub fn class(y: &[f64]) -> usize {
-    if y.len() == 1 {
-        return usize::from(y[0] >= 0.5);
-    }
-    (1..y.len()).fold(0, |best, k| if y[k] > y[best] { k } else { best })
-}
+pub use network::class_of as class;
 
 /// A cell's colour level: class and confidence, quantised.
 fn level(out: &[f64]) -> (usize, usize) {

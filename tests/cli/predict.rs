@@ -5,21 +5,7 @@
 use crate::common::*;
 use std::path::Path;
 
-/// `predictions.csv`'s rows as (run, inputs, outputs and predicted class).
-fn expected(dir: &Path) -> Vec<(String, Vec<String>)> {
-    let rows = read_csv(&dir.join("predictions.csv"));
-    rows.iter()
-        .map(|r| {
-            let values = r
-                .iter()
-                .filter(|(k, _)| k.starts_with("output") || *k == "predicted")
-                .map(|(_, v)| v.clone())
-                .collect();
-            (r["run"].clone(), values)
-        })
-        .collect()
-}
-
+/// A predictions file's rows as (run, outputs and predicted class).
 fn predicted(file: &Path) -> Vec<(String, Vec<String>)> {
     read_csv(file)
         .iter()
@@ -32,6 +18,11 @@ fn predicted(file: &Path) -> Vec<(String, Vec<String>)> {
             (r["run"].clone(), values)
         })
         .collect()
+}
+
+/// What training computed for the `[predict]` rows: `predictions.csv`.
+fn expected(dir: &Path) -> Vec<(String, Vec<String>)> {
+    predicted(&dir.join("predictions.csv"))
 }
 
 #[test]

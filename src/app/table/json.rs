@@ -71,14 +71,15 @@ pub fn objects(exp: &Spec, cols: &Columns, records: &[RunRecord]) -> Vec<Map<Str
 }
 
 /// `runner plan --json`: the plan as one object, numbers as numbers.
-pub fn plan(
-    exp: &Spec,
-    runs: &[crate::job::prepare::Prepared],
-    out: &std::path::Path,
-    state: &str,
-    memory: &crate::job::budget::Estimate,
-    time: &crate::job::estimate::Timing,
-) -> String {
+pub fn plan(view: &super::Plan) -> String {
+    let super::Plan {
+        exp,
+        runs,
+        out,
+        state,
+        memory,
+        time,
+    } = *view;
     let rows: Vec<Value> = runs
         .iter()
         .map(|r| {

@@ -114,15 +114,28 @@ fn sig4(v: f64) -> String {
     }
 }
 
+/// What a plan shows: the runs, where outputs go and what is already there (`state`), the
+/// memory and the time.
+#[derive(Clone, Copy)]
+pub struct Plan<'a> {
+    pub exp: &'a Spec,
+    pub runs: &'a [Prepared],
+    pub out: &'a std::path::Path,
+    pub state: &'a str,
+    pub memory: &'a crate::job::budget::Estimate,
+    pub time: &'a crate::job::estimate::Timing,
+}
+
 /// `runner plan`: the runs, the work, where outputs go and what is already there (`state`).
-pub fn plan(
-    exp: &Spec,
-    runs: &[Prepared],
-    out: &std::path::Path,
-    state: &str,
-    memory: &crate::job::budget::Estimate,
-    time: &crate::job::estimate::Timing,
-) -> String {
+pub fn plan(view: &Plan) -> String {
+    let Plan {
+        exp,
+        runs,
+        out,
+        state,
+        memory,
+        time,
+    } = *view;
     let mut rows = vec![["run", "id", "epochs", "rows", "params", "work"]
         .map(String::from)
         .to_vec()];
