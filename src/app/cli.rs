@@ -157,6 +157,11 @@ pub struct PredictArgs {
     #[arg(long = "run", value_name = "LABEL|ID")]
     pub runs: Vec<String>,
 
+    /// The one character between the input file's values: `;`, `tab`, … (the predictions are
+    /// written with commas).
+    #[arg(long, value_name = "C", default_value = ",", value_parser = parse_delimiter)]
+    pub delimiter: u8,
+
     /// Write the predictions to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub output: Option<PathBuf>,
@@ -164,6 +169,17 @@ pub struct PredictArgs {
     /// No note of where the predictions went.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--delimiter`: one ASCII character, or `tab`.
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" => Ok(s.as_bytes()[0]),
+        _ => Err(format!(
+            "`{s}` is not one character; give e.g. `--delimiter ';'` or `--delimiter tab`"
+        )),
+    }
 }
 
 /// A results folder whose table is printed again.

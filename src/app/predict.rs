@@ -32,7 +32,7 @@ pub fn predict(args: &PredictArgs) -> Result<ExitCode> {
             first.label
         );
     }
-    let input = Input::open(&args.input, first)?;
+    let input = Input::open(&args.input, args.delimiter, first)?;
     // A first pass checks every row, so that nothing is written for a file that is refused.
     let rows = input.rows(|_, _| Ok(()))?;
     if rows == 0 {
@@ -176,14 +176,15 @@ fn chosen(models: Vec<Model>, wanted: &[String], dir: &Path) -> Result<Vec<Model
 /// The new rows: a CSV file, with a header naming columns or without one.
 struct Input {
     path: PathBuf,
+    delimiter: u8,
     header: Option<Vec<String>>,
     /// The file's column of each network input, in input order.
     columns: Vec<usize>,
 }
 
 impl Input {
-    fn open(path: &Path, meta: &Meta) -> Result<Input> {
-        let mut reader = reader(path)?;
+    fn open(path: &Path, delimiter: u8, meta: &Meta) -> Result<Input> {
+        let mut reader = reader(path, delimiter)?;
         let first = match reader.records().next() {
             Some(r) => r.map_err(|e| anyhow!("`{}`: {e}", path.display()))?,
             None => bail!(
@@ -245,6 +246,7 @@ impl Input {
             };
         Ok(Input {
             path: path.to_owned(),
+            delimiter,
             header,
             columns,
         })
@@ -252,7 +254,7 @@ impl Input {
 
     /// Reads every data row, calling `each` with its line and inputs; returns the row count.
     fn rows(&self, mut each: impl FnMut(u64, Vec<f64>) -> std::io::Result<()>) -> Result<usize> {
-        let mut reader = reader(&self.path)?;
+        let mut reader = reader(&self.path, self.delimiter)?;
         let mut n = 0;
         for (i, record) in reader.records().enumerate() {
             let line = i as u64 + 1;
@@ -340,9 +342,10 @@ impl Input {
     }
 }
 
-fn reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+fn reader(path: &Path, delimiter: u8) -> Result<csv::Reader<std::fs::File>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
         .from_path(path)
         .map_err(|e| {
