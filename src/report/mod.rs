@@ -7,6 +7,7 @@ mod boundary;
 mod chart;
 mod compare;
 mod curves;
+mod forming;
 mod live;
 mod page;
 mod units;
@@ -159,8 +160,8 @@ pub fn render(inp: &Inputs) -> io::Result<Vec<(String, Vec<u8>)>> {
             Kind::Curves(metric) => curves_figure(inp, &groups, metric, &curves)?,
             Kind::Compare(k) => compare_figure(inp, &groups, *k)?,
             Kind::Boundaries => boundaries_figure(inp, &groups)?,
-            Kind::Units => units_figure(inp, &groups),
-            Kind::Forming => forming_figure(inp, &groups)?,
+            Kind::Units => units::figure(inp, &groups),
+            Kind::Forming => forming::figure(inp, &groups)?,
         };
         figures.push(Figure {
             planned,
@@ -368,7 +369,7 @@ fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, Stri
 
 /// The run a configuration's pictures show: the one whose final loss is the (lower) median of
 /// its seeds that did not diverge.
-fn shown_run(inp: &Inputs, g: &Group) -> Option<usize> {
+pub(super) fn shown_run(inp: &Inputs, g: &Group) -> Option<usize> {
     let mut ok: Vec<usize> = g
         .runs
         .iter()
@@ -382,161 +383,4 @@ fn shown_run(inp: &Inputs, g: &Group) -> Option<usize> {
             .then(a.cmp(&b))
     });
     ok.get(ok.len().checked_sub(1)? / 2).copied()
-}
-
-/// At most this many configurations get unit maps.
-const MAPPED: usize = 4;
-
-fn units_figure(inp: &Inputs, groups: &[Group]) -> (String, String) {
-    // Configurations with hidden layers first (a perceptron has only its output unit), then
-    // up to MAPPED of them, evenly spaced so that the smallest and the largest are both there.
-    let mut candidates: Vec<&Group> = groups
-        .iter()
-        .filter(|g| {
-            g.runs
-                .first()
-                .is_some_and(|&i| !inp.runs[i].arch.hidden.is_empty())
-        })
-        .collect();
-    if candidates.is_empty() {
-        candidates = groups.iter().collect();
-    }
-    let n = candidates.len();
-    let picked: Vec<&Group> = if n <= MAPPED {
-        candidates
-    } else {
-        (0..MAPPED)
-            .map(|k| candidates[k * (n - 1) / (MAPPED - 1)])
-            .collect()
-    };
-    let nets: Vec<units::Mapped> = picked
-        .iter()
-        .filter_map(|g| {
-            let i = shown_run(inp, g)?;
-            let run = &inp.runs[i];
-            let title = match (g.runs.len(), run.spec.seed) {
-                (n, Some(s)) if n > 1 => format!("{} · seed {s}", g.label),
-                _ => g.label.clone(),
-            };
-            Some(units::Mapped {
-                title,
-                arch: &run.arch,
-                params: &inp.records[i].weights,
-                data: &run.data,
-            })
-        })
-        .collect();
-    let (svg, left_out) = units::draw(&nets);
-    let mut caption = String::from(
-        "What each unit computes: its output over the same input plane as the decision boundaries (input 1 across, input 2 up), blue low, white the middle, orange high (a sigmoid's 0 to 1, a tanh's −1 to 1, else the range it takes there), with the training points faint on top; one row per layer, the output last. A hidden unit's map is a feature the next layer combines: with sigmoid or tanh units each is a soft half-plane, whose edge is the line its weights draw; the output's map is the decision boundary.",
-    );
-    if groups.len() > nets.len() {
-        caption += &format!(
-            " {} of {} configurations are shown{}, each at the run its boundary panel shows.",
-            nets.len(),
-            groups.len(),
-            if nets.len() > 1 {
-                ", evenly spaced"
-            } else {
-                ""
-            }
-        );
-    }
-    if left_out > 0 {
-        caption += &format!(
-            " Wide layers show their first {} units ({left_out} units not drawn).",
-            units::UNITS
-        );
-    }
-    (svg, caption)
-}
-
-/// At most this many configurations get a row of boundaries over epochs.
-const FORMING: usize = 4;
-/// Runs of more work than this are not replayed for the boundary as it forms (about a second
-/// of training).
-const REPLAY_WORK: f64 = 2e9;
-
-/// The weights of run `run` at [`crate::train::snapshot_epochs`], from training it again as the
-/// sweep did (same initial weights, same generator, so the same numbers, bit for bit).
-fn replay(run: &Prepared) -> Vec<(usize, Vec<f64>)> {
-    use crate::train;
-    let (params, rng) = run
-        .spec
-        .init
-        .initialize_with_rng(&run.arch.layers(), &run.data.rng);
-    let to_train = train::Run {
-        arch: &run.arch,
-        spec: &run.spec.train,
-        data: &run.data,
-        opts: train::Options {
-            every: run.spec.train.epochs.max(1),
-            spread: train::Spread::OneThread,
-            snapshots: true,
-        },
-        predict: None,
-    };
-    train::train(&to_train, params, rng, |_, _| {
-        std::ops::ControlFlow::Continue(())
-    })
-    .snapshots
-}
-
-fn forming_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, String)> {
-    let n = groups.len();
-    let picked: Vec<&Group> = if n <= FORMING {
-        groups.iter().collect()
-    } else {
-        (0..FORMING)
-            .map(|k| &groups[k * (n - 1) / (FORMING - 1)])
-            .collect()
-    };
-    let mut rows = Vec::new();
-    let mut skipped = 0;
-    for g in picked {
-        let Some(i) = shown_run(inp, g) else {
-            continue;
-        };
-        let run = &inp.runs[i];
-        if run.work() > REPLAY_WORK {
-            skipped += 1;
-            continue;
-        }
-        let snaps = replay(run);
-        let label = match (g.runs.len(), run.spec.seed) {
-            (n, Some(s)) if n > 1 => format!("{} · seed {s}", g.label),
-            _ => g.label.clone(),
-        };
-        let panels: Vec<boundary::Panel> = snaps
-            .iter()
-            .map(|(e, p)| boundary::Panel {
-                title: format!("{label} · epoch {e}"),
-                grid: boundary::grid_of(&run.arch, p, &run.data, 24),
-                train: &run.data.train,
-                test: run.data.test.as_ref(),
-                points: 60,
-            })
-            .collect();
-        rows.push(panels);
-    }
-    let per_row = crate::train::SNAPSHOTS;
-    let svg = svg(per_row as u32 * 240, rows.len().max(1) as u32 * 240, |a| {
-        for (area, panels) in a.split_evenly((rows.len().max(1), 1)).iter().zip(&rows) {
-            boundary::draw(area, panels, per_row)?;
-        }
-        Ok(())
-    })?;
-    let mut caption = String::from(
-        "The decision boundary at six epochs, log-spaced from the first to the last (the weights at the end of each), one row per configuration, at the run its boundary panel shows, drawn as above on a coarser grid with at most 60 points of each split: how the line bends and moves as training goes. runner recomputes these weights by training the run again from its seed when the report is drawn, which gives the same numbers bit for bit.",
-    );
-    if n > rows.len() + skipped {
-        caption += &format!(
-            " {} of {n} configurations are shown, evenly spaced.",
-            rows.len()
-        );
-    }
-    if skipped > 0 {
-        caption += &format!(" {skipped} configurations are left out: their runs are too long to train again for a picture.");
-    }
-    Ok((svg, caption))
 }

@@ -9,8 +9,10 @@
 
 use super::boundary::range;
 use super::chart::{tint, PALETTE};
+use super::{shown_run, Inputs};
 use crate::data::Loaded;
 use crate::network::{self, Activation, Architecture};
+use crate::results::summary::Group;
 use plotters::style::RGBColor;
 use std::fmt::Write;
 
@@ -182,4 +184,72 @@ pub fn draw(nets: &[Mapped]) -> (String, usize) {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{y}\" viewBox=\"0 0 {width} {y}\" font-family=\"sans-serif\">{body}</svg>"
     );
     (svg, left_out)
+}
+
+/// At most this many configurations get unit maps.
+const MAPPED: usize = 4;
+
+/// The figure: its SVG and caption.
+pub fn figure(inp: &Inputs, groups: &[Group]) -> (String, String) {
+    // Configurations with hidden layers first (a perceptron has only its output unit), then
+    // up to MAPPED of them, evenly spaced so that the smallest and the largest are both there.
+    let mut candidates: Vec<&Group> = groups
+        .iter()
+        .filter(|g| {
+            g.runs
+                .first()
+                .is_some_and(|&i| !inp.runs[i].arch.hidden.is_empty())
+        })
+        .collect();
+    if candidates.is_empty() {
+        candidates = groups.iter().collect();
+    }
+    let n = candidates.len();
+    let picked: Vec<&Group> = if n <= MAPPED {
+        candidates
+    } else {
+        (0..MAPPED)
+            .map(|k| candidates[k * (n - 1) / (MAPPED - 1)])
+            .collect()
+    };
+    let nets: Vec<Mapped> = picked
+        .iter()
+        .filter_map(|g| {
+            let i = shown_run(inp, g)?;
+            let run = &inp.runs[i];
+            let title = match (g.runs.len(), run.spec.seed) {
+                (n, Some(s)) if n > 1 => format!("{} · seed {s}", g.label),
+                _ => g.label.clone(),
+            };
+            Some(Mapped {
+                title,
+                arch: &run.arch,
+                params: &inp.records[i].weights,
+                data: &run.data,
+            })
+        })
+        .collect();
+    let (svg, left_out) = draw(&nets);
+    let mut caption = String::from(
+        "What each unit computes: its output over the same input plane as the decision boundaries (input 1 across, input 2 up), blue low, white the middle, orange high (a sigmoid's 0 to 1, a tanh's −1 to 1, else the range it takes there), with the training points faint on top; one row per layer, the output last. A hidden unit's map is a feature the next layer combines: with sigmoid or tanh units each is a soft half-plane, whose edge is the line its weights draw; the output's map is the decision boundary.",
+    );
+    if groups.len() > nets.len() {
+        caption += &format!(
+            " {} of {} configurations are shown{}, each at the run its boundary panel shows.",
+            nets.len(),
+            groups.len(),
+            if nets.len() > 1 {
+                ", evenly spaced"
+            } else {
+                ""
+            }
+        );
+    }
+    if left_out > 0 {
+        caption += &format!(
+            " Wide layers show their first {} units ({left_out} units not drawn).",
+            UNITS
+        );
+    }
+    (svg, caption)
 }

@@ -63,17 +63,12 @@ fn iris_predicts_new_flowers_as_training_did_through_scaler_and_names() {
         "plain.csv",
         "5.1,3.5,1.4,0.2\n5.9,3.0,4.2,1.5\n6.3,3.3,6.0,2.5\n",
     );
-    let o = runner(
-        s.path(),
-        &[
-            "predict",
-            "results/iris",
-            "-i",
-            "plain.csv",
-            "--run",
-            "hidden",
-        ],
-    );
+    let iris = |file: &str, extra: &[&str]| {
+        let mut args = vec!["predict", "results/iris", "-i", file];
+        args.extend(extra);
+        runner(s.path(), &args)
+    };
+    let o = iris("plain.csv", &["--run", "hidden"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert_eq!(text.lines().count(), 1 + 5 * 3, "{text}");
@@ -81,17 +76,14 @@ fn iris_predicts_new_flowers_as_training_did_through_scaler_and_names() {
         text.starts_with("run,id,line,input_1,input_2,input_3,input_4,output_1"),
         "{text}"
     );
-    let o = runner(
-        s.path(),
-        &[
-            "predict",
-            "results/iris",
-            "-i",
-            "plain.csv",
-            "--run",
-            "hidden seed=3",
-        ],
+    // Another delimiter, as `data.delimiter` reads training files: the same predictions.
+    s.file(
+        "semi.csv",
+        "5.1;3.5;1.4;0.2\n5.9;3.0;4.2;1.5\n6.3;3.3;6.0;2.5\n",
     );
+    let semi = iris("semi.csv", &["--run", "hidden", "--delimiter", ";"]);
+    assert_eq!(stdout(&semi), text, "{}", stderr(&semi));
+    let o = iris("plain.csv", &["--run", "hidden seed=3"]);
     assert_eq!(stdout(&o).lines().count(), 1 + 3, "{}", stderr(&o));
 }
 
