@@ -3,7 +3,7 @@
 # moons with a quarter held out, tanh, BCE, 2 000 epochs, every other key at its default.
 # Prints wall time and peak memory of the sweep, of running it again (nothing to do), of
 # `runner status` and of `runner report` (the page drawn again), then the folder's size and
-# file count. SEEDS=25000 makes it the 100 000-run sweep. Usage: bash benches/scale/run.sh [DIR]
+# file count, the report's size and the time headless Chromium takes to open it. SEEDS=25000 makes it the 100 000-run sweep. Usage: bash benches/scale/run.sh [DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
@@ -34,4 +34,16 @@ t "status" "$runner" status results/scale
 rm results/scale/report.html
 t "report" "$runner" report results/scale -q
 echo "folder: $(du -sh results/scale | cut -f1), $(find results/scale -type f | wc -l) files"
+echo "report.html: $(du -k results/scale/report.html | cut -f1) KB, plots/: $(du -sk results/scale/plots | cut -f1) KB"
+if command -v chromium > /dev/null; then
+  # The page loaded, its scripts run and its DOM dumped by headless Chromium, against an empty
+  # page for the browser's own start.
+  open() {
+    local s; s=$(date +%s.%N)
+    chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$1" > /dev/null 2>&1
+    echo "$(date +%s.%N) - $s" | bc
+  }
+  echo "<html><body></body></html>" > empty.html
+  echo "report opened in Chromium: $(open "$PWD/results/scale/report.html") s (an empty page: $(open "$PWD/empty.html") s)"
+fi
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"

@@ -65,8 +65,9 @@ pub enum Command {
     /// Show how much of the sweep last run in a results folder is finished, per shard.
     Status(StatusArgs),
     /// Rebuild `report.html` and `plots/` (and the other result files) from a results folder
-    /// whose runs are all finished; trains nothing.
-    Report(FolderArgs),
+    /// whose runs are all finished; trains nothing. With several folders and --out DIR, one
+    /// report comparing them.
+    Report(ReportArgs),
     /// Outputs of trained runs for new rows: `runner predict results/iris --input new.csv`.
     Predict(PredictArgs),
     /// Write a Slurm job array that trains the sweep in N shards, and a merge job after it;
@@ -188,6 +189,22 @@ pub struct FolderArgs {
     /// The results folder, e.g. results/moons_sweep.
     #[arg(value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
+
+    #[command(flatten)]
+    pub print: Print,
+}
+
+/// `runner report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The results folder, e.g. results/moons_sweep; several, with --out, to compare them.
+    #[arg(value_hint = clap::ValueHint::DirPath, required = true, num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+
+    /// Write one report over all the folders into DIR (its `report.html` and `plots/`),
+    /// configurations labelled by folder; the folders are only read.
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
 
     #[command(flatten)]
     pub print: Print,

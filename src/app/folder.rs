@@ -46,7 +46,7 @@ pub(super) fn remember(
 }
 
 /// The experiment last run in `dir`, loaded for that folder.
-fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
+pub(super) fn recall(dir: &Path) -> Result<(Job, Option<usize>)> {
     if dir.is_file() {
         // An experiment file where a results folder belongs: name the folder it writes.
         let stem = dir

@@ -10,6 +10,7 @@ macro_rules! say {
 
 pub mod cli;
 mod cluster;
+mod compare;
 mod folder;
 mod predict;
 mod progress;
@@ -19,9 +20,11 @@ mod sweep;
 mod table;
 
 use crate::app::cli::{Cli, Command, PlanArgs, Print, RunArgs, Shard};
+use crate::config::Spec;
 use crate::job::estimate::{self, Timing};
 use crate::job::prepare::{self};
 use crate::job::saturation;
+use crate::job::Columns;
 pub use crate::job::{load, Job, Limits};
 use crate::report;
 use crate::results::{self};
@@ -43,7 +46,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Merge(args)) => folder::merge(&args),
         Some(Command::Status(args)) => folder::status(&args),
-        Some(Command::Report(args)) => folder::merge(&args),
+        Some(Command::Report(args)) => compare::report(&args),
         Some(Command::Predict(args)) => predict::predict(&args),
         Some(Command::Slurm(args)) => cluster::slurm(&args),
         Some(Command::Completions { shell }) => {
@@ -91,12 +94,12 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
 
 impl Print {
     /// The final table, as text or JSON lines, on stdout.
-    fn table(&self, job: &Job, records: &[RunRecord]) -> Result<()> {
-        table::export::write(&self.exports, &job.exp, &job.cols, records)?;
+    fn table(&self, exp: &Spec, cols: &Columns, records: &[RunRecord]) -> Result<()> {
+        table::export::write(&self.exports, exp, cols, records)?;
         if self.json {
-            say!("{}", table::json::lines(&job.exp, &job.cols, records))
+            say!("{}", table::json::lines(exp, cols, records))
         } else {
-            let text = table::table(&job.exp, &job.cols, records);
+            let text = table::table(exp, cols, records);
             let (head, rest) = text.split_once('\n').unwrap_or((&text, ""));
             say!("{}\n{rest}", crate::color::bold(head))
         }
@@ -121,7 +124,7 @@ impl Print {
 
     /// The table, then where the results and the report are.
     fn finished(&self, job: &Job, records: &[RunRecord], place: &str) -> Result<()> {
-        self.table(job, records)?;
+        self.table(&job.exp, &job.cols, records)?;
         if let Some(w) = saturation::warning(&job.exp, records) {
             crate::color::eprint(&w);
         }
@@ -369,7 +372,12 @@ fn assemble(job: &Job, records: &[RunRecord], force: bool, print: Print) -> Resu
             cols: &job.cols,
             runs: &job.runs,
             records,
-            store: &job.store,
+            sources: &[report::Source {
+                store: &job.store,
+                runs: job.runs.len(),
+                metrics: Vec::new(),
+            }],
+            compared: &[],
         })
     };
     let drawn = results::Drawn {

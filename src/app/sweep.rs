@@ -147,20 +147,14 @@ impl Ctx<'_> {
         };
         let mut sink = EpochSink::new(claim.writer().with_context(cannot_write)?, &self.job.cols)
             .with_context(cannot_write)?;
-        let (params, rng) = spec.init.initialize_with_rng(&r.arch.layers(), &r.data.rng);
+        let (params, rng) = r.initial();
         let mut failed = None;
         let mut ticker = Ticker::new(self.bar);
-        let run = train::Run {
-            arch: &r.arch,
-            spec: &spec.train,
-            data: &r.data,
-            opts: train::Options {
-                every: spec.every,
-                spread: self.spread,
-                snapshots: false,
-            },
-            predict: spec.predict.as_deref(),
-        };
+        let run = r.to_train(train::Options {
+            every: spec.every,
+            spread: self.spread,
+            snapshots: false,
+        });
         let outcome = train::train(&run, params, rng, |_, row| {
             ticker.tick();
             if let Some(Err(e)) = row.map(|row| sink.write(row)) {

@@ -7,6 +7,7 @@ mod set;
 mod validate;
 mod written;
 
+pub use expand::show;
 pub use raw::{RawExperiment, KEYS};
 pub use set::{parse_set, SetArg};
 pub use validate::{check_data, is_seed, name_of, Formats, ModelSpec, RunSpec};

@@ -31,6 +31,24 @@ impl Prepared {
     pub fn work(&self) -> f64 {
         self.spec.train.epochs as f64 * self.data.train.rows as f64 * self.arch.param_count() as f64
     }
+
+    /// The run's initial weights and its generator right after them.
+    pub fn initial(&self) -> (Vec<f64>, crate::rng::RandomState) {
+        self.spec
+            .init
+            .initialize_with_rng(&self.arch.layers(), &self.data.rng)
+    }
+
+    /// What training the run takes, the epoch loop run as `opts` says.
+    pub fn to_train(&self, opts: crate::train::Options) -> crate::train::Run<'_> {
+        crate::train::Run {
+            arch: &self.arch,
+            spec: &self.spec.train,
+            data: &self.data,
+            opts,
+            predict: self.spec.predict.as_deref(),
+        }
+    }
 }
 
 /// Loads each distinct data set once, checks what only the data can tell, and gives every run

@@ -100,6 +100,9 @@ pub struct Panel<'a> {
     pub test: Option<&'a Dataset>,
     /// At most this many points of a split are drawn ([`MAX_POINTS`] for the main panels).
     pub points: usize,
+    /// Points drawn with a dark outline (two SVG elements each); small multiples draw one,
+    /// which halves what a browser lays out.
+    pub outlined: bool,
 }
 
 /// Draws the panels as small multiples, `per_row` to a row.
@@ -159,20 +162,93 @@ pub fn draw(area: &Area, panels: &[Panel], per_row: usize) -> Res {
                 })
                 .collect()
         };
-        chart.draw_series(pts(p.train).into_iter().map(|(a, b, c)| {
-            EmptyElement::at((a, b))
-                + Circle::new((0, 0), 3, point_color(c, k).filled())
-                + Circle::new((0, 0), 3, outline.stroke_width(1))
-        }))?;
-        if let Some(test) = p.test {
-            chart.draw_series(pts(test).into_iter().map(|(a, b, c)| {
+        if p.outlined {
+            chart.draw_series(pts(p.train).into_iter().map(|(a, b, c)| {
                 EmptyElement::at((a, b))
-                    + TriangleMarker::new((0, 0), 6, outline.filled())
-                    + TriangleMarker::new((0, 0), 4, point_color(c, k).filled())
+                    + Circle::new((0, 0), 3, point_color(c, k).filled())
+                    + Circle::new((0, 0), 3, outline.stroke_width(1))
             }))?;
+        } else {
+            chart.draw_series(
+                pts(p.train)
+                    .into_iter()
+                    .map(|(a, b, c)| Circle::new((a, b), 2, point_color(c, k).filled())),
+            )?;
+        }
+        match p.test {
+            Some(test) if p.outlined => {
+                chart.draw_series(pts(test).into_iter().map(|(a, b, c)| {
+                    EmptyElement::at((a, b))
+                        + TriangleMarker::new((0, 0), 6, outline.filled())
+                        + TriangleMarker::new((0, 0), 4, point_color(c, k).filled())
+                }))?;
+            }
+            Some(test) => {
+                chart.draw_series(
+                    pts(test).into_iter().map(|(a, b, c)| {
+                        TriangleMarker::new((a, b), 4, point_color(c, k).filled())
+                    }),
+                )?;
+            }
+            None => {}
         }
     }
     Ok(())
+}
+
+/// The SVG `svg` with each run of consecutive filled, unstroked rectangles (a heatmap's cells,
+/// drawn in one series) merged into one `<path>` per colour, in order of first appearance.
+/// Written by hand: plotters draws a rectangle per element, and a browser lays out a page of
+/// several thousand of them (two heatmap figures of a large sweep) about a third of a second
+/// slower; the cells of a run are disjoint, so drawing them by colour changes no pixel.
+pub fn merge_cells(svg: &str) -> String {
+    /// A cell's colour and its outline as path data, when `line` is a filled, unstroked
+    /// rectangle as plotters writes it.
+    fn cell(line: &str) -> Option<(&str, String)> {
+        let rest = line.trim().strip_prefix("<rect x=\"")?;
+        let v: Vec<&str> = rest.split('"').collect();
+        let (x, y, w, h) = (v.first()?, v.get(2)?, v.get(4)?, v.get(6)?);
+        let (opacity, fill, stroke) = (v.get(8)?, v.get(10)?, v.get(12)?);
+        (*opacity == "1" && *stroke == "none" && fill.starts_with('#'))
+            .then(|| (*fill, format!("M{x} {y}h{w}v{h}h-{w}z")))
+    }
+    /// Writes `run` (lines and their cells): a lone rectangle as it was, more as paths.
+    fn flush(run: &mut Vec<(&str, (&str, String))>, out: &mut String) {
+        if let [(line, _)] = run.as_slice() {
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            let mut order: Vec<&str> = Vec::new();
+            for (_, (fill, _)) in run.iter() {
+                if !order.contains(fill) {
+                    order.push(fill);
+                }
+            }
+            for fill in order {
+                let d: String = run
+                    .iter()
+                    .filter(|(_, (f, _))| *f == fill)
+                    .map(|(_, (_, d))| d.as_str())
+                    .collect();
+                out.push_str(&format!("<path fill=\"{fill}\" d=\"{d}\"/>\n"));
+            }
+        }
+        run.clear();
+    }
+    let mut out = String::with_capacity(svg.len());
+    let mut run = Vec::new();
+    for line in svg.lines() {
+        match cell(line) {
+            Some(c) => run.push((line, c)),
+            None => {
+                flush(&mut run, &mut out);
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// At most this many points of a split are drawn in a panel, so that the page's size does not
@@ -199,6 +275,22 @@ mod tests {
                 assert!(drawn >= MAX_POINTS / 2, "{rows}: {drawn}");
             }
         }
+    }
+
+    #[test]
+    fn cells_merge_by_colour_and_a_lone_rectangle_stays() {
+        let svg = "<svg>\n<rect x=\"0\" y=\"0\" width=\"9\" height=\"9\" opacity=\"1\" fill=\"#FFFFFF\" stroke=\"none\"/>\n<text>t</text>\n\
+<rect x=\"1\" y=\"2\" width=\"3\" height=\"4\" opacity=\"1\" fill=\"#AA0000\" stroke=\"none\"/>\n\
+<rect x=\"4\" y=\"2\" width=\"1\" height=\"4\" opacity=\"1\" fill=\"#00AA00\" stroke=\"none\"/>\n\
+<rect x=\"5\" y=\"2\" width=\"2\" height=\"4\" opacity=\"1\" fill=\"#AA0000\" stroke=\"none\"/>\n\
+<rect x=\"1\" y=\"2\" width=\"3\" height=\"4\" opacity=\"1\" fill=\"none\" stroke=\"#000000\"/>\n</svg>";
+        let merged = merge_cells(svg);
+        assert_eq!(
+            merged,
+            "<svg>\n<rect x=\"0\" y=\"0\" width=\"9\" height=\"9\" opacity=\"1\" fill=\"#FFFFFF\" stroke=\"none\"/>\n<text>t</text>\n\
+<path fill=\"#AA0000\" d=\"M1 2h3v4h-3zM5 2h2v4h-2z\"/>\n<path fill=\"#00AA00\" d=\"M4 2h1v4h-1z\"/>\n\
+<rect x=\"1\" y=\"2\" width=\"3\" height=\"4\" opacity=\"1\" fill=\"none\" stroke=\"#000000\"/>\n</svg>\n"
+        );
     }
 
     #[test]

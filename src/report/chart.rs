@@ -111,8 +111,19 @@ pub fn wants_log(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
 }
 
 /// Ticks for a log axis over `lo..hi`: 1, 2 and 5 times the powers of ten, or every digit
-/// times them when the range spans less than a decade or so.
+/// times them when the range spans less than a decade or so; over more than four decades the
+/// powers of ten alone, every other one or fewer so that about eight remain.
 pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let decades = (hi / lo).log10();
+    if decades > 4.0 {
+        let step = (decades / 8.0).ceil().max(1.0) as i32;
+        let first = lo.log10().ceil() as i32;
+        let top = hi.log10().floor() as i32;
+        return (first..=top)
+            .filter(|p| (p - first) % step == 0)
+            .map(|p| 10f64.powi(p))
+            .collect();
+    }
     let pick = |steps: &[f64]| -> Vec<f64> {
         let mut t = Vec::new();
         let mut p = 10f64.powf(lo.log10().floor());
@@ -171,5 +182,10 @@ mod tests {
         assert_eq!(log_ticks(0.9, 25.0), [1.0, 2.0, 5.0, 10.0, 20.0]);
         assert_eq!(log_ticks(0.015, 0.05), [0.02, 0.03, 0.04, 0.05]);
         assert_ne!(color(0, 20), color(19, 20));
+        assert_eq!(log_ticks(1.0, 1e5), [1.0, 10.0, 100.0, 1e3, 1e4, 1e5]);
+        assert_eq!(log_ticks(2e-16, 0.2).len(), 8);
+        assert!(log_ticks(2e-16, 0.2)
+            .iter()
+            .all(|t| (2e-16..=0.2).contains(t)));
     }
 }

@@ -4,7 +4,6 @@
 use super::chart::{self, color, font, Area, Res};
 use super::Inputs;
 use crate::format::{people, percent};
-use crate::results::read_rows;
 use crate::results::summary::Group;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -52,7 +51,7 @@ pub struct Curves {
 /// At most about `points` of `rows`, keeping each stretch's extremes: the rows are cut into
 /// `points / 2` consecutive buckets, and each keeps its lowest and highest `value` (in order),
 /// so a spike anywhere is drawn at its height; the first and last rows are always kept.
-fn thin<T: Clone>(rows: &[T], points: usize, value: impl Fn(&T) -> f64) -> Vec<T> {
+pub(super) fn thin<T: Clone>(rows: &[T], points: usize, value: impl Fn(&T) -> f64) -> Vec<T> {
     if rows.len() <= points.max(2) {
         return rows.to_vec();
     }
@@ -88,7 +87,7 @@ pub fn load(inp: &Inputs, groups: &[Group], cols: &[usize]) -> io::Result<Vec<Ve
         let mut runs = vec![Vec::new(); cols.len()];
         let mut accs: Vec<BTreeMap<usize, Acc>> = vec![BTreeMap::new(); cols.len()];
         for (k, &i) in g.runs.iter().enumerate() {
-            let rows = read_rows(inp.store, &inp.exp.runs[i].id)?;
+            let rows = inp.rows(i)?;
             if rows.is_empty() {
                 continue;
             }

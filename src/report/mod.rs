@@ -10,6 +10,9 @@ mod curves;
 mod forming;
 mod live;
 mod page;
+mod replay;
+mod stepper;
+mod training;
 mod units;
 
 pub use boundary::{class, grid, Grid, CELLS};
@@ -30,7 +33,53 @@ pub struct Inputs<'a> {
     pub cols: &'a Columns,
     pub runs: &'a [Prepared],
     pub records: &'a [RunRecord],
+    /// Where the runs' logged epochs are, in run order: one store for an experiment, one per
+    /// results folder for a comparison.
+    pub sources: &'a [Source<'a>],
+    /// For a comparison, each results folder compared, as a line for people (its path and
+    /// experiment); empty for one experiment's report.
+    pub compared: &'a [String],
+}
+
+/// A store holding the logged epochs of consecutive runs of a report.
+pub struct Source<'a> {
     pub store: &'a Store,
+    /// How many of the report's runs, after those of the sources before.
+    pub runs: usize,
+    /// For each of the report's metric columns, its column in this store's rows (`None`:
+    /// absent there); empty when they are the same.
+    pub metrics: Vec<Option<usize>>,
+}
+
+impl Inputs<'_> {
+    /// Run `i`'s logged rows, as [`crate::results::read_rows`] gives them, its metrics in the
+    /// report's columns (NaN where its store has none).
+    pub fn rows(&self, i: usize) -> io::Result<Vec<(usize, Vec<f64>)>> {
+        let mut first = 0;
+        for src in self.sources {
+            if i < first + src.runs {
+                let rows = crate::results::read_rows(src.store, &self.exp.runs[i].id)?;
+                if src.metrics.is_empty() {
+                    return Ok(rows);
+                }
+                return Ok(rows
+                    .into_iter()
+                    .map(|(e, m)| {
+                        let pick = |c: &Option<usize>| c.and_then(|c| m.get(c).copied());
+                        (
+                            e,
+                            src.metrics
+                                .iter()
+                                .map(|c| pick(c).unwrap_or(f64::NAN))
+                                .collect(),
+                        )
+                    })
+                    .collect());
+            }
+            first += src.runs;
+        }
+        Ok(Vec::new())
+    }
 }
 
 /// The figures an experiment gets.
@@ -45,6 +94,8 @@ pub enum Kind {
     Units,
     /// Decision boundaries at a few epochs.
     Forming,
+    /// Each layer's weights at a few epochs and its updates.
+    Weights,
 }
 
 /// A figure to draw: what, its file under `plots/`, its heading.
@@ -54,6 +105,9 @@ pub struct Planned {
     pub file: String,
     pub heading: String,
 }
+
+/// The file of the weights the pictures of training show.
+const SNAPSHOTS: &str = "plots/snapshots.safetensors";
 
 /// At most this many decision-boundary panels.
 const PANELS: usize = 24;
@@ -83,6 +137,8 @@ pub fn plan(exp: &Spec, cols: &Columns, runs: &[Prepared]) -> Vec<Planned> {
         heading: "Loss".into(),
     }];
     let groups = groups(exp, cols);
+    // Whether some run is short enough to train again for the pictures of training.
+    let again = runs.iter().any(|r| r.work() <= replay::MAX_WORK);
     for (k, key) in config_columns(cols).iter().enumerate() {
         if key != "variant" && compare::arrange(&groups, k).is_some() {
             let slug: String = key
@@ -102,17 +158,26 @@ pub fn plan(exp: &Spec, cols: &Columns, runs: &[Prepared]) -> Vec<Planned> {
             file: "plots/boundaries.svg".into(),
             heading: "Decision boundaries".into(),
         });
-        out.push(Planned {
-            kind: Kind::Forming,
-            file: "plots/boundary_epochs.svg".into(),
-            heading: "The boundary as it forms".into(),
-        });
+        if again {
+            out.push(Planned {
+                kind: Kind::Forming,
+                file: "plots/boundary_epochs.svg".into(),
+                heading: "The boundary as it forms".into(),
+            });
+        }
     }
     if runs.iter().all(|r| r.data.train.inputs == 2) && !runs.is_empty() {
         out.push(Planned {
             kind: Kind::Units,
             file: "plots/units.svg".into(),
             heading: "Hidden units".into(),
+        });
+    }
+    if again {
+        out.push(Planned {
+            kind: Kind::Weights,
+            file: "plots/weights.svg".into(),
+            heading: "Weights over training".into(),
         });
     }
     if cols.accuracy {
@@ -136,7 +201,11 @@ pub fn files(exp: &Spec, cols: &Columns, runs: &[Prepared]) -> Vec<String> {
         return Vec::new();
     }
     let mut f = vec!["report.html".to_string()];
-    f.extend(plan(exp, cols, runs).into_iter().map(|p| p.file));
+    let planned = plan(exp, cols, runs);
+    if planned.iter().any(|p| p.kind == Kind::Weights) {
+        f.push(SNAPSHOTS.into());
+    }
+    f.extend(planned.into_iter().map(|p| p.file));
     f
 }
 
@@ -146,6 +215,8 @@ pub struct Figure {
     pub svg: String,
     /// What the figure shows, for people.
     pub caption: String,
+    /// HTML the page shows after the figure (its interactive viewer), or nothing.
+    pub after: String,
 }
 
 /// Draws every figure and the page: `(file name, contents)`, the page last.
@@ -154,19 +225,35 @@ pub fn render(inp: &Inputs) -> io::Result<Vec<(String, Vec<u8>)>> {
     // Every run file read once, for all the curve figures.
     let metric_cols: Vec<usize> = (0..inp.cols.metric_names().len()).collect();
     let curves = curves::load(inp, &groups, &metric_cols)?;
+    let planned = plan(inp.exp, inp.cols, inp.runs);
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let replays = planned
+        .iter()
+        .any(|p| p.kind == Kind::Weights)
+        .then(|| replay::replays(inp, &groups));
+    if let Some(r) = &replays {
+        out.push((SNAPSHOTS.into(), r.file()));
+    }
+    let replayed = || replays.as_ref().expect("planned with the weights");
     let mut figures = Vec::new();
-    for planned in plan(inp.exp, inp.cols, inp.runs) {
+    for planned in planned {
         let (svg, caption) = match &planned.kind {
             Kind::Curves(metric) => curves_figure(inp, &groups, metric, &curves)?,
             Kind::Compare(k) => compare_figure(inp, &groups, *k)?,
             Kind::Boundaries => boundaries_figure(inp, &groups)?,
             Kind::Units => units::figure(inp, &groups),
-            Kind::Forming => forming::figure(inp, &groups)?,
+            Kind::Forming => forming::figure(replayed())?,
+            Kind::Weights => training::figure(replayed())?,
+        };
+        let after = match planned.kind {
+            Kind::Forming => stepper::section(replayed()),
+            _ => String::new(),
         };
         figures.push(Figure {
             planned,
             svg,
             caption,
+            after,
         });
     }
     let n = groups.len();
@@ -175,10 +262,11 @@ pub fn render(inp: &Inputs) -> io::Result<Vec<(String, Vec<u8>)>> {
         chart::color(i, n)
     }));
     let html = page::html(inp, &groups, &figures, no_boundaries(inp.runs), &live);
-    let mut out: Vec<(String, Vec<u8>)> = figures
-        .into_iter()
-        .map(|f| (f.planned.file, f.svg.into_bytes()))
-        .collect();
+    out.extend(
+        figures
+            .into_iter()
+            .map(|f| (f.planned.file, f.svg.into_bytes())),
+    );
     out.push(("report.html".into(), html.into_bytes()));
     Ok(out)
 }
@@ -325,6 +413,7 @@ fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, Stri
             train: &run.data.train,
             test: run.data.test.as_ref(),
             points: boundary::MAX_POINTS,
+            outlined: true,
         });
     }
     let rows_drawn = |rows: usize| rows.div_ceil(boundary::point_stride(rows));
@@ -350,6 +439,7 @@ fn boundaries_figure(inp: &Inputs, groups: &[Group]) -> io::Result<(String, Stri
     let svg = svg(per_row as u32 * 320, rows as u32 * 320, |a| {
         boundary::draw(a, &panels, per_row)
     })?;
+    let svg = boundary::merge_cells(&svg);
     let seeds = groups.iter().any(|g| g.runs.len() > 1);
     let caption = format!(
         "The network's output over the inputs' range ({}), with the training points as circles and the test points as triangles, coloured by their class.{}{note}",

@@ -92,7 +92,32 @@ fn settings(inp: &Inputs) -> String {
             escape(&first.label)
         )
     };
+    if !inp.compared.is_empty() {
+        return format!(
+            "<p>This report compares results folders; each configuration's label starts with its folder's:</p><ul>{}</ul><p>Each folder's <code>experiment.toml</code> holds its runs' settings, its CSV files the numbers. The settings of the first run, <code>{}</code>, every default filled in:</p><pre>{}</pre>",
+            inp.compared
+                .iter()
+                .map(|c| format!("<li>{}</li>", code(c)))
+                .collect::<String>(),
+            escape(&first.label),
+            escape(&text)
+        );
+    }
     format!("{varied}<pre>{}</pre>", escape(&text))
+}
+
+/// Escapes `s`, with its `backquoted` spans as code.
+fn code(s: &str) -> String {
+    s.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", escape(part))
+            } else {
+                escape(part)
+            }
+        })
+        .collect()
 }
 
 /// The whole page.
@@ -136,7 +161,12 @@ pub fn html(
     h.push_str("<a href=\"#experiment\">experiment</a></nav>\n");
     let _ = writeln!(
         h,
-        "<section id=\"summary\"><h2>Summary</h2><p>Per configuration: mean ± sample standard deviation across its runs that did not diverge; losses at the last epoch (<code>final loss</code>) and the lowest over all epochs (<code>min loss</code>). The same numbers are in <code>summary.csv</code>, each run in <code>runs.csv</code>.</p>{}</section>",
+        "<section id=\"summary\"><h2>Summary</h2><p>Per configuration: mean ± sample standard deviation across its runs that did not diverge; losses at the last epoch (<code>final loss</code>) and the lowest over all epochs (<code>min loss</code>).{}</p>{}</section>",
+        if inp.compared.is_empty() {
+            " The same numbers are in <code>summary.csv</code>, each run in <code>runs.csv</code>."
+        } else {
+            " The same numbers are in each folder's <code>summary.csv</code>."
+        },
         summary_table(inp, groups)
     );
     h.push_str(live);
@@ -144,11 +174,12 @@ pub fn html(
     for (i, f) in figures.iter().enumerate() {
         let _ = writeln!(
             h,
-            "<section id=\"fig{i}\"><h2>{}</h2><figure>{}<figcaption>{} Also in <code>{}</code>.</figcaption></figure></section>",
+            "<section id=\"fig{i}\"><h2>{}</h2><figure>{}<figcaption>{} Also in <code>{}</code>.</figcaption></figure>{}</section>",
             escape(&f.planned.heading),
             f.svg,
             escape(&f.caption),
-            escape(&f.planned.file)
+            escape(&f.planned.file),
+            f.after
         );
     }
     if let Some(note) = note {

@@ -41,8 +41,9 @@ fn experiment(exp: &Spec) -> Sha256 {
 /// so that folders assembled before are assembled again (2: `confusion.csv`,
 /// `validation_score`; 3: lists without spaces, `model.hidden.units` and `.layers`; 4:
 /// `experiment.toml` with the shared settings once; 5: `r2` and `test_r2`, the input columns'
-/// names with the weights, `plots/units.svg` and the report's interactive curves).
-pub const FILES_FORMAT: u32 = 5;
+/// names with the weights, `plots/units.svg` and the report's interactive curves; 6: the
+/// weights over training and `plots/snapshots.safetensors`).
+pub const FILES_FORMAT: u32 = 6;
 
 /// Hash of everything the result files are assembled from: runner's version, the experiment
 /// ([`fingerprint`]) and each run's record checksum (the record carries its rows' hash).
@@ -463,7 +464,7 @@ fn clear_leftovers(dir: &std::path::Path) {
 }
 
 /// [`stage`] for a file in a subfolder of the results folder, which is created if need be.
-fn stage_in(
+pub(crate) fn stage_in(
     dir: &std::path::Path,
     name: &str,
     fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,

@@ -6,6 +6,7 @@ mod assemble;
 pub mod confusion;
 pub mod extras;
 pub mod parquet;
+pub mod publish;
 mod resolved;
 mod rows;
 pub mod summary;

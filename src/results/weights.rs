@@ -94,18 +94,22 @@ fn le_bytes(values: impl Iterator<Item = f64>) -> Vec<u8> {
 /// The safetensors file of `params` (runner's flat layout for `meta`'s architecture).
 pub fn encode(meta: &Meta, params: &[f64]) -> Vec<u8> {
     let json = serde_json::to_string(meta).expect("metadata serializes");
-    tensors(&meta.arch, &[params], false, json)
+    serialize(buffers(&meta.arch, &[params], false, ""), json)
 }
 
 /// One configuration's runs in one file: each tensor gains a leading run axis
 /// (`layers.l.weight` is `runs x fan_in x fan_out`), in the order of `meta.ids`.
 pub fn encode_pack(meta: &PackMeta, params: &[&[f64]]) -> Vec<u8> {
     let json = serde_json::to_string(meta).expect("metadata serializes");
-    tensors(&meta.arch, params, true, json)
+    serialize(buffers(&meta.arch, params, true, ""), json)
 }
 
-/// The tensors of `runs` (each in runner's flat layout), stacked when `stacked`.
-fn tensors(arch: &Architecture, runs: &[&[f64]], stacked: bool, json: String) -> Vec<u8> {
+/// A tensor's name, shape and little-endian bytes.
+type Buffer = (String, Vec<usize>, Vec<u8>);
+
+/// The tensors of `runs` (each in runner's flat layout), stacked when `stacked`, their names
+/// led by `prefix`.
+fn buffers(arch: &Architecture, runs: &[&[f64]], stacked: bool, prefix: &str) -> Vec<Buffer> {
     let layers = arch.layers();
     let lead = |shape: Vec<usize>| {
         if stacked {
@@ -114,9 +118,10 @@ fn tensors(arch: &Architecture, runs: &[&[f64]], stacked: bool, json: String) ->
             shape
         }
     };
-    let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let mut buffers: Vec<Buffer> = Vec::new();
     for (l, s) in layers.iter().enumerate() {
         let (w, b) = names(l);
+        let (w, b) = (format!("{prefix}{w}"), format!("{prefix}{b}"));
         // runner keeps weights column-major; the file has them row-major.
         let rows = runs.iter().flat_map(|params| {
             let col = &params[s.w..s.w + s.fan_in * s.fan_out];
@@ -130,6 +135,11 @@ fn tensors(arch: &Architecture, runs: &[&[f64]], stacked: bool, json: String) ->
             buffers.push((b, lead(vec![s.fan_out]), le_bytes(bias)));
         }
     }
+    buffers
+}
+
+/// The safetensors file of `buffers` with `json` as its `runner` metadata.
+fn serialize(buffers: Vec<Buffer>, json: String) -> Vec<u8> {
     let views: Vec<(String, TensorView)> = buffers
         .iter()
         .map(|(name, shape, bytes)| {
@@ -144,7 +154,7 @@ fn tensors(arch: &Architecture, runs: &[&[f64]], stacked: bool, json: String) ->
 /// Reads a file [`encode`] wrote: the metadata and the parameters in runner's layout.
 pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<f64>), String> {
     let meta: Meta = serde_json::from_str(&metadata(bytes)?).map_err(|e| e.to_string())?;
-    let mut params = unstack(bytes, &meta.arch, 1)?;
+    let mut params = unstack(bytes, &meta.arch, 1, "")?;
     Ok((meta, params.pop().expect("one run")))
 }
 
@@ -161,7 +171,7 @@ pub fn decode_any(bytes: &[u8]) -> Result<Vec<(Meta, Vec<f64>)>, String> {
     if pack.labels.len() != runs || !(pack.scalers.is_empty() || pack.scalers.len() == runs) {
         return Err("`ids`, `labels` and `scalers` differ in length".into());
     }
-    let params = unstack(bytes, &pack.arch, runs)?;
+    let params = unstack(bytes, &pack.arch, runs, "")?;
     Ok(params
         .into_iter()
         .enumerate()
@@ -173,6 +183,51 @@ pub fn decode_any(bytes: &[u8]) -> Result<Vec<(Meta, Vec<f64>)>, String> {
             (meta, p)
         })
         .collect())
+}
+
+/// What `plots/snapshots.safetensors` says of one run the report trained again: its tensors
+/// are `runs.<r>.layers.<l>.weight` (and `.bias`), stacked over `epochs` along a leading axis.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Snapshots {
+    pub configuration: String,
+    pub label: String,
+    pub id: String,
+    /// The epochs whose end the weights are, in the tensors' order.
+    pub epochs: Vec<usize>,
+    #[serde(flatten)]
+    pub arch: Architecture,
+}
+
+/// The file of several runs' snapshots: each run's metadata and its weights at its epochs.
+pub fn encode_snapshots(runs: &[(Snapshots, Vec<&[f64]>)]) -> Vec<u8> {
+    let metas: Vec<&Snapshots> = runs.iter().map(|r| &r.0).collect();
+    let json = serde_json::to_string(&serde_json::json!({ "runs": metas })).expect("serializes");
+    let buffers = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(r, (meta, params))| buffers(&meta.arch, params, true, &format!("runs.{r}.")))
+        .collect();
+    serialize(buffers, json)
+}
+
+/// One run's snapshots as read back: its metadata and its weights at each of its epochs.
+pub type SnapshotsRead = (Snapshots, Vec<Vec<f64>>);
+
+/// Reads a file [`encode_snapshots`] wrote.
+pub fn decode_snapshots(bytes: &[u8]) -> Result<Vec<SnapshotsRead>, String> {
+    #[derive(serde::Deserialize)]
+    struct All {
+        runs: Vec<Snapshots>,
+    }
+    let all: All = serde_json::from_str(&metadata(bytes)?).map_err(|e| e.to_string())?;
+    all.runs
+        .into_iter()
+        .enumerate()
+        .map(|(r, meta)| {
+            let params = unstack(bytes, &meta.arch, meta.epochs.len(), &format!("runs.{r}."))?;
+            Ok((meta, params))
+        })
+        .collect()
 }
 
 /// The `runner` metadata of a safetensors file.
@@ -188,7 +243,12 @@ fn metadata(bytes: &[u8]) -> Result<String, String> {
 
 /// The parameters of `runs` networks of `arch` from their (stacked, when `runs > 1` or the
 /// tensors have a leading axis) row-major tensors, in runner's layout.
-fn unstack(bytes: &[u8], arch: &Architecture, runs: usize) -> Result<Vec<Vec<f64>>, String> {
+fn unstack(
+    bytes: &[u8],
+    arch: &Architecture,
+    runs: usize,
+    prefix: &str,
+) -> Result<Vec<Vec<f64>>, String> {
     let file = SafeTensors::deserialize(bytes).map_err(|e| e.to_string())?;
     let mut params = vec![vec![0.0; arch.param_count()]; runs];
     let read = |name: &str, len: usize| -> Result<Vec<f64>, String> {
@@ -203,6 +263,7 @@ fn unstack(bytes: &[u8], arch: &Architecture, runs: usize) -> Result<Vec<Vec<f64
     };
     for (l, s) in arch.layers().iter().enumerate() {
         let (w, b) = names(l);
+        let (w, b) = (format!("{prefix}{w}"), format!("{prefix}{b}"));
         let size = s.fan_in * s.fan_out;
         let rows = read(&w, size)?;
         for (r, p) in params.iter_mut().enumerate() {

@@ -29,6 +29,10 @@ pub(super) struct Epochs<'a, T, F> {
     /// The epochs to keep the weights of, and those kept.
     wanted: Vec<usize>,
     snapshots: Vec<(usize, Vec<f64>)>,
+    /// With snapshots: the weights the epoch started from, and each logged epoch's update
+    /// size per layer.
+    before: Vec<f64>,
+    updates: Vec<(usize, Vec<f64>)>,
 }
 
 /// An epoch as its loop saw it.
@@ -51,6 +55,7 @@ where
         opts: Options,
         layers: &'a [LayerShape],
         test: Option<Blocked<T>>,
+        initial: &[T],
         on_epoch: F,
     ) -> Self {
         Self {
@@ -68,6 +73,12 @@ where
                 Vec::new()
             },
             snapshots: Vec::new(),
+            before: if opts.snapshots {
+                initial.iter().map(|v| v.to_f64()).collect()
+            } else {
+                Vec::new()
+            },
+            updates: Vec::new(),
         }
     }
 
@@ -129,10 +140,25 @@ where
 
     /// Keeps `params` as the weights at the end of `epoch` when it is a snapshot's epoch, or
     /// when training stops there (`last`).
+    /// With snapshots on, also measures the epoch's update of each layer (on the logging grid).
     pub fn keep(&mut self, epoch: usize, params: &[T], last: bool) {
-        if self.wanted.contains(&epoch) || (last && !self.wanted.is_empty()) {
+        if !self.opts.snapshots {
+            return;
+        }
+        if self.wanted.contains(&epoch) || last {
             self.snapshots
                 .push((epoch, params.iter().map(|v| v.to_f64()).collect()));
+        }
+        if self.logs(epoch) || last {
+            let sizes = self
+                .layers
+                .iter()
+                .map(|l| update_size(l, &self.before, params))
+                .collect();
+            self.updates.push((epoch, sizes));
+        }
+        for (b, p) in self.before.iter_mut().zip(params) {
+            *b = p.to_f64();
         }
     }
 
@@ -175,6 +201,23 @@ where
             predictions: Vec::new(),
             params: params.iter().map(|v| v.to_f64()).collect(),
             snapshots: self.snapshots,
+            updates: self.updates,
         }
+    }
+}
+
+/// The size of one epoch's change to a layer's weights (biases left out), relative to the
+/// weights: `‖W_after − W_before‖ / ‖W_before‖` (Frobenius norms; 0 for all-zero weights).
+fn update_size<T: Real>(layer: &LayerShape, before: &[f64], after: &[T]) -> f64 {
+    let range = layer.w..layer.w + layer.fan_in * layer.fan_out;
+    let (mut change, mut size) = (0.0, 0.0);
+    for (b, a) in before[range.clone()].iter().zip(&after[range]) {
+        change += (a.to_f64() - b) * (a.to_f64() - b);
+        size += b * b;
+    }
+    if size > 0.0 {
+        (change / size).sqrt()
+    } else {
+        0.0
     }
 }

@@ -30,7 +30,7 @@ pub fn train<T: Real>(
         .test
         .as_ref()
         .map(|t| Blocked::<T>::new(t, &layers, 0, false, threads));
-    let mut ends = Epochs::new(spec, opts, &layers, test, on_epoch);
+    let mut ends = Epochs::new(spec, opts, &layers, test, &params, on_epoch);
     let loss = spec.loss;
     let lr = T::from_f64(spec.learning_rate);
 

@@ -121,7 +121,7 @@ pub fn train<T: Real>(
     let mut best = params.clone();
     let total = loss.divisor(n, train.outputs);
 
-    let mut ends = Epochs::new(spec, opts, &layers, test, on_epoch);
+    let mut ends = Epochs::new(spec, opts, &layers, test, &params, on_epoch);
     let (mut status, mut epoch) = (Status::Ok, 0);
     while epoch < spec.epochs {
         if spec.shuffle {

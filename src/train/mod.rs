@@ -128,6 +128,9 @@ pub struct Outcome {
     /// With [`Options::snapshots`]: the weights at the end of each of [`snapshot_epochs`]
     /// reached, and at the epoch training stopped at, if earlier.
     pub snapshots: Vec<(usize, Vec<f64>)>,
+    /// With [`Options::snapshots`]: at each logged epoch, how much the epoch changed each
+    /// layer's weights, relative to their size (`‖ΔW‖ / ‖W‖`, biases left out).
+    pub updates: Vec<(usize, Vec<f64>)>,
 }
 
 /// How to run the epoch loop (not part of the results: they are the same either way).
@@ -137,7 +140,8 @@ pub struct Options {
     pub every: usize,
     /// Whether a run's blocks spread over the current rayon pool's threads.
     pub spread: Spread,
-    /// Keep the weights at [`snapshot_epochs`] (for the report's boundary as it forms).
+    /// Keep the weights at [`snapshot_epochs`] and measure each logged epoch's update (for
+    /// the report's pictures of training); the results are the same either way.
     pub snapshots: bool,
 }
 

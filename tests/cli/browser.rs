@@ -1,8 +1,8 @@
 //! The report in a real browser: headless Chromium loads it offline with no console message,
 //! and a driver script, added to a copy of the page, hovers the interactive chart, hides a
-//! configuration, zooms and smooths through the page's own event handlers, then records what
-//! the page shows, which Chromium's `--dump-dom` hands back. Skipped where Chromium is missing
-//! (CI installs it).
+//! configuration, zooms, smooths and steps through the boundary's snapshots through the page's
+//! own event handlers, then records what the page shows, which Chromium's `--dump-dom` hands
+//! back. Skipped where Chromium is missing (CI installs it).
 
 use crate::common::*;
 use std::process::Command;
@@ -36,6 +36,17 @@ window.addEventListener('load', function () {
   slider.value = '0.9'; slider.dispatchEvent(new Event('input'));
   out.smoothing = document.getElementById('live-smooth-value').textContent;
   out.smoothed_lines = lines();
+  out.stepper = getComputedStyle(document.getElementById('stepper')).display;
+  var config = document.getElementById('step-config'), step = document.getElementById('step-epoch');
+  config.value = '1'; config.dispatchEvent(new Event('change'));
+  step.value = '2'; step.dispatchEvent(new Event('input'));
+  out.step_max = step.max;
+  var fig = document.getElementById('forming-figure');
+  out.step_view = fig.getAttribute('viewBox');
+  out.step_size = fig.getBoundingClientRect().width;
+  out.step_label = document.getElementById('step-label').textContent;
+  document.getElementById('step-all').click();
+  out.step_all = fig.getAttribute('viewBox');
   document.body.setAttribute('data-driven', JSON.stringify(out));
 });
 //]]></script>"#;
@@ -82,7 +93,8 @@ fn load(browser: &str, page: &std::path::Path) -> (String, Vec<String>) {
 }
 
 #[test]
-fn the_report_loads_offline_without_console_errors_and_responds_to_hover_hide_zoom_and_smoothing() {
+fn the_report_loads_offline_without_console_errors_and_responds_to_hover_hide_zoom_smoothing_and_the_stepper(
+) {
     let Some(browser) = chromium() else { return };
     let s = Scratch::new();
     s.file("small.toml", SMALL);
@@ -133,6 +145,15 @@ fn the_report_loads_offline_without_console_errors_and_responds_to_hover_hide_zo
     );
     assert_eq!(out["smoothing"], "0.9");
     assert_eq!(out["smoothed_lines"], 1);
+    // The snapshot stepper: the second configuration's third snapshot (epoch 11 of 300).
+    assert_eq!(out["stepper"], "block");
+    assert_eq!(out["step_max"], "5");
+    assert_eq!(out["step_view"], "480 240 240 240", "{out}");
+    let third = runner::train::snapshot_epochs(300)[2];
+    assert_eq!(out["step_label"], format!("epoch {third}"));
+    assert_eq!(out["step_size"], 480, "{out}");
+    // "all" shows every panel again: six to a row, two configurations.
+    assert_eq!(out["step_all"], "0 0 1440 480");
 }
 
 fn html_unescape(s: &str) -> String {

@@ -5,6 +5,7 @@ mod browser;
 mod catalogue;
 mod classes;
 mod common;
+mod compare;
 mod conventions;
 mod errors;
 mod golden;

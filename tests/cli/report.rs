@@ -84,6 +84,12 @@ fn forward_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<f64> {
 /// Every layer's outputs, as [`forward_from_file`] computes them: each `rows x units`,
 /// row-major.
 fn layers_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<Vec<f64>> {
+    layers_at(bytes, "", 0, x, rows)
+}
+
+/// Every layer's outputs for the network whose tensors are `{prefix}layers.{l}.weight` (and
+/// `.bias`), the `k`th along a leading axis when they have one.
+fn layers_at(bytes: &[u8], prefix: &str, k: usize, x: &[f64], rows: usize) -> Vec<Vec<f64>> {
     let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
     let (_, meta) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
     let json = &meta.metadata().as_ref().unwrap()["runner"];
@@ -103,13 +109,18 @@ fn layers_from_file(bytes: &[u8], x: &[f64], rows: usize) -> Vec<Vec<f64>> {
         _ => z,
     };
     let floats = |name: &str| -> Option<(Vec<usize>, Vec<f64>)> {
-        let t = file.tensor(name).ok()?;
-        let v = t
+        let t = file.tensor(&format!("{prefix}{name}")).ok()?;
+        let v: Vec<f64> = t
             .data()
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
             .collect();
-        Some((t.shape().to_vec(), v))
+        let shape = t.shape().to_vec();
+        if shape.len() == 1 || (shape.len() == 2 && !name.ends_with("bias")) {
+            return Some((shape, v));
+        }
+        let one = v.len() / shape[0];
+        Some((shape[1..].to_vec(), v[k * one..(k + 1) * one].to_vec()))
     };
     let (hidden, output) = (get("activation"), get("output"));
     let mut a = x.to_vec();
@@ -180,10 +191,12 @@ fn the_moons_report_shows_both_boundaries_and_both_curves() {
             "plots/boundaries.svg",
             "plots/boundary_epochs.svg",
             "plots/loss.svg",
-            "plots/units.svg"
+            "plots/snapshots.safetensors",
+            "plots/units.svg",
+            "plots/weights.svg"
         ]
     );
-    for p in &plots {
+    for p in plots.iter().filter(|p| p.ends_with(".svg")) {
         let svg = read(&dir, p);
         xml(&svg, p);
         assert!(html.contains(&svg), "{p} is inline in the page");
@@ -515,29 +528,21 @@ fn snapshots_are_the_weights_training_ends_with_at_those_epochs() {
         let mut exp = runner::config::parse(text, path, &[set]).unwrap();
         let runs = runner::job::prepare::prepare(&mut exp).unwrap();
         let r = &runs[0];
-        let (params, rng) = r
-            .spec
-            .init
-            .initialize_with_rng(&r.arch.layers(), &r.data.rng);
-        let run = train::Run {
-            arch: &r.arch,
-            spec: &r.spec.train,
-            data: &r.data,
-            opts: Options {
-                every: 1,
-                spread: Spread::OneThread,
-                snapshots,
-            },
-            predict: None,
-        };
-        train::train(
+        let (params, rng) = r.initial();
+        let run = r.to_train(Options {
+            every: 1,
+            spread: Spread::OneThread,
+            snapshots,
+        });
+        let out = train::train(
             &run,
             params,
             rng,
             |_, _| std::ops::ControlFlow::Continue(()),
-        )
+        );
+        (out, r.arch.layers(), r.initial().0)
     };
-    let out = train_for(500, true);
+    let (out, layers, initial) = train_for(500, true);
     let epochs: Vec<usize> = out.snapshots.iter().map(|(e, _)| *e).collect();
     assert_eq!(epochs, train::snapshot_epochs(500));
     assert_eq!(
@@ -547,12 +552,119 @@ fn snapshots_are_the_weights_training_ends_with_at_those_epochs() {
     assert_eq!(out.snapshots.last().unwrap().1, out.params);
     // Each snapshot is where training for that many epochs ends, bit for bit.
     for (e, p) in &out.snapshots {
-        assert_eq!(&train_for(e + 1, false).params, p, "epoch {e}");
+        assert_eq!(&train_for(e + 1, false).0.params, p, "epoch {e}");
+    }
+    // Every epoch is logged here, so every epoch's update is measured: ‖W(e) − W(e−1)‖ / ‖W(e−1)‖
+    // per layer, recomputed from trainings that stop before and after it.
+    assert_eq!(out.updates.len(), 500);
+    for e in [0, 1, 52, 380, 499] {
+        let after = train_for(e + 1, false).0.params;
+        let before = if e == 0 {
+            initial.clone()
+        } else {
+            train_for(e, false).0.params
+        };
+        for (l, shape) in layers.iter().enumerate() {
+            let w = shape.w..shape.w + shape.fan_in * shape.fan_out;
+            let d: f64 = w.clone().map(|i| (after[i] - before[i]).powi(2)).sum();
+            let n: f64 = w.map(|i| before[i].powi(2)).sum();
+            let want = (d / n).sqrt();
+            let got = out.updates[e].1[l];
+            assert!(
+                (got - want).abs() <= 1e-12 * want,
+                "epoch {e} layer {l}: {got} vs {want}"
+            );
+            assert!(want > 0.0);
+        }
     }
     // Snapshots change no result.
-    let plain = train_for(500, false);
+    let plain = train_for(500, false).0;
     assert_eq!(
         (plain.params, plain.last),
         (out.params.clone(), out.last.clone())
+    );
+}
+
+#[test]
+fn the_saved_snapshots_give_the_logged_loss_and_the_weights_figure_draws_them() {
+    let s = Scratch::new();
+    // Full-batch steps, every epoch logged: the loss logged at epoch e + 1 is the loss at the
+    // weights epoch e ends with.
+    s.file("pics.toml", &SWEEP.replace("every = 10", "every = 1"));
+    ok(runner(s.path(), &["pics.toml", "-q"]));
+    let dir = s.path().join("results/pics");
+    let bytes = std::fs::read(dir.join("plots/snapshots.safetensors")).unwrap();
+    let snaps = runner::results::weights::decode_snapshots(&bytes).unwrap();
+    // One run per configuration (three, fewer than four), the median seed's.
+    assert_eq!(snaps.len(), 3);
+    let rows = read_csv(&dir.join(&files_in(&dir, "data")[0]));
+    let train: Vec<_> = rows.iter().filter(|r| r["split"] == "train").collect();
+    let x: Vec<f64> = train
+        .iter()
+        .flat_map(|r| [num(r, "input_1"), num(r, "input_2")])
+        .collect();
+    let y: Vec<f64> = train.iter().map(|r| num(r, "target")).collect();
+    let epochs = read_csv(&dir.join("epochs.csv"));
+    let mut checked = 0;
+    for (r, (meta, params)) in snaps.iter().enumerate() {
+        assert_eq!(meta.epochs, runner::train::snapshot_epochs(300));
+        assert_eq!(params.len(), meta.epochs.len());
+        let run_rows: Vec<_> = epochs.iter().filter(|e| e["run"] == meta.label).collect();
+        assert_eq!(run_rows.len(), 300, "{}", meta.label);
+        for (k, e) in meta.epochs.iter().enumerate() {
+            let out = layers_at(&bytes, &format!("runs.{r}."), k, &x, y.len())
+                .pop()
+                .unwrap();
+            let mse = out
+                .iter()
+                .zip(&y)
+                .map(|(o, t)| (o - t).powi(2))
+                .sum::<f64>()
+                / y.len() as f64;
+            let Some(next) = run_rows
+                .iter()
+                .find(|row| num(row, "epoch") == (*e + 1) as f64)
+            else {
+                assert_eq!(*e, 299);
+                continue;
+            };
+            assert_rel(
+                mse,
+                num(next, "loss"),
+                1e-9,
+                &format!("{} epoch {e}", meta.label),
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 5);
+    // The last snapshot is the saved final weights.
+    for (meta, params) in &snaps {
+        let file = std::fs::read(dir.join(format!("weights/{}.safetensors", meta.id))).unwrap();
+        let (_, last) = runner::results::weights::decode(&file).unwrap();
+        assert_eq!(params.last().unwrap(), &last);
+    }
+    // The weights figure: per run a box per layer and snapshot, a line per layer.
+    let svg = read(&dir, "plots/weights.svg");
+    xml(&svg, "weights.svg");
+    let layers: usize = [1, 2, 3].iter().sum();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let lines = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter(|n| n.attribute("points").unwrap().split_whitespace().count() > 2)
+        .count();
+    assert_eq!(lines, layers, "one update line per layer");
+    assert_eq!(
+        count(&svg, "rect", &[("fill", "none")]),
+        layers * 6,
+        "a box per layer and snapshot"
+    );
+    let page = read(&dir, "report.html");
+    assert!(page.contains("Weights over training") && page.contains("id=\"stepper\""));
+    assert_eq!(
+        page.matches("data-epochs=").count(),
+        3,
+        "the stepper offers each run"
     );
 }
