@@ -86,6 +86,17 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
+/// A duration for people: `40 ms`, `12 s`, `3 min`, `2.5 h`, `3.1 days`.
+pub fn human(seconds: f64) -> String {
+    match seconds {
+        s if s < 1.0 => format!("{:.0} ms", (s * 1000.0).max(1.0)),
+        s if s < 90.0 => format!("{s:.0} s"),
+        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
+        s if s < 2.0 * 86_400.0 => format!("{:.1} h", s / 3600.0),
+        s => format!("{:.1} days", s / 86_400.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +138,14 @@ mod tests {
         assert_eq!(escape_controls("a\0b"), "a\\u{0}b");
         assert_eq!(escape_controls("x\u{1b}[2Jy\tz\r"), "x\\u{1b}[2Jy\\tz\\r");
         assert_eq!(escape_controls("one\ntwo é"), "one\ntwo é");
+    }
+
+    #[test]
+    fn durations_for_people() {
+        assert_eq!(human(0.04), "40 ms");
+        assert_eq!(human(12.2), "12 s");
+        assert_eq!(human(600.0), "10 min");
+        assert_eq!(human(9000.0), "2.5 h");
+        assert_eq!(human(3.0 * 86_400.0), "3.0 days");
     }
 }

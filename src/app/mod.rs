@@ -467,7 +467,7 @@ fn long_sweep(job: &Job, todo: &[usize]) -> Option<String> {
     (time.seconds > LONG).then(|| {
         format!(
             "warning: training is estimated at about {} ({} on {}); `runner plan` shows each run's work; Ctrl-C stops cleanly, and the same command resumes, keeping finished runs",
-            estimate::human(time.seconds),
+            crate::format::human(time.seconds),
             crate::format::count(time.to_train, "run"),
             crate::format::count(threads, "thread"),
         )

@@ -159,7 +159,7 @@ impl Timing {
         }
         format!(
             "time: about {} to train {} on {} (runner measured now, per row: {:.2} ns a unit, {:.2} ns a weight; {:.2} µs a step)",
-            human(self.seconds),
+            crate::format::human(self.seconds),
             crate::format::count(self.to_train, "run"),
             crate::format::count(self.threads, "thread"),
             self.speed.per_unit * 1e9,
@@ -211,17 +211,6 @@ fn seconds_per_epoch(rows: usize, hidden: &[usize], epochs: usize) -> f64 {
     start.elapsed().as_secs_f64() / epochs as f64
 }
 
-/// A duration for people: `40 ms`, `12 s`, `3 min`, `2.5 h`, `3.1 days`.
-pub fn human(seconds: f64) -> String {
-    match seconds {
-        s if s < 1.0 => format!("{:.0} ms", (s * 1000.0).max(1.0)),
-        s if s < 90.0 => format!("{s:.0} s"),
-        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
-        s if s < 2.0 * 86_400.0 => format!("{:.1} h", s / 3600.0),
-        s => format!("{:.1} days", s / 86_400.0),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,14 +245,5 @@ mod tests {
         }
         assert_eq!(sizes(2, &[4], 1), (5, 3 * 4 + 5));
         assert_eq!(sizes(2, &[], 1), (1, 3));
-    }
-
-    #[test]
-    fn durations_read_in_their_unit() {
-        assert_eq!(human(0.04), "40 ms");
-        assert_eq!(human(12.2), "12 s");
-        assert_eq!(human(600.0), "10 min");
-        assert_eq!(human(9000.0), "2.5 h");
-        assert_eq!(human(3.0 * 86_400.0), "3.0 days");
     }
 }

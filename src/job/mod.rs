@@ -193,8 +193,9 @@ fn select(exp: &mut config::Spec, only: &[String]) -> Result<()> {
                 .collect();
             let more = if exp.runs.len() > 4 { ", …" } else { "" };
             anyhow::bail!(
-                "`--only {f}` names no run of `{}`; its runs are labelled {}{more} (`runner plan` lists them all): give words of a label, e.g. `--only '{}'`",
+                "`--only {f}` names no run of `{}` (`{}`); its runs are labelled {}{more} (`runner plan` lists them all): give words of a label, e.g. `--only '{}'`",
                 exp.name,
+                exp.path.display(),
                 labels.join(", "),
                 exp.runs[0].label.split(' ').next().unwrap_or_default()
             );

@@ -23,6 +23,7 @@ use crate::config::{RunSpec, Spec};
 use crate::format::num;
 use crate::job::prepare::Prepared;
 pub use crate::job::{companion_values, companions, Columns};
+use crate::store::compress::Compressing;
 use crate::store::rows as store_rows;
 use crate::store::{Hashing, RunRecord, Store};
 use crate::train::EpochRow;
@@ -36,7 +37,7 @@ fn opt(v: Option<f64>) -> String {
 /// Streams one run's logged epochs into its claim file in the store's compact form
 /// (`store::rows`, zstd-compressed), counting and hashing the uncompressed rows.
 pub struct EpochSink {
-    out: Hashing<zstd::stream::write::Encoder<'static, BufWriter<File>>>,
+    out: Hashing<Compressing<BufWriter<File>>>,
     rows: u64,
     /// The epoch metrics, in column order.
     metrics: Vec<crate::job::metric::OfEpoch>,
@@ -50,7 +51,7 @@ impl EpochSink {
             .into_iter()
             .filter_map(|m| m.of_epoch)
             .collect();
-        let mut out = Hashing::new(zstd::stream::write::Encoder::new(BufWriter::new(file), 3)?);
+        let mut out = Hashing::new(Compressing::new(BufWriter::new(file)));
         store_rows::start(&mut out, metrics.len())?;
         Ok(Self {
             out,
@@ -72,7 +73,7 @@ impl EpochSink {
     /// Finishes the compressed stream; returns the row count and the rows' hash.
     pub fn close(self) -> io::Result<(u64, String)> {
         let (out, sha, _) = self.out.finish();
-        out.finish()?.flush()?;
+        out.finish()?;
         Ok((self.rows, sha))
     }
 }

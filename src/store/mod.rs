@@ -29,6 +29,7 @@
 //! so a process killed with `kill -9` blocks no one.
 
 mod atomic;
+pub mod compress;
 mod index;
 mod live;
 pub mod pack;
@@ -373,7 +374,12 @@ impl Store {
                     return Ok(Claimed::Done(Box::new(r)));
                 }
             }
-            file.set_len(0).map_err(io_err(&path))?;
+            // A stale claim's bytes go; a new file is left alone: truncating it would make
+            // ext4 write its data out when it is closed (its guard for files replaced by
+            // truncation), a disk write a run for a file that is deleted anyway.
+            if file.metadata().map_err(io_err(&path))?.len() > 0 {
+                file.set_len(0).map_err(io_err(&path))?;
+            }
             return Ok(Claimed::Mine(Claim { file, path }));
         }
     }
