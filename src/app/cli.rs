@@ -198,13 +198,18 @@ pub struct FolderArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The results folder, e.g. results/moons_sweep; several, with --out, to compare them.
-    #[arg(value_hint = clap::ValueHint::DirPath, required = true, num_args = 1..)]
+    #[arg(value_name = "DIR", value_hint = clap::ValueHint::DirPath, required = true, num_args = 1..)]
     pub dirs: Vec<PathBuf>,
 
     /// Write one report over all the folders into DIR (its `report.html` and `plots/`),
     /// configurations labelled by folder; the folders are only read.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
+
+    /// With --out: replace files of an earlier comparison there even if they were edited since
+    /// (never a file runner did not write).
+    #[arg(long, requires = "out")]
+    pub force: bool,
 
     #[command(flatten)]
     pub print: Print,

@@ -27,7 +27,7 @@ pub(super) fn report(args: &ReportArgs) -> Result<ExitCode> {
             dirs.len(),
             dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" ")
         ),
-        (dirs, Some(out)) => compare(dirs, out, &args.print),
+        (dirs, Some(out)) => compare(dirs, out, args.force, &args.print),
     }
 }
 
@@ -53,7 +53,7 @@ fn labels(dirs: &[PathBuf]) -> Vec<String> {
     }
 }
 
-fn compare(dirs: &[PathBuf], out: &Path, print: &Print) -> Result<ExitCode> {
+fn compare(dirs: &[PathBuf], out: &Path, force: bool, print: &Print) -> Result<ExitCode> {
     let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -130,7 +130,7 @@ fn compare(dirs: &[PathBuf], out: &Path, print: &Print) -> Result<ExitCode> {
         hash.update(crate::results::fingerprint(&p.job.exp));
     }
     let mark = format!("{COMPARISON}{}", hex::encode(hash.finalize()));
-    publish(&target, &exp.name, &mark, &files, false)?;
+    publish(&target, &exp.name, &mark, &files, force)?;
     print.table(&exp, &cols, &records)?;
     print.place(&format!("report in {}", out.join("report.html").display()))?;
     Ok(ExitCode::SUCCESS)

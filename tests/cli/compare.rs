@@ -34,6 +34,15 @@ fn series<'a>(data: &'a serde_json::Value, label: &str, name: &str) -> &'a serde
     &s["curves"][m]
 }
 
+/// The comparison of the two folders into `results/both`.
+const BOTH: [&str; 5] = [
+    "report",
+    "results/flat",
+    "results/deep",
+    "--out",
+    "results/both",
+];
+
 fn two_folders(s: &Scratch) {
     s.file("flat.toml", PERCEPTRON);
     s.file("deep.toml", HIDDEN);
@@ -45,16 +54,7 @@ fn two_folders(s: &Scratch) {
 fn a_comparison_labels_each_configuration_by_its_folder_and_draws_the_folders_own_curves() {
     let s = Scratch::new();
     two_folders(&s);
-    let out = ok(runner(
-        s.path(),
-        &[
-            "report",
-            "results/flat",
-            "results/deep",
-            "--out",
-            "results/both",
-        ],
-    ));
+    let out = ok(runner(s.path(), &BOTH));
     let table: Vec<&str> = out.lines().collect();
     assert!(
         table[1].starts_with("flat ") && table[1].contains(" 3 "),
@@ -119,16 +119,7 @@ fn a_comparison_labels_each_configuration_by_its_folder_and_draws_the_folders_ow
         .iter()
         .map(|f| read_text(&dir.join(f)))
         .collect();
-    let again = ok(runner(
-        s.path(),
-        &[
-            "report",
-            "results/flat",
-            "results/deep",
-            "--out",
-            "results/both",
-        ],
-    ));
+    let again = ok(runner(s.path(), &BOTH));
     assert_eq!(again, out);
     for (f, before) in ["report.html", "plots/loss.svg", "plots/weights.svg"]
         .iter()
@@ -189,14 +180,7 @@ fn a_comparison_is_refused_where_it_would_write_over_what_is_not_its_own() {
     assert!(!s.path().join("mine/plots").exists());
     // What an earlier comparison wrote and this one does not is removed; what it did not
     // write stays.
-    let o = [
-        "report",
-        "results/flat",
-        "results/deep",
-        "--out",
-        "results/both",
-    ];
-    ok(runner(s.path(), &o));
+    ok(runner(s.path(), &BOTH));
     s.file("results/both/notes.txt", "mine");
     ok(runner(
         s.path(),
@@ -208,6 +192,16 @@ fn a_comparison_is_refused_where_it_would_write_over_what_is_not_its_own() {
         "{plots:?}"
     );
     assert_eq!(read_text(&s.path().join("results/both/notes.txt")), "mine");
+    // An edited file is kept, and replaced with --force.
+    std::fs::write(s.path().join("results/both/report.html"), "edited").unwrap();
+    let e = err(&BOTH);
+    assert!(e.contains("--force"), "{e}");
+    assert_eq!(
+        read_text(&s.path().join("results/both/report.html")),
+        "edited"
+    );
+    ok(runner(s.path(), &[&BOTH[..], &["--force"]].concat()));
+    assert!(read_text(&s.path().join("results/both/report.html")).starts_with("<!DOCTYPE html>"));
     // An unfinished folder is named.
     s.file("more.toml", &PERCEPTRON.replace("flat", "more"));
     ok(runner(s.path(), &["more.toml", "-q", "--shard", "1/2"]));
