@@ -388,11 +388,11 @@ impl Store {
     /// then is the claim file removed and its lock let go, so a process that claims the run
     /// at any point finds it either busy or done, never free to train again.
     pub fn finish(&self, mut claim: Claim, record: &RunRecord) -> Result<(), StoreError> {
-        let loc = self
+        let (loc, at) = self
             .writer
             .append(record, &mut claim.file)
             .map_err(io_err(&self.packs))?;
-        self.with_packs(|p| p.insert(record.id.clone(), loc));
+        self.with_packs(|p| p.appended(record.id.clone(), loc, at));
         let _ = fs::remove_file(&claim.path);
         Ok(())
     }

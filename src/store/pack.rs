@@ -28,6 +28,7 @@ use super::RunRecord;
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -157,6 +158,21 @@ impl Packs {
     }
 
     /// Counts `loc` as run `id`'s entry unless a later one is known.
+    /// Run `id`'s entry, which this process appended to its own pack at `at`: indexed, and
+    /// when the pack had been read up to it, marked read, so that the next refresh does not
+    /// open the pack to read back what was just written.
+    pub fn appended(&mut self, id: String, loc: Loc, at: Range<u64>) {
+        let read = self
+            .read
+            .get(&loc.pack)
+            .copied()
+            .unwrap_or(HEAD.len() as u64);
+        if read == at.start {
+            self.read.insert(loc.pack.clone(), at.end);
+        }
+        self.insert(id, loc);
+    }
+
     pub fn insert(&mut self, id: String, loc: Loc) {
         match self.runs.get(&id) {
             Some(old) if (old.stamp, &old.pack) >= (loc.stamp, &loc.pack) => {}
@@ -276,7 +292,7 @@ impl Writer {
     /// Appends run `record`'s entry, its body copied from `body` (already compressed). A
     /// failed write leaves at most a cut entry at the pack's end, and the next entry goes to
     /// a new pack.
-    pub fn append(&self, record: &RunRecord, body: &mut File) -> io::Result<Loc> {
+    pub fn append(&self, record: &RunRecord, body: &mut File) -> io::Result<(Loc, Range<u64>)> {
         let text = record.to_text();
         let body_len = body.metadata()?.len();
         let stamp = SystemTime::now()
@@ -294,6 +310,7 @@ impl Writer {
             });
         }
         let o = open.as_mut().expect("opened");
+        let start = o.len;
         let record_at = o.len + header.len() as u64;
         let loc = Loc {
             pack: o.path.clone(),
@@ -326,7 +343,8 @@ impl Writer {
         if written.is_err() {
             *open = None;
         }
-        written.map(|()| loc)
+        let end = loc.body_at + body_len + 1;
+        written.map(|()| (loc, start..end))
     }
 
     /// Syncs the pack to disk, at the end of a sweep.
