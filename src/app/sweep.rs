@@ -176,7 +176,7 @@ impl Ctx<'_> {
             claim.abandon();
             return Ok(None);
         }
-        let (rows, epochs_sha256) = sink.close().with_context(cannot_write)?;
+        let (rows, epochs_sha256, held) = sink.close().with_context(cannot_write)?;
         let (status, diverged_epoch) = match outcome.status {
             Status::Diverged { epoch } => (RunStatus::Diverged, Some(epoch)),
             Status::Converged { .. } => (RunStatus::Converged, None),
@@ -201,7 +201,7 @@ impl Ctx<'_> {
             sum: Default::default(),
             judged: Default::default(),
         };
-        store.finish(claim, &record)?;
+        store.finish(claim, &record, held.as_deref())?;
         self.here.fetch_add(1, Ordering::Relaxed);
         Ok(Some(record))
     }

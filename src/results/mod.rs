@@ -34,8 +34,9 @@ fn opt(v: Option<f64>) -> String {
     v.map(num).unwrap_or_default()
 }
 
-/// Streams one run's logged epochs into its claim file in the store's compact form
-/// (`store::rows`, zstd-compressed), counting and hashing the uncompressed rows.
+/// Takes one run's logged epochs in the store's compact form (`store::rows`,
+/// zstd-compressed: held in memory, streamed into its claim file past
+/// 1 MiB), counting and hashing the uncompressed rows.
 pub struct EpochSink {
     out: Hashing<Compressing<BufWriter<File>>>,
     rows: u64,
@@ -70,11 +71,12 @@ impl EpochSink {
         Ok(())
     }
 
-    /// Finishes the compressed stream; returns the row count and the rows' hash.
-    pub fn close(self) -> io::Result<(u64, String)> {
+    /// Finishes the compressed rows; returns the row count, the rows' hash, and the
+    /// compressed rows when they were held in memory (else they are in the file).
+    pub fn close(self) -> io::Result<(u64, String, Option<Vec<u8>>)> {
         let (out, sha, _) = self.out.finish();
-        out.finish()?;
-        Ok((self.rows, sha))
+        let (_, held) = out.finish()?;
+        Ok((self.rows, sha, held))
     }
 }
 

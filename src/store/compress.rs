@@ -22,8 +22,8 @@ thread_local! {
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Writes zstd-compressed data into `W`: what was written, once [`Compressing::finish`]ed, is
-/// one zstd frame (or several concatenated, which a zstd reader reads as one stream).
+/// Compresses what is written: held in memory and returned as one zstd frame by
+/// [`Compressing::finish`], or, past [`HELD`] bytes, streamed into `W` as it comes.
 pub struct Compressing<W: Write> {
     held: Vec<u8>,
     out: Option<W>,
@@ -42,14 +42,15 @@ impl<W: Write> Compressing<W> {
         }
     }
 
-    /// Compresses what is held, writes it, and returns the writer, flushed.
-    pub fn finish(mut self) -> io::Result<W> {
+    /// Finishes: the writer, flushed, and the compressed bytes when they were held (then
+    /// nothing was written to it; else they are all in it).
+    pub fn finish(mut self) -> io::Result<(W, Option<Vec<u8>>)> {
         if let Some(stream) = self.stream.take() {
             let mut w = stream.finish()?.into_inner().map_err(|e| e.into_error())?;
             w.flush()?;
-            return Ok(w);
+            return Ok((w, None));
         }
-        let mut out = self.out.take().expect("held until finished");
+        let out = self.out.take().expect("held until finished");
         let held = &self.held;
         let frame = CONTEXT.with(|c| {
             let mut c = c.borrow_mut();
@@ -58,9 +59,7 @@ impl<W: Write> Compressing<W> {
             }
             c.as_mut().expect("made above").compress(held)
         })?;
-        out.write_all(&frame)?;
-        out.flush()?;
-        Ok(out)
+        Ok((out, Some(frame)))
     }
 }
 
@@ -109,7 +108,10 @@ mod tests {
         for chunk in data.chunks(1000) {
             c.write_all(chunk).unwrap();
         }
-        let bytes = c.finish().unwrap();
+        let bytes = match c.finish().unwrap() {
+            (_, Some(frame)) => frame,
+            (written, None) => written,
+        };
         assert!(bytes.len() < len.max(100));
         let mut back = Vec::new();
         zstd::stream::read::Decoder::new(&bytes[..])
@@ -128,7 +130,7 @@ mod tests {
         let once = |d: &[u8]| {
             let mut c = Compressing::new(Vec::new());
             c.write_all(d).unwrap();
-            c.finish().unwrap()
+            c.finish().unwrap().1.unwrap()
         };
         assert_eq!(once(b"abcabcabc"), once(b"abcabcabc"));
     }

@@ -387,10 +387,20 @@ impl Store {
     /// Marks a claimed run finished: its entry is appended to this process's pack, and only
     /// then is the claim file removed and its lock let go, so a process that claims the run
     /// at any point finds it either busy or done, never free to train again.
-    pub fn finish(&self, mut claim: Claim, record: &RunRecord) -> Result<(), StoreError> {
+    /// The rows are `held` (compressed, in memory) or, without, in the claim file.
+    pub fn finish(
+        &self,
+        mut claim: Claim,
+        record: &RunRecord,
+        held: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let body = match held {
+            Some(bytes) => pack::Body::Held(bytes),
+            None => pack::Body::File(&mut claim.file),
+        };
         let (loc, at) = self
             .writer
-            .append(record, &mut claim.file)
+            .append(record, body)
             .map_err(io_err(&self.packs))?;
         self.with_packs(|p| p.appended(record.id.clone(), loc, at));
         let _ = fs::remove_file(&claim.path);

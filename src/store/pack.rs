@@ -273,6 +273,12 @@ pub struct Writer {
     open: Mutex<Option<Open>>,
 }
 
+/// An entry's body: held in memory, or in a file (a run whose rows outgrew memory).
+pub enum Body<'a> {
+    Held(&'a [u8]),
+    File(&'a mut File),
+}
+
 struct Open {
     file: File,
     path: PathBuf,
@@ -289,12 +295,15 @@ impl Writer {
         }
     }
 
-    /// Appends run `record`'s entry, its body copied from `body` (already compressed). A
-    /// failed write leaves at most a cut entry at the pack's end, and the next entry goes to
-    /// a new pack.
-    pub fn append(&self, record: &RunRecord, body: &mut File) -> io::Result<(Loc, Range<u64>)> {
+    /// Appends run `record`'s entry, its body (already compressed) from memory or copied from
+    /// a file. A failed write leaves at most a cut entry at the pack's end, and the next entry
+    /// goes to a new pack.
+    pub fn append(&self, record: &RunRecord, body: Body) -> io::Result<(Loc, Range<u64>)> {
         let text = record.to_text();
-        let body_len = body.metadata()?.len();
+        let body_len = match &body {
+            Body::Held(bytes) => bytes.len() as u64,
+            Body::File(file) => file.metadata()?.len(),
+        };
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -323,15 +332,25 @@ impl Writer {
         let written = (|| {
             let mut head = header.into_bytes();
             head.extend_from_slice(text.as_bytes());
-            o.file.write_all(&head)?;
-            body.seek(SeekFrom::Start(0))?;
-            let copied = io::copy(&mut body.take(body_len), &mut o.file)?;
-            if copied != body_len {
-                return Err(io::Error::other(
-                    "the run's rows changed while being stored",
-                ));
+            match body {
+                // One write for the whole entry.
+                Body::Held(bytes) => {
+                    head.extend_from_slice(bytes);
+                    head.push(b'\n');
+                    o.file.write_all(&head)?;
+                }
+                Body::File(file) => {
+                    o.file.write_all(&head)?;
+                    file.seek(SeekFrom::Start(0))?;
+                    let copied = io::copy(&mut file.take(body_len), &mut o.file)?;
+                    if copied != body_len {
+                        return Err(io::Error::other(
+                            "the run's rows changed while being stored",
+                        ));
+                    }
+                    o.file.write_all(b"\n")?;
+                }
             }
-            o.file.write_all(b"\n")?;
             o.len = loc.body_at + body_len + 1;
             // A crash of the machine may lose the last second; a killed process loses nothing.
             if o.synced.elapsed().as_secs() >= 1 {

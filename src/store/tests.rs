@@ -55,7 +55,7 @@ fn a_claimed_run_is_busy_to_others_then_done_and_reads_back() {
         Claimed::Busy
     ));
     let record = trained(&claim, "00aa", 5);
-    a.finish(claim, &record).unwrap();
+    a.finish(claim, &record, None).unwrap();
     assert!(!dir.path().join(".runner/claims/00aa").exists());
     // Another process (another Store) finds it done, whole.
     match b.claim("00aa", false, true).unwrap() {
@@ -74,7 +74,7 @@ fn a_claimed_run_is_busy_to_others_then_done_and_reads_back() {
     // Without reuse (--force) it is trained again, and the newer entry counts.
     let again = mine(b.claim("00aa", false, false).unwrap());
     let newer = trained(&again, "00aa", 2);
-    b.finish(again, &newer).unwrap();
+    b.finish(again, &newer, None).unwrap();
     let c = Store::at(dir.path());
     assert_eq!(c.verify("00aa"), Lookup::Found(newer));
     assert_eq!(packs_in(dir.path()), 2, "one pack per process");
@@ -91,7 +91,7 @@ fn a_stopped_run_leaves_nothing_and_a_cut_entry_is_not_a_run() {
     for (id, n) in [("00c1", 3), ("00c2", 4)] {
         let claim = mine(s.claim(id, true, true).unwrap());
         let r = trained(&claim, id, n);
-        s.finish(claim, &r).unwrap();
+        s.finish(claim, &r, None).unwrap();
     }
     s.sync().unwrap();
     // Cut the pack inside its last entry, as a process killed mid-append leaves it.

@@ -700,3 +700,27 @@ fn a_configuration_of_many_runs_needs_few_open_files() {
     assert_eq!(curves.len(), 3);
     assert!(curves.iter().all(|r| r["n"] == "300"));
 }
+
+#[test]
+fn a_run_logging_more_than_memory_holds_streams_its_rows_and_reads_back_whole() {
+    // 50 000 logged rows of loss and accuracy: about 1.25 MB uncompressed, past what a run
+    // holds in memory (1 MiB, `store::compress::HELD`), so its rows stream through the claim file;
+    // a run logging 200 rows beside it is held. Both read back whole, and run again they are
+    // reused, not trained.
+    let s = Scratch::new();
+    s.file(
+        "long.toml",
+        "[data]\nkind = \"moons\"\nsamples = 20\n[model]\nhidden = [2]\n[train]\nepochs = 50000\n\
+         [output]\nevery = 1\nformats = [\"csv\"]\n[[variant]]\nname = \"long\"\n\
+         [[variant]]\nname = \"short\"\ntrain = { epochs = 200 }\n",
+    );
+    ok(runner(s.path(), &["long.toml", "-q"]));
+    let rows = read_csv(&s.path().join("results/long/epochs.csv"));
+    let count = |run: &str| rows.iter().filter(|r| r["run"] == run).count();
+    assert_eq!((count("short"), count("long")), (200, 50_000));
+    let last = rows.iter().rfind(|r| r["run"] == "long").unwrap();
+    assert_eq!(num(last, "epoch"), 49_999.0);
+    std::fs::remove_file(s.path().join("results/long/epochs.csv")).unwrap();
+    assert_eq!(trained(&runner(s.path(), &["long.toml"]), 2), 0);
+    assert_eq!(read_csv(&s.path().join("results/long/epochs.csv")), rows);
+}
