@@ -100,7 +100,7 @@ const SCRIPT: &str = r##"(function () {
   function fmt(v) {
     if (v === null || !isFinite(v)) return '–';
     var a = Math.abs(v);
-    return (a !== 0 && (a < 1e-3 || a >= 1e5)) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+    return (a !== 0 && (a < 1e-3 || a >= 1e7)) ? v.toExponential(3) : String(Number(v.toPrecision(a >= 1e4 ? 7 : 4)));
   }
   // The mean curve of series s for the chosen metric, smoothed: [[epoch, value], ...].
   function points(s) {
