@@ -37,11 +37,16 @@ echo "folder: $(du -sh results/scale | cut -f1), $(find results/scale -type f | 
 echo "report.html: $(du -k results/scale/report.html | cut -f1) KB, plots/: $(du -sk results/scale/plots | cut -f1) KB"
 if command -v chromium > /dev/null; then
   # The page loaded, its scripts run and its DOM dumped by headless Chromium, against an empty
-  # page for the browser's own start.
+  # page for the browser's own start; best of five (single opens vary by half a second here).
   open() {
-    local s; s=$(date +%s.%N)
-    chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$1" > /dev/null 2>&1
-    echo "$(date +%s.%N) - $s" | bc
+    local best=999 s t
+    for _ in 1 2 3 4 5; do
+      s=$(date +%s.%N)
+      chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$1" > /dev/null 2>&1
+      t=$(echo "$(date +%s.%N) - $s" | bc)
+      best=$(echo "if ($t < $best) $t else $best" | bc)
+    done
+    echo "$best"
   }
   echo "<html><body></body></html>" > empty.html
   echo "report opened in Chromium: $(open "$PWD/results/scale/report.html") s (an empty page: $(open "$PWD/empty.html") s)"
