@@ -108,6 +108,7 @@ impl Experiment {
             shard: None,
             force: false,
             threads: None,
+            solo: false,
             print: Print {
                 quiet: true,
                 json: false,

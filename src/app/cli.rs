@@ -413,6 +413,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::job::budget::parse_size)]
     pub max_memory: Option<u64>,
 
+    /// Train every run alone rather than runs of one shape in lockstep groups. The results are
+    /// byte for byte the same; for timing one against the other.
+    #[arg(long)]
+    pub solo: bool,
+
     #[command(flatten)]
     pub print: Print,
 

@@ -213,6 +213,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
         shard: args.shard,
         force: args.force,
         threads: args.threads,
+        solo: args.solo,
         print: args.print.clone(),
     };
     let dir = job.store.dir.display().to_string();
@@ -261,6 +262,8 @@ pub struct How<'a> {
     pub shard: Option<Shard>,
     pub force: bool,
     pub threads: Option<u16>,
+    /// Every run trained alone, none in lockstep (the results are the same).
+    pub solo: bool,
     pub print: Print,
 }
 
@@ -315,7 +318,14 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
     let todo: Vec<usize> = (0..job.runs.len())
         .filter(|&i| mine(i) && records[i].is_none())
         .collect();
-    let trained = sweep::train_all(job, &todo, how.threads, how.print.quiet, !how.force)?;
+    let trained = sweep::train_all(
+        job,
+        &todo,
+        how.threads,
+        how.print.quiet,
+        !how.force,
+        !how.solo,
+    )?;
     for (i, rec) in trained.records {
         records[i] = rec;
     }

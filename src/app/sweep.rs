@@ -6,7 +6,7 @@ use crate::app::progress::{self, Ticker};
 use crate::job::prepare::Prepared;
 use crate::results::EpochSink;
 use crate::store::{Claim, Claimed, RunRecord, RunStatus};
-use crate::train::{self, Status};
+use crate::train::{self, lockstep, EpochRow, Status};
 use anyhow::{Context, Result};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -24,14 +24,16 @@ pub struct Trained {
 }
 
 /// Trains the runs `todo` (indices into `job.runs`) on a pool of `threads`, with a progress
-/// bar. Runs another process is training are waited for, after the rest. `reuse`: a run
-/// found finished once claimed is taken as it is (else, with `--force`, trained again).
+/// bar; with `lockstep`, runs of one shape in groups ([`groups`]). Runs another process is
+/// training are waited for, after the rest. `reuse`: a run found finished once claimed is
+/// taken as it is (else, with `--force`, trained again).
 pub fn train_all(
     job: &Job,
     todo: &[usize],
     threads: Option<u16>,
     quiet: bool,
     reuse: bool,
+    lockstep: bool,
 ) -> Result<Trained> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.map_or(0, usize::from))
@@ -73,20 +75,25 @@ pub fn train_all(
         let d = done.fetch_add(n, Ordering::Relaxed) + n;
         progress::runs_done(&bar, d, todo.len());
     };
+    let lockstep = lockstep && spread == train::Spread::OneThread;
+    let groups = groups(job, todo, pool.current_num_threads(), lockstep);
     let mut records: Vec<(usize, Option<RunRecord>)> = pool
         .install(|| {
-            todo.par_iter()
-                .map(|&i| {
-                    let out = match job.store.claim(&job.runs[i].spec.id, false, reuse)? {
-                        Claimed::Busy => {
-                            busy.lock().expect("not poisoned").push(i);
-                            return Ok(None);
+            groups
+                .par_iter()
+                .map(|group| {
+                    let mut mine = Vec::new();
+                    let mut out = Vec::new();
+                    for &i in group {
+                        match job.store.claim(&job.runs[i].spec.id, false, reuse)? {
+                            Claimed::Busy => busy.lock().expect("not poisoned").push(i),
+                            Claimed::Done(r) => out.push((i, Some(*r))),
+                            Claimed::Mine(claim) => mine.push((i, claim)),
                         }
-                        Claimed::Done(r) => Some(*r),
-                        Claimed::Mine(claim) => ctx.train_run(i, claim)?,
-                    };
-                    count(1);
-                    Ok(Some((i, out)))
+                    }
+                    out.extend(ctx.train(mine)?);
+                    count(out.len());
+                    Ok(out)
                 })
                 .collect::<Result<Vec<_>>>()
         })?
@@ -105,7 +112,7 @@ pub fn train_all(
                 let out = match job.store.claim(&job.runs[i].spec.id, true, reuse)? {
                     Claimed::Busy => unreachable!("a waiting claim is never busy"),
                     Claimed::Done(r) => Some(*r),
-                    Claimed::Mine(claim) => ctx.train_run(i, claim)?,
+                    Claimed::Mine(claim) => ctx.train(vec![(i, claim)])?.remove(0).1,
                 };
                 count(1);
                 Ok((i, out))
@@ -130,53 +137,160 @@ struct Ctx<'a> {
     here: AtomicUsize,
 }
 
+/// The runs `todo` in the groups they train in, in `todo`'s order: with `lockstep`, runs that
+/// can train together ([`lockstep::joins`]) in groups of at most [`lockstep::width`], and
+/// no larger than keeps every one of `threads` busy; the others alone.
+fn groups(job: &Job, todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<usize>> {
+    let cap = if lockstep {
+        (todo.len() / threads.max(1)).clamp(1, lockstep::width())
+    } else {
+        1
+    };
+    let opts = train::Options {
+        every: 1,
+        spread: train::Spread::OneThread,
+        snapshots: false,
+    };
+    let run = |i: usize| job.runs[i].to_train(opts);
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    // Groups with room, by index into `out`.
+    let mut open: Vec<usize> = Vec::new();
+    for &i in todo {
+        let joins = |g: &usize| lockstep::joins(&run(out[*g][0]), &run(i));
+        match open.iter().position(joins).filter(|_| cap > 1) {
+            Some(k) => {
+                out[open[k]].push(i);
+                if out[open[k]].len() == cap {
+                    open.remove(k);
+                }
+            }
+            None => {
+                if cap > 1 && lockstep::takes(&run(i)) {
+                    open.push(out.len());
+                }
+                out.push(vec![i]);
+            }
+        }
+    }
+    out
+}
+
+/// A run being trained: where its rows go.
+struct Streaming<'a> {
+    i: usize,
+    claim: Claim,
+    sink: EpochSink,
+    failed: Option<std::io::Error>,
+    ticker: Ticker<'a>,
+}
+
 impl Ctx<'_> {
-    /// Trains one claimed run, streaming its epochs to the store, and marks it finished.
-    /// Returns `None` when stopped: a stopped run leaves no trace and is redone on resume.
-    fn train_run(&self, i: usize, claim: Claim) -> Result<Option<RunRecord>> {
+    /// Trains claimed runs — one alone, several of one shape in lockstep — streaming each
+    /// one's epochs to the store, and marks each finished. A run's record is `None` when it
+    /// was stopped: a stopped run leaves no trace and is redone on resume.
+    fn train(&self, claimed: Vec<(usize, Claim)>) -> Result<Vec<(usize, Option<RunRecord>)>> {
         let start = Instant::now();
-        let r: &Prepared = &self.job.runs[i];
-        let spec = &r.spec;
-        let store = &self.job.store;
-        let cannot_write = || {
-            format!(
-                "cannot write run `{}` in `{}`",
-                spec.label,
-                store.state().display()
-            )
-        };
-        let mut sink = EpochSink::new(claim.writer().with_context(cannot_write)?, &self.job.cols)
-            .with_context(cannot_write)?;
-        let (params, rng) = r.initial();
-        let mut failed = None;
-        let mut ticker = Ticker::new(self.bar);
-        let run = r.to_train(train::Options {
-            every: spec.every,
+        let mut streams = Vec::with_capacity(claimed.len());
+        for (i, claim) in claimed {
+            let writer = claim.writer().with_context(|| self.cannot_write(i))?;
+            let sink =
+                EpochSink::new(writer, &self.job.cols).with_context(|| self.cannot_write(i))?;
+            streams.push(Streaming {
+                i,
+                claim,
+                sink,
+                failed: None,
+                ticker: Ticker::new(self.bar),
+            });
+        }
+        let opts = |r: &Prepared| train::Options {
+            every: r.spec.every,
             spread: self.spread,
             snapshots: false,
-        });
-        let outcome = train::train(&run, params, rng, |_, row| {
-            ticker.tick();
-            if let Some(Err(e)) = row.map(|row| sink.write(row)) {
-                failed = Some(e);
-                return ControlFlow::Break(());
+        };
+        let outcomes = match &mut streams[..] {
+            [] => return Ok(Vec::new()),
+            [one] => {
+                let r = &self.job.runs[one.i];
+                let (params, rng) = r.initial();
+                let on_epoch = |_: usize, row: Option<&EpochRow>| self.on_epoch(one, row);
+                vec![train::train(&r.to_train(opts(r)), params, rng, on_epoch)]
             }
-            if self.stop.load(Ordering::Relaxed) {
-                return ControlFlow::Break(());
+            many => {
+                let members = many
+                    .iter_mut()
+                    .map(|st| {
+                        let r = &self.job.runs[st.i];
+                        lockstep::Member {
+                            run: r.to_train(opts(r)),
+                            params: r.initial().0,
+                            on_epoch: Box::new(move |_, row| self.on_epoch(st, row)),
+                        }
+                    })
+                    .collect();
+                train::train_group(members)
             }
-            ControlFlow::Continue(())
-        });
+        };
+        // Each member's share of the group's time.
+        let seconds = start.elapsed().as_secs_f64() / outcomes.len() as f64;
+        let mut out = Vec::with_capacity(streams.len());
+        let mut failed = None;
+        for (st, outcome) in streams.into_iter().zip(outcomes) {
+            match self.finish(st, outcome, seconds) {
+                Ok(rec) => out.push(rec),
+                Err(e) => failed = failed.or(Some(e)),
+            }
+        }
+        failed.map_or(Ok(out), Err)
+    }
+
+    /// A run's callback: its row into its sink; `Break` to stop (Ctrl-C, or the sink failed).
+    fn on_epoch(&self, st: &mut Streaming, row: Option<&EpochRow>) -> ControlFlow<()> {
+        st.ticker.tick();
+        if let Some(Err(e)) = row.map(|row| st.sink.write(row)) {
+            st.failed = Some(e);
+            return ControlFlow::Break(());
+        }
+        if self.stop.load(Ordering::Relaxed) {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn cannot_write(&self, i: usize) -> String {
+        format!(
+            "cannot write run `{}` in `{}`",
+            self.job.runs[i].spec.label,
+            self.job.store.state().display()
+        )
+    }
+
+    /// Stores a trained run: its rows and its record, the run marked finished.
+    fn finish(
+        &self,
+        st: Streaming,
+        outcome: train::Outcome,
+        seconds: f64,
+    ) -> Result<(usize, Option<RunRecord>)> {
+        let Streaming {
+            i,
+            claim,
+            sink,
+            failed,
+            ticker,
+        } = st;
         drop(ticker);
+        let spec = &self.job.runs[i].spec;
         if let Some(e) = failed {
             claim.abandon();
-            return Err(e).with_context(cannot_write);
+            return Err(e).with_context(|| self.cannot_write(i));
         }
         if outcome.status == Status::Stopped {
             drop(sink);
             claim.abandon();
-            return Ok(None);
+            return Ok((i, None));
         }
-        let (rows, epochs_sha256, held) = sink.close().with_context(cannot_write)?;
+        let (rows, epochs_sha256, held) = sink.close().with_context(|| self.cannot_write(i))?;
         let (status, diverged_epoch) = match outcome.status {
             Status::Diverged { epoch } => (RunStatus::Diverged, Some(epoch)),
             Status::Converged { .. } => (RunStatus::Converged, None),
@@ -193,7 +307,7 @@ impl Ctx<'_> {
             test_loss: outcome.last.test_loss,
             test_accuracy: outcome.last.test_accuracy,
             epochs_to_target: outcome.reached_target,
-            seconds: start.elapsed().as_secs_f64(),
+            seconds,
             predictions: outcome.predictions,
             weights: outcome.params,
             rows,
@@ -201,8 +315,8 @@ impl Ctx<'_> {
             sum: Default::default(),
             judged: Default::default(),
         };
-        store.finish(claim, &record, held.as_deref())?;
+        self.job.store.finish(claim, &record, held.as_deref())?;
         self.here.fetch_add(1, Ordering::Relaxed);
-        Ok(Some(record))
+        Ok((i, Some(record)))
     }
 }

@@ -8,6 +8,7 @@
 pub mod blocks;
 mod epoch;
 mod full;
+pub mod lockstep;
 mod minibatch;
 mod optimizer;
 pub mod stopping;
@@ -216,6 +217,17 @@ pub fn train(
         Precision::F64 => go::<f64>(run, params, rng, on_epoch),
         Precision::F32 => go::<f32>(run, params, rng, on_epoch),
     }
+}
+
+/// Trains a lockstep group ([`lockstep::train`]): each outcome, predictions included, is the
+/// one [`train`] gives the member alone, bit for bit.
+pub fn train_group(members: Vec<lockstep::Member<'_>>) -> Vec<Outcome> {
+    let runs: Vec<Run> = members.iter().map(|m| m.run).collect();
+    let mut outs = lockstep::train(members);
+    for (out, run) in outs.iter_mut().zip(&runs) {
+        out.predictions = predictions::<f64>(run.arch, &out.params, run.data, run.predict);
+    }
+    outs
 }
 
 /// The outputs for `[predict]` rows, scaled as the training inputs were.

@@ -3,6 +3,7 @@
 //! block is copied once into columns padded to whole registers ([`Padded`]); [`narrow`] and
 //! [`wide`] are the two passes, and this module holds what they share.
 
+pub mod members;
 pub mod narrow;
 pub mod wide;
 
@@ -163,11 +164,18 @@ fn finish(
     for j in 1..layers[layers.len() - 1].fan_out {
         out.copy_within(j * ld..j * ld + n, j * n);
     }
+    block_loss(loss, squares, ws.output(n), block)
+}
+
+/// A block's loss sum, before division by [`Loss::divisor`], from the pass's sum of squared
+/// errors and its outputs `a` (columns of the block's rows, unpadded).
+pub fn block_loss(loss: Loss, squares: f64, a: &[f64], block: &Padded<f64>) -> f64 {
+    let (n, ld) = (block.rows, block.ld());
     match loss {
         Loss::HalfSse | Loss::SquaredError => 0.5 * squares,
         Loss::Mse => squares,
         // The cross-entropies need a log: summed by `Loss::sum`, a column at a time.
-        Loss::Bce | Loss::CrossEntropy => (ws.output(n).chunks_exact(n.max(1)))
+        Loss::Bce | Loss::CrossEntropy => (a.chunks_exact(n.max(1)))
             .zip(block.y.chunks_exact(ld))
             .map(|(a, y)| loss.sum(a, &y[..n]))
             .sum(),

@@ -37,7 +37,7 @@ pub fn scratch_len(layers: &[LayerShape], params: usize) -> usize {
 
 /// Groups of samples (registers) taken together: their gradients are summed in registers
 /// before the accumulators in memory are updated, which is what bounds this pass otherwise.
-const GROUPS: usize = 4;
+pub(super) const GROUPS: usize = 4;
 
 /// The forward pass, the loss and the backward pass of `p.block` in one dispatch (see
 /// [`FusedPass`]; the hidden layer's buffers in `p.ws` are not used): the block's loss summed
@@ -53,24 +53,70 @@ struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
 // No closures around SIMD operations in this file's kernels: a closure does not inherit the
 // dispatch's target features, so one that is not inlined turns each multiply-add into a call.
 
-/// What stays fixed over a block.
-struct Net<'a, S: Lanes> {
-    hidden: &'a LayerShape,
-    output: &'a LayerShape,
+/// Where a [`step`] reads a block's values and parameters, and where it writes outputs: with
+/// samples across lanes (one run, [`Solo`]), or runs across lanes and one sample per register
+/// (a lockstep group, [`members`](super::members)). The step's arithmetic is the same code
+/// either way, operation for operation, so a member's every value rounds as it does alone.
+pub(super) trait Lay<S: Lanes> {
+    /// Parameter `p`.
+    fn param(&self, s: S, p: usize) -> S::f64s;
+    /// Input `i` of group `g`.
+    fn x(&self, s: S, g: usize, i: usize) -> S::f64s;
+    /// Target `k` of group `g`.
+    fn y(&self, s: S, g: usize, k: usize) -> S::f64s;
+    /// 1 for samples, 0 for padding, in group `g`.
+    fn live(&self, s: S, g: usize) -> S::f64s;
+    /// Where output `k` of group `g` goes in the outputs buffer (an offset in values).
+    fn out(&self, g: usize, k: usize) -> usize;
+}
+
+/// One run: samples across lanes, group `g` the `g`-th register of each column.
+struct Solo<'a> {
     params: &'a [f64],
     block: &'a Padded<f64>,
-    loss: Loss,
+    lanes: usize,
+}
+
+impl<S: Lanes> Lay<S> for Solo<'_> {
+    #[inline(always)]
+    fn param(&self, s: S, p: usize) -> S::f64s {
+        s.splat_f64s(self.params[p])
+    }
+    #[inline(always)]
+    fn x(&self, _: S, g: usize, i: usize) -> S::f64s {
+        S::as_simd_f64s(&self.block.x[i * self.block.ld() + g * self.lanes..][..self.lanes]).0[0]
+    }
+    #[inline(always)]
+    fn y(&self, _: S, g: usize, k: usize) -> S::f64s {
+        S::as_simd_f64s(&self.block.y[k * self.block.ld() + g * self.lanes..][..self.lanes]).0[0]
+    }
+    #[inline(always)]
+    fn live(&self, _: S, g: usize) -> S::f64s {
+        S::as_simd_f64s(&self.block.live[g * self.lanes..][..self.lanes]).0[0]
+    }
+    #[inline(always)]
+    fn out(&self, g: usize, k: usize) -> usize {
+        k * self.block.ld() + g * self.lanes
+    }
+}
+
+/// What stays fixed over a block.
+pub(super) struct Net<'a, S: Lanes, L> {
+    pub hidden: &'a LayerShape,
+    pub output: &'a LayerShape,
+    pub lay: L,
+    pub loss: Loss,
     /// The output delta's factor ([`Loss::delta_factor`]).
-    scale: S::f64s,
+    pub scale: S::f64s,
 }
 
 /// The pass over `C` groups of samples (registers) from group `first` on: forward, loss,
 /// backward. Adds to the gradient accumulators `acc` and to `squares`; `hid_all` holds the
 /// groups' hidden activations, `out` receives the outputs.
 #[inline(always)]
-fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
+pub(super) fn step<S: Lanes, L: Lay<S>, const C: usize, const I: usize, const O: usize>(
     s: S,
-    net: &Net<'_, S>,
+    net: &Net<'_, S, L>,
     first: usize,
     (acc, hid_all, out): (&mut [S::f64s], &mut [f64], &mut [f64]),
     squares: &mut S::f64s,
@@ -78,8 +124,7 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
     let Net {
         hidden,
         output,
-        params,
-        block,
+        ref lay,
         loss,
         scale,
     } = *net;
@@ -88,14 +133,11 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
     let inputs = if I > 0 { I } else { hidden.fan_in };
     let outputs = if O > 0 { O } else { output.fan_out };
     let width = hidden.fan_out;
-    let ld = block.ld();
     let zero = s.splat_f64s(0.0);
-    // Register `g` of column `j`.
-    let at = |j: usize, g: usize| j * ld + g * lanes;
     let mut x = [[zero; MAX_ENDS]; C];
     for (t, x) in x[..C].iter_mut().enumerate() {
         for (i, x) in x[..inputs].iter_mut().enumerate() {
-            *x = S::as_simd_f64s(&block.x[at(i, first + t)..][..lanes]).0[0];
+            *x = lay.x(s, first + t, i);
         }
     }
 
@@ -105,41 +147,48 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
     let hid = S::as_mut_simd_f64s(hid_f64).0;
     for (t, hid) in hid.chunks_exact_mut(width).enumerate() {
         for (j, h) in hid.iter_mut().enumerate() {
-            let mut z = s.splat_f64s(hidden.b.map_or(0.0, |b| params[b + j]));
-            let w = &params[hidden.w + j * inputs..][..inputs];
-            for (w, x) in w.iter().zip(&x[t]) {
-                z = s.mul_add_f64s(s.splat_f64s(*w), *x, z);
+            let mut z = hidden.b.map_or(zero, |b| lay.param(s, b + j));
+            for (i, x) in x[t][..inputs].iter().enumerate() {
+                z = s.mul_add_f64s(lay.param(s, hidden.w + j * inputs + i), *x, z);
             }
             *h = z;
         }
     }
-    simd::activate_slice(s, hidden.activation, hid_f64);
+    simd::activate_registers(s, hidden.activation, S::as_mut_simd_f64s(hid_f64).0);
     let hid = S::as_simd_f64s(hid_f64).0;
 
-    // The outputs, the loss and the output deltas.
-    let mut d = [[zero; MAX_ENDS]; C];
+    // The outputs, all activated together (independent exps overlap), then the loss and the
+    // output deltas.
+    let mut act = [zero; GROUPS * MAX_ENDS];
     for (t, hid) in hid.chunks_exact(width).enumerate() {
-        let g = first + t;
-        let live = S::as_simd_f64s(&block.live[g * lanes..][..lanes]).0[0];
         for k in 0..outputs {
             // Σ_j v_j h_j in four independent chains, so that the multiply-adds do not wait
             // on one another.
-            let v = &params[output.w + k * width..][..width];
+            let v = output.w + k * width;
             let mut z = [zero; 4];
-            let (v4, v_rest) = v.split_at(width - width % 4);
-            for (v, h) in v4.chunks_exact(4).zip(hid.chunks_exact(4)) {
+            let whole = width - width % 4;
+            for (j, h) in hid[..whole].chunks_exact(4).enumerate() {
                 for c in 0..4 {
-                    z[c] = s.mul_add_f64s(s.splat_f64s(v[c]), h[c], z[c]);
+                    z[c] = s.mul_add_f64s(lay.param(s, v + 4 * j + c), h[c], z[c]);
                 }
             }
-            for (v, h) in v_rest.iter().zip(&hid[width - width % 4..]) {
-                z[0] = s.mul_add_f64s(s.splat_f64s(*v), *h, z[0]);
+            for (j, h) in hid[whole..].iter().enumerate() {
+                z[0] = s.mul_add_f64s(lay.param(s, v + whole + j), *h, z[0]);
             }
-            let b = s.splat_f64s(output.b.map_or(0.0, |b| params[b + k]));
+            let b = output.b.map_or(zero, |b| lay.param(s, b + k));
             let z = s.add_f64s(s.add_f64s(z[0], z[1]), s.add_f64s(z[2], z[3]));
-            let a = simd::activate(s, output.activation, s.add_f64s(b, z));
-            S::as_mut_simd_f64s(&mut out[at(k, g)..][..lanes]).0[0] = a;
-            let y = S::as_simd_f64s(&block.y[at(k, g)..][..lanes]).0[0];
+            act[t * outputs + k] = s.add_f64s(b, z);
+        }
+    }
+    simd::activate_registers(s, output.activation, &mut act[..C * outputs]);
+    let mut d = [[zero; MAX_ENDS]; C];
+    for t in 0..C {
+        let g = first + t;
+        let live = lay.live(s, g);
+        for k in 0..outputs {
+            let a = act[t * outputs + k];
+            S::as_mut_simd_f64s(&mut out[lay.out(g, k)..][..lanes]).0[0] = a;
+            let y = lay.y(s, g, k);
             let diff = error(s, a, y, live);
             *squares = s.mul_add_f64s(diff, diff, *squares);
             let dk = s.mul_f64s(diff, scale);
@@ -163,7 +212,7 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
         for (t, delta) in delta[..C].iter_mut().enumerate() {
             let mut back = zero;
             for (k, d) in d[t][..outputs].iter().enumerate() {
-                let v = s.splat_f64s(params[output.w + k * width + j]);
+                let v = lay.param(s, output.w + k * width + j);
                 back = s.mul_add_f64s(v, *d, back);
             }
             *delta = simd::derive(s, hidden.activation, back, hid[t * width + j]);
@@ -194,6 +243,37 @@ fn step<S: Lanes, const C: usize, const I: usize, const O: usize>(
     }
 }
 
+/// [`step`] over groups `0..groups`: runs of [`GROUPS`] groups, with the run's loops
+/// unrolled, then the groups left one by one.
+#[inline(always)]
+pub(super) fn steps<S: Lanes, L: Lay<S>>(
+    s: S,
+    net: &Net<'_, S, L>,
+    groups: usize,
+    (acc, hid_all, out): (&mut [S::f64s], &mut [f64], &mut [f64]),
+    squares: &mut S::f64s,
+) {
+    let whole = groups - groups % GROUPS;
+    macro_rules! steps {
+        ($i:literal, $o:literal) => {
+            for first in (0..whole).step_by(GROUPS) {
+                let bufs = (&mut *acc, &mut *hid_all, &mut *out);
+                step::<S, L, GROUPS, $i, $o>(s, net, first, bufs, squares);
+            }
+            for first in whole..groups {
+                let bufs = (&mut *acc, &mut *hid_all, &mut *out);
+                step::<S, L, 1, $i, $o>(s, net, first, bufs, squares);
+            }
+        };
+    }
+    // Two inputs and one output (moons, circles, the logic gates), or any.
+    if (net.hidden.fan_in, net.output.fan_out) == (2, 1) {
+        steps!(2, 1);
+    } else {
+        steps!(0, 0);
+    }
+}
+
 impl LanesOp for Pass<'_, '_> {
     /// The sum of squared errors.
     type Output = f64;
@@ -216,11 +296,15 @@ impl LanesOp for Pass<'_, '_> {
         let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
         let width = layers[0].fan_out;
         let zero = s.splat_f64s(0.0);
+        let lay = Solo {
+            params,
+            block,
+            lanes,
+        };
         let net = Net {
             hidden: &layers[0],
             output: &layers[1],
-            params,
-            block,
+            lay,
             loss,
             scale: s.splat_f64s(loss.delta_factor(divisor)),
         };
@@ -231,30 +315,9 @@ impl LanesOp for Pass<'_, '_> {
         let acc = S::as_mut_simd_f64s(acc).0;
         acc.fill(zero);
         let hid_all = &mut rest[..GROUPS * width * lanes];
-
-        // Runs of GROUPS groups, with the run's loops unrolled; then the groups left, one by
-        // one.
-        let groups = block.ld() / lanes;
-        let whole = groups - groups % GROUPS;
         let mut squares = zero;
-        macro_rules! steps {
-            ($i:literal, $o:literal) => {
-                for first in (0..whole).step_by(GROUPS) {
-                    let bufs = (&mut *acc, &mut *hid_all, &mut *out);
-                    step::<S, GROUPS, $i, $o>(s, &net, first, bufs, &mut squares);
-                }
-                for first in whole..groups {
-                    let bufs = (&mut *acc, &mut *hid_all, &mut *out);
-                    step::<S, 1, $i, $o>(s, &net, first, bufs, &mut squares);
-                }
-            };
-        }
-        // Two inputs and one output (moons, circles, the logic gates), or any.
-        if (layers[0].fan_in, layers[1].fan_out) == (2, 1) {
-            steps!(2, 1);
-        } else {
-            steps!(0, 0);
-        }
+        let groups = block.ld() / lanes;
+        steps(s, &net, groups, (acc, hid_all, out), &mut squares);
 
         for (g, v) in grad.iter_mut().zip(acc.iter()) {
             put(g, s.reduce_sum_f64s(*v), accum);

@@ -52,7 +52,7 @@ const EXP_POLY_F32: [f32; 6] = [
 fn sigmoid_f32(s: V4, z: __m512) -> __m512 {
     let f = s.avx512f;
     let one = f._mm512_set1_ps(1.0);
-    let x: __m512 = cast(s.neg_f32s(s.abs_f32s(cast(z))));
+    let x: __m512 = cast(neg_f32(s, abs_f32(s, cast(z))));
     // Below −110, e^x is 0 in f32 anyway; vmaxps passes a NaN in its second operand.
     let xc = f._mm512_max_ps(f._mm512_set1_ps(-110.0), x);
     let t = f._mm512_fmadd_ps(
@@ -98,7 +98,7 @@ impl Lanes for V4 {
     fn tanh(self, z: f64x8) -> f64x8 {
         let f = self.avx512f;
         let one = f._mm512_set1_pd(1.0);
-        let a = self.abs_f64s(z);
+        let a = abs(self, z);
         // Beyond |z| = 30, tanh is 1 in f64; vmaxpd passes a NaN in its second operand.
         let x = f._mm512_max_pd(
             f._mm512_set1_pd(-60.0),
@@ -116,7 +116,7 @@ impl Lanes for V4 {
         );
         // t = −tanh|z| (m ≤ 0): its magnitude, with the sign of z (so tanh(±0) = ±0).
         let sign = self.and_u64s(cast(z), self.splat_u64s(0x8000_0000_0000_0000));
-        cast(self.or_u64s(cast(self.abs_f64s(cast(t))), sign))
+        cast(self.or_u64s(cast(abs(self, cast(t))), sign))
     }
 
     /// As the portable sigmoid: u = e^{−|z|}, σ = 1/(1 + u) or u/(1 + u).
@@ -124,7 +124,7 @@ impl Lanes for V4 {
     fn sigmoid(self, z: f64x8) -> f64x8 {
         let f = self.avx512f;
         let z: __m512d = cast(z);
-        let u = exp_neg(self, cast(self.neg_f64s(self.abs_f64s(cast(z)))));
+        let u = exp_neg(self, cast(neg(self, abs(self, cast(z)))));
         let r = recip_1_2(self, f._mm512_add_pd(f._mm512_set1_pd(1.0), u));
         // NaN fails z < 0 and keeps r, which is NaN.
         let negative = f._mm512_cmp_pd_mask::<_CMP_LT_OQ>(z, f._mm512_setzero_pd());

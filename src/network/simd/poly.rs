@@ -49,6 +49,32 @@ pub(super) const TANH_POLY: [f64; 18] = [
     1.0,
 ];
 
+/// `−a`. pulp's own `neg_f64s` and `abs_f64s` are only `#[inline]`: in a large kernel the
+/// compiler may leave them calls, which lack the dispatch's target features and cost more than
+/// the exp around them. The same bit operations, always inlined.
+#[inline(always)]
+pub(super) fn neg<S: Simd>(s: S, a: S::f64s) -> S::f64s {
+    s.xor_f64s(a, s.splat_f64s(-0.0))
+}
+
+/// `|a|` (see [`neg`]).
+#[inline(always)]
+pub(super) fn abs<S: Simd>(s: S, a: S::f64s) -> S::f64s {
+    s.and_f64s(s.splat_f64s(f64::from_bits(!(1 << 63))), a)
+}
+
+/// `−a` in f32 (see [`neg`]).
+#[inline(always)]
+pub(super) fn neg_f32<S: Simd>(s: S, a: S::f32s) -> S::f32s {
+    s.xor_f32s(a, s.splat_f32s(-0.0))
+}
+
+/// `|a|` in f32 (see [`neg`]).
+#[inline(always)]
+pub(super) fn abs_f32<S: Simd>(s: S, a: S::f32s) -> S::f32s {
+    s.and_f32s(s.splat_f32s(f32::from_bits(!(1 << 31))), a)
+}
+
 /// x = n·ln2 + r with |r| ≤ ln2/2: returns (n, e^r) for x already clamped to a finite range.
 #[inline(always)]
 pub(super) fn reduce<S: Simd>(s: S, xc: S::f64s) -> (S::f64s, S::f64s) {
@@ -62,8 +88,8 @@ pub(super) fn reduce<S: Simd>(s: S, xc: S::f64s) -> (S::f64s, S::f64s) {
 pub(super) fn reduce_parts<S: Simd>(s: S, xc: S::f64s) -> (S::f64s, S::f64s, S::f64s) {
     let t = s.mul_add_f64s(xc, s.splat_f64s(LOG2E), s.splat_f64s(SHIFT));
     let n = s.sub_f64s(t, s.splat_f64s(SHIFT));
-    let r = s.mul_add_f64s(s.neg_f64s(n), s.splat_f64s(LN2_HI), xc);
-    let r = s.mul_add_f64s(s.neg_f64s(n), s.splat_f64s(LN2_LO), r);
+    let r = s.mul_add_f64s(neg(s, n), s.splat_f64s(LN2_HI), xc);
+    let r = s.mul_add_f64s(neg(s, n), s.splat_f64s(LN2_LO), r);
     let mut p = s.splat_f64s(EXP_POLY[0]);
     for c in &EXP_POLY[1..] {
         p = s.mul_add_f64s(p, r, s.splat_f64s(*c));
@@ -129,7 +155,7 @@ pub(super) fn recip_1_2<S: Simd>(s: S, x: S::f64s) -> S::f64s {
 /// of u · (1/(1 + u)) exactly as they should.
 #[inline(always)]
 pub(super) fn sigmoid<S: Simd>(s: S, z: S::f64s) -> S::f64s {
-    let u = exp_neg(s, s.neg_f64s(s.abs_f64s(z)));
+    let u = exp_neg(s, neg(s, abs(s, z)));
     let r = recip_1_2(s, s.add_f64s(s.splat_f64s(1.0), u));
     // NaN fails the comparison and takes u · r, which is NaN.
     s.select_f64s(
@@ -141,7 +167,7 @@ pub(super) fn sigmoid<S: Simd>(s: S, z: S::f64s) -> S::f64s {
 
 #[inline(always)]
 pub(super) fn tanh<S: Simd>(s: S, z: S::f64s) -> S::f64s {
-    let a = s.abs_f64s(z);
+    let a = abs(s, z);
     let one = s.splat_f64s(1.0);
     // |z| ≥ 0.5: (1 − e^{−2|z|}) / (1 + e^{−2|z|}), with the sign of z.
     let e = exp_neg(s, s.mul_f64s(a, s.splat_f64s(-2.0)));

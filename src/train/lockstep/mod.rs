@@ -1,0 +1,147 @@
+//! Lockstep: several runs of one shape on one data set trained together, one pass over the
+//! data a epoch for all of them, each member's results bit for bit those of training it alone.
+//!
+//! A group's pass is [`members::pass`]: the members across SIMD lanes, each member's sums in
+//! the order its own pass takes them (see there). Everything else a member does between two
+//! passes — its loss and accuracy, its stopping rule, its row, its step, its callback — is the
+//! same [`Descent`] code a run alone goes through, on the member's own weights, so a member
+//! that diverges, converges, reaches its epochs or is stopped leaves the group and the others
+//! go on unchanged.
+//!
+//! Groups take what dominates sweeps of tiny networks: full-batch `gd` in f64, one hidden
+//! layer the fused [`wide`](crate::network::fused::wide) pass takes, at most one block of rows
+//! ([`BLOCK_ROWS`]). Other runs train alone ([`groups`] says which).
+
+use super::blocks::{Measure, PassResult, BLOCK_ROWS};
+use super::full::Descent;
+use super::{EpochRow, Method, Outcome, Precision, Run};
+use crate::network::fused::members::{self, MembersPass};
+use crate::network::fused::{self, Padded};
+use crate::network::{self, Fused};
+use std::ops::ControlFlow;
+
+/// What a group's members must share: the network, the data (the same loaded set), the loss
+/// and the pass. Anything else — seeds, initial weights, learning rates, L2, epochs, stopping
+/// rules, logging — is each member's own.
+pub fn joins(a: &Run, b: &Run) -> bool {
+    takes(a)
+        && takes(b)
+        && a.arch == b.arch
+        && std::ptr::eq(a.data, b.data)
+        && a.spec.loss == b.spec.loss
+}
+
+/// Whether `run` can train in a group.
+pub fn takes(run: &Run) -> bool {
+    run.spec.method == Method::Gd
+        && run.spec.precision == Precision::F64
+        && run.data.train.rows <= BLOCK_ROWS
+        && Fused::choose(&run.arch.layers()) == Some(Fused::Wide)
+}
+
+/// The most members a group holds on this CPU (1: no lockstep).
+pub fn width() -> usize {
+    members::lanes()
+}
+
+/// A member's callback, as [`super::train`] takes it.
+pub type OnEpoch<'a> = Box<dyn FnMut(usize, Option<&EpochRow>) -> ControlFlow<()> + 'a>;
+
+/// A member: its run, its initial weights and its callback (as [`super::train`] takes them).
+pub struct Member<'a> {
+    pub run: Run<'a>,
+    pub params: Vec<f64>,
+    pub on_epoch: OnEpoch<'a>,
+}
+
+/// Trains `members` (at most [`width`], all [`joins`]ing the first) together; each outcome is
+/// the one [`super::train`] gives the member alone, bit for bit.
+pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
+    let lanes = width();
+    assert!(
+        !members.is_empty()
+            && members.len() <= lanes
+            && members.iter().all(|m| joins(&members[0].run, &m.run)),
+        "a lockstep group is 1 to {lanes} runs of one shape"
+    );
+    let first = members[0].run;
+    let (arch, data, loss) = (first.arch, first.data, first.spec.loss);
+    let layers = arch.layers();
+    let n_params = arch.param_count();
+    let d = &data.train;
+    let (n, outputs) = (d.rows, d.outputs);
+    let x = network::transpose(&d.x, n, d.inputs);
+    let y = network::transpose(&d.y, n, outputs);
+    let block = Padded::new(network::Block {
+        x: &x,
+        xt: &d.x,
+        y: &y,
+        rows: n,
+    });
+    let ld = block.ld();
+    let divisor = loss.divisor(n, outputs);
+    let classes = d.is_classification();
+
+    let mut runs: Vec<_> = members
+        .into_iter()
+        .map(|m| Descent::<f64, _>::new(&m.run, &layers, m.params, m.on_epoch))
+        .collect();
+    let mut params = vec![0.0; n_params * lanes];
+    let mut grad = vec![0.0; n_params * lanes];
+    let mut out = vec![0.0; outputs * ld * lanes];
+    let mut squares = vec![0.0; lanes];
+    let mut scratch = vec![0.0; members::scratch_len(&layers, n_params, lanes)];
+    // One member's gradient and outputs, out of the lanes.
+    let mut own_grad = vec![0.0; n_params];
+    let mut own_out = vec![0.0; outputs * n];
+
+    while let Some(lead) = runs.iter().position(|r| !r.done()) {
+        // Lanes of members that left (and spare lanes) repeat a member still training, so
+        // that every lane computes on sound values; their results are not read.
+        for lane in 0..lanes {
+            let r = runs.get(lane).filter(|r| !r.done()).unwrap_or(&runs[lead]);
+            for (p, v) in r.params().iter().enumerate() {
+                params[p * lanes + lane] = *v;
+            }
+        }
+        members::pass(MembersPass {
+            layers: &layers,
+            params: &params,
+            block: &block,
+            loss,
+            divisor,
+            out: &mut out,
+            grad: &mut grad,
+            squares: &mut squares,
+            scratch: &mut scratch,
+        });
+        for (lane, r) in runs.iter_mut().enumerate().filter(|(_, r)| !r.done()) {
+            for (k, o) in own_out.chunks_exact_mut(n.max(1)).enumerate() {
+                for (row, o) in o.iter_mut().enumerate() {
+                    *o = out[(k * ld + row) * lanes + lane];
+                }
+            }
+            // The block's loss and accuracy as a run's own pass sums them
+            // (`fused::finish`, then `Blocked::pass`).
+            let mut sum = 0.0;
+            sum += fused::block_loss(loss, squares[lane], &own_out, &block);
+            let total: f64 = [sum].into_iter().sum();
+            let accuracy = || classes.then(|| network::correct(&own_out, &y, n) as f64 / n as f64);
+            let want = r.measure() == Measure::LossAndAccuracy;
+            let pass = PassResult {
+                loss: total / divisor,
+                accuracy: if want { accuracy() } else { None },
+            };
+            let next = r.end(pass, |_| accuracy());
+            for (p, g) in own_grad.iter_mut().enumerate() {
+                *g = grad[p * lanes + lane];
+            }
+            // A member that stops here leaves the group: `done` from now on.
+            let _ = r.step(next, &mut own_grad);
+        }
+    }
+    runs.into_iter().map(Descent::outcome).collect()
+}
+
+#[cfg(test)]
+mod tests;
