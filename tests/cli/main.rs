@@ -11,6 +11,7 @@ mod errors;
 mod golden;
 mod large;
 mod live;
+mod lockstep;
 mod parquet;
 mod predict;
 mod readme;
