@@ -108,7 +108,7 @@ impl Experiment {
             shard: None,
             force: false,
             threads: None,
-            solo: false,
+            lockstep: false,
             print: Print {
                 quiet: true,
                 json: false,

@@ -413,10 +413,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::job::budget::parse_size)]
     pub max_memory: Option<u64>,
 
-    /// Train every run alone rather than runs of one shape in lockstep groups. The results are
-    /// byte for byte the same; for timing one against the other.
+    /// Train runs of one shape in lockstep groups, each group in one pass over the data (see
+    /// the README's Sweeps). The results are byte for byte the same as alone.
     #[arg(long)]
-    pub solo: bool,
+    pub lockstep: bool,
 
     #[command(flatten)]
     pub print: Print,

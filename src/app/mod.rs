@@ -213,7 +213,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
         shard: args.shard,
         force: args.force,
         threads: args.threads,
-        solo: args.solo,
+        lockstep: args.lockstep,
         print: args.print.clone(),
     };
     let dir = job.store.dir.display().to_string();
@@ -262,8 +262,8 @@ pub struct How<'a> {
     pub shard: Option<Shard>,
     pub force: bool,
     pub threads: Option<u16>,
-    /// Every run trained alone, none in lockstep (the results are the same).
-    pub solo: bool,
+    /// Runs of one shape trained in lockstep groups (the results are the same).
+    pub lockstep: bool,
     pub print: Print,
 }
 
@@ -324,7 +324,7 @@ pub fn execute(job: &Job, how: &How) -> Result<Ran> {
         how.threads,
         how.print.quiet,
         !how.force,
-        !how.solo,
+        how.lockstep,
     )?;
     for (i, rec) in trained.records {
         records[i] = rec;

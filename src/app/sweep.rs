@@ -138,14 +138,14 @@ struct Ctx<'a> {
 }
 
 /// The runs `todo` in the groups they train in, in `todo`'s order: with `lockstep`, runs that
-/// can train together ([`lockstep::joins`]) in groups of at most [`lockstep::width`], and
-/// no larger than keeps every one of `threads` busy; the others alone.
+/// can train together ([`lockstep::joins`]) in groups of [`lockstep::width`] (a smaller group
+/// would cost as much and yield less), when there are enough to give every one of `threads`
+/// a group; the others alone.
 fn groups(job: &Job, todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<usize>> {
-    let cap = if lockstep {
-        (todo.len() / threads.max(1)).clamp(1, lockstep::width())
-    } else {
-        1
-    };
+    let width = lockstep::width();
+    if !lockstep || width < 2 || todo.len() < threads.max(1) * width {
+        return todo.iter().map(|&i| vec![i]).collect();
+    }
     let opts = train::Options {
         every: 1,
         spread: train::Spread::OneThread,
@@ -157,22 +157,31 @@ fn groups(job: &Job, todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<
     let mut open: Vec<usize> = Vec::new();
     for &i in todo {
         let joins = |g: &usize| lockstep::joins(&run(out[*g][0]), &run(i));
-        match open.iter().position(joins).filter(|_| cap > 1) {
+        match open.iter().position(joins) {
             Some(k) => {
                 out[open[k]].push(i);
-                if out[open[k]].len() == cap {
+                if out[open[k]].len() == width {
                     open.remove(k);
                 }
             }
             None => {
-                if cap > 1 && lockstep::takes(&run(i)) {
+                if lockstep::takes(&run(i)) {
                     open.push(out.len());
                 }
                 out.push(vec![i]);
             }
         }
     }
-    out
+    // Groups left short train alone.
+    out.into_iter()
+        .flat_map(|g| {
+            if g.len() == width {
+                vec![g]
+            } else {
+                g.into_iter().map(|i| vec![i]).collect()
+            }
+        })
+        .collect()
 }
 
 /// A run being trained: where its rows go.

@@ -19,30 +19,35 @@ pub fn train<T: Real>(
     params: Vec<f64>,
     on_epoch: impl FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
 ) -> Outcome {
-    let Run {
-        arch, data, opts, ..
-    } = *run;
-    let layers = arch.layers();
+    let layers = run.arch.layers();
+    let mut d = Descent::<T, _>::new(run, &layers, params, on_epoch);
+    alone(&mut d, run, &layers);
+    d.outcome()
+}
+
+/// Trains `d`'s epochs left with passes of its own (a run alone, or a lockstep member that
+/// goes on alone).
+pub(super) fn alone<T: Real, F>(d: &mut Descent<'_, T, F>, run: &Run, layers: &[LayerShape])
+where
+    F: FnMut(usize, Option<&EpochRow>) -> ControlFlow<()>,
+{
+    let Run { data, opts, .. } = *run;
     let threads = opts.threads();
-    let mut train = Blocked::<T>::new(&data.train, &layers, params.len(), true, threads);
-    let mut d = Descent::new(run, &layers, params, on_epoch);
+    let mut train = Blocked::<T>::new(&data.train, layers, d.params().len(), true, threads);
     let loss = run.spec.loss;
     while !d.done() {
         // The forward pass, the loss and the gradient, fused block by block.
         let (m, g) = (d.measure(), Gradient::Compute);
-        let pass = train.pass(&layers, d.params(), loss, m, g, opts.spread);
+        let pass = train.pass(layers, d.params(), loss, m, g, opts.spread);
         let next = d.end(pass, |params| {
             // An epoch logged off the grid: its accuracy, as any row has.
             let (m, g) = (Measure::LossAndAccuracy, Gradient::Skip);
-            train
-                .pass(&layers, params, loss, m, g, opts.spread)
-                .accuracy
+            train.pass(layers, params, loss, m, g, opts.spread).accuracy
         });
         if d.step(next, train.grad_mut()).is_break() {
             break;
         }
     }
-    d.outcome()
 }
 
 /// One full-batch run between passes: its weights, its epoch ends and its stopping rule.

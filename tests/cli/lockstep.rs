@@ -1,6 +1,7 @@
-//! Lockstep groups, end to end: every file of a sweep whose runs train in groups equals, byte
-//! for byte, the files of the same sweep trained run by run (`--solo`), whatever the threads,
-//! and a sweep resumed after some of its runs forms its groups from what is left.
+//! Lockstep groups, end to end: every file of a sweep whose runs train in groups
+//! (`--lockstep`) equals, byte for byte, the files of the same sweep trained run by run,
+//! whatever the threads, and a sweep resumed after some of its runs forms its groups from what
+//! is left.
 
 use crate::common::*;
 
@@ -37,9 +38,9 @@ fn grouped_and_solo_files_are_identical_on_1_and_2_threads() {
     let s = Scratch::new();
     s.file("lock.toml", SWEEP);
     for (out, extra) in [
-        ("group1", &["--threads", "1"][..]),
-        ("group2", &["--threads", "2"]),
-        ("solo1", &["--threads", "1", "--solo"]),
+        ("group1", &["--threads", "1", "--lockstep"][..]),
+        ("group2", &["--threads", "2", "--lockstep"]),
+        ("solo1", &["--threads", "1"]),
     ] {
         let mut args = vec!["lock.toml", "-q", "--out", out];
         args.extend_from_slice(extra);
@@ -65,11 +66,12 @@ fn a_resumed_sweep_groups_what_is_left_and_ends_as_a_fresh_one() {
     let s = Scratch::new();
     s.file("lock.toml", SWEEP);
     // Some runs first (a part of each group), then the rest in the same folder.
+    let lockstep = ["lock.toml", "-q", "--lockstep", "--out", "resumed"];
     ok(runner(
         s.path(),
-        &["lock.toml", "-q", "--out", "resumed", "--only", "seed=1"],
+        &[&lockstep[..], &["--only", "seed=1"]].concat(),
     ));
-    ok(runner(s.path(), &["lock.toml", "-q", "--out", "resumed"]));
+    ok(runner(s.path(), &lockstep));
     ok(runner(s.path(), &["lock.toml", "-q", "--out", "fresh"]));
     assert_eq!(
         contents(&s.path().join("resumed")),

@@ -109,33 +109,40 @@ struct Members<'a> {
     lanes: usize,
 }
 
+/// The f64 lanes of `S`'s registers: a constant once `S` is known.
+#[inline(always)]
+fn width<S: Lanes>() -> usize {
+    std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>()
+}
+
 impl Members<'_> {
     #[inline(always)]
-    fn sample(&self, g: usize) -> usize {
-        g * self.lanes + self.class
+    fn sample<S: Lanes>(&self, g: usize) -> usize {
+        g * width::<S>() + self.class
     }
 }
 
 impl<S: Lanes> Lay<S> for Members<'_> {
     #[inline(always)]
     fn param(&self, _: S, p: usize) -> S::f64s {
-        S::as_simd_f64s(&self.params[p * self.lanes..][..self.lanes]).0[0]
+        let lanes = width::<S>();
+        S::as_simd_f64s(&self.params[p * lanes..][..lanes]).0[0]
     }
     #[inline(always)]
     fn x(&self, s: S, g: usize, i: usize) -> S::f64s {
-        s.splat_f64s(self.block.x[i * self.block.ld() + self.sample(g)])
+        s.splat_f64s(self.block.x[i * self.block.ld() + self.sample::<S>(g)])
     }
     #[inline(always)]
     fn y(&self, s: S, g: usize, k: usize) -> S::f64s {
-        s.splat_f64s(self.block.y[k * self.block.ld() + self.sample(g)])
+        s.splat_f64s(self.block.y[k * self.block.ld() + self.sample::<S>(g)])
     }
     #[inline(always)]
     fn live(&self, s: S, g: usize) -> S::f64s {
-        s.splat_f64s(self.block.live[self.sample(g)])
+        s.splat_f64s(self.block.live[self.sample::<S>(g)])
     }
     #[inline(always)]
     fn out(&self, g: usize, k: usize) -> usize {
-        (k * self.block.ld() + self.sample(g)) * self.lanes
+        (k * self.block.ld() + self.sample::<S>(g)) * width::<S>()
     }
 }
 

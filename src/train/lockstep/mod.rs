@@ -13,11 +13,11 @@
 //! ([`BLOCK_ROWS`]). Other runs train alone ([`groups`] says which).
 
 use super::blocks::{Measure, PassResult, BLOCK_ROWS};
-use super::full::Descent;
+use super::full::{self, Descent};
 use super::{EpochRow, Method, Outcome, Precision, Run};
 use crate::network::fused::members::{self, MembersPass};
 use crate::network::fused::{self, Padded};
-use crate::network::{self, Fused};
+use crate::network::{self, Fused, Loss};
 use std::ops::ControlFlow;
 
 /// What a group's members must share: the network, the data (the same loaded set), the loss
@@ -82,57 +82,81 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
     let divisor = loss.divisor(n, outputs);
     let classes = d.is_classification();
 
+    let alone_runs: Vec<Run> = members.iter().map(|m| m.run).collect();
     let mut runs: Vec<_> = members
         .into_iter()
         .map(|m| Descent::<f64, _>::new(&m.run, &layers, m.params, m.on_epoch))
         .collect();
-    let mut params = vec![0.0; n_params * lanes];
-    let mut grad = vec![0.0; n_params * lanes];
-    let mut out = vec![0.0; outputs * ld * lanes];
+    let mut params_buf = Aligned::new(n_params * lanes);
+    let mut grad_buf = Aligned::new(n_params * lanes);
+    let mut out_buf = Aligned::new(outputs * ld * lanes);
+    let mut scratch_buf = Aligned::new(members::scratch_len(&layers, n_params, lanes));
+    let (params, grad, out, scratch) = (
+        params_buf.get(),
+        grad_buf.get(),
+        out_buf.get(),
+        scratch_buf.get(),
+    );
     let mut squares = vec![0.0; lanes];
-    let mut scratch = vec![0.0; members::scratch_len(&layers, n_params, lanes)];
     // One member's gradient and outputs, out of the lanes.
     let mut own_grad = vec![0.0; n_params];
     let mut own_out = vec![0.0; outputs * n];
 
-    while let Some(lead) = runs.iter().position(|r| !r.done()) {
-        // Lanes of members that left (and spare lanes) repeat a member still training, so
-        // that every lane computes on sound values; their results are not read.
+    // Together while every member trains: once one leaves, its lane would cost as much as a
+    // member and yield nothing, so the others go on alone (and so, at the same cost, would
+    // the spare lanes of a group smaller than the registers, which the sweep does not form).
+    while runs.iter().all(|r| !r.done()) {
+        // Spare lanes repeat the first member, so that every lane computes on sound values;
+        // their results are not read.
         for lane in 0..lanes {
-            let r = runs.get(lane).filter(|r| !r.done()).unwrap_or(&runs[lead]);
+            let r = runs.get(lane).unwrap_or(&runs[0]);
             for (p, v) in r.params().iter().enumerate() {
                 params[p * lanes + lane] = *v;
             }
         }
         members::pass(MembersPass {
             layers: &layers,
-            params: &params,
+            params,
             block: &block,
             loss,
             divisor,
-            out: &mut out,
-            grad: &mut grad,
+            out,
+            grad,
             squares: &mut squares,
-            scratch: &mut scratch,
+            scratch,
         });
         for (lane, r) in runs.iter_mut().enumerate().filter(|(_, r)| !r.done()) {
-            for (k, o) in own_out.chunks_exact_mut(n.max(1)).enumerate() {
-                for (row, o) in o.iter_mut().enumerate() {
-                    *o = out[(k * ld + row) * lanes + lane];
+            // The member's outputs out of the lanes, only when something reads them: the
+            // cross-entropies' loss, and the accuracy of a logged epoch.
+            let want = r.measure() == Measure::LossAndAccuracy;
+            let gathered = want || matches!(loss, Loss::Bce | Loss::CrossEntropy);
+            let gather = |own: &mut [f64]| {
+                for (k, o) in own.chunks_exact_mut(n.max(1)).enumerate() {
+                    for (row, o) in o.iter_mut().enumerate() {
+                        *o = out[(k * ld + row) * lanes + lane];
+                    }
                 }
+            };
+            if gathered {
+                gather(&mut own_out);
             }
             // The block's loss and accuracy as a run's own pass sums them
             // (`fused::finish`, then `Blocked::pass`).
             let mut sum = 0.0;
             sum += fused::block_loss(loss, squares[lane], &own_out, &block);
             let total: f64 = [sum].into_iter().sum();
-            let accuracy = || classes.then(|| network::correct(&own_out, &y, n) as f64 / n as f64);
-            let want = r.measure() == Measure::LossAndAccuracy;
+            let accuracy =
+                |own: &[f64]| classes.then(|| network::correct(own, &y, n) as f64 / n as f64);
             let pass = PassResult {
                 loss: total / divisor,
-                accuracy: if want { accuracy() } else { None },
+                accuracy: if want { accuracy(&own_out) } else { None },
             };
-            let next = r.end(pass, |_| accuracy());
+            let next = r.end(pass, |_| {
+                if !gathered {
+                    gather(&mut own_out);
+                }
+                accuracy(&own_out)
+            });
             for (p, g) in own_grad.iter_mut().enumerate() {
                 *g = grad[p * lanes + lane];
             }
@@ -140,7 +164,31 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
             let _ = r.step(next, &mut own_grad);
         }
     }
+    for (r, m) in runs.iter_mut().zip(&alone_runs) {
+        full::alone(r, m, &layers);
+    }
     runs.into_iter().map(Descent::outcome).collect()
+}
+
+/// f64s starting on a cache line: a group's registers are loaded and stored whole, and one
+/// that straddles two lines costs two accesses.
+struct Aligned {
+    buf: Vec<f64>,
+    len: usize,
+}
+
+impl Aligned {
+    fn new(len: usize) -> Self {
+        Self {
+            buf: vec![0.0; len + 8],
+            len,
+        }
+    }
+
+    fn get(&mut self) -> &mut [f64] {
+        let skip = self.buf.as_ptr().align_offset(64).min(8);
+        &mut self.buf[skip..skip + self.len]
+    }
 }
 
 #[cfg(test)]
