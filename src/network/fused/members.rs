@@ -6,7 +6,7 @@
 //! lanes are added at the end in a fixed tree ([`pulp::Simd::reduce_sum_f64s`]: halves, then
 //! halves of those). Here a register holds one sample of every member, and the pass runs once
 //! per *class* `c`: the samples `c, c + L, …`, in that order, through the very same step code
-//! ([`wide::step`] over the [`Lay`] this module gives it), into the class's own accumulators.
+//! (`wide::step` over the `Lay` this module gives it), into the class's own accumulators.
 //! Adding the classes' accumulators in the same tree, register by register, ends with each
 //! member's gradient rounded exactly as its own pass rounds it: the same operations on the
 //! same values in the same order, only in another lane. Padding samples are kept, as alone.

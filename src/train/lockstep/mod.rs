@@ -1,16 +1,16 @@
 //! Lockstep: several runs of one shape on one data set trained together, one pass over the
-//! data a epoch for all of them, each member's results bit for bit those of training it alone.
+//! data an epoch for all of them, each member's results bit for bit those of training it alone.
 //!
 //! A group's pass is [`members::pass`]: the members across SIMD lanes, each member's sums in
 //! the order its own pass takes them (see there). Everything else a member does between two
 //! passes — its loss and accuracy, its stopping rule, its row, its step, its callback — is the
-//! same [`Descent`] code a run alone goes through, on the member's own weights, so a member
-//! that diverges, converges, reaches its epochs or is stopped leaves the group and the others
-//! go on unchanged.
+//! same `Descent` code a run alone goes through, on the member's own weights. Once a member
+//! diverges, converges, reaches its epochs or is stopped, the others go on alone, each from
+//! where it is (its lane would cost as much as a member and yield nothing).
 //!
 //! Groups take what dominates sweeps of tiny networks: full-batch `gd` in f64, one hidden
 //! layer the fused [`wide`](crate::network::fused::wide) pass takes, at most one block of rows
-//! ([`BLOCK_ROWS`]). Other runs train alone ([`groups`] says which).
+//! ([`BLOCK_ROWS`]): [`joins`] says which. Other runs train alone.
 
 use super::blocks::{Measure, PassResult, BLOCK_ROWS};
 use super::full::{self, Descent};
