@@ -168,3 +168,38 @@ fn f32_sigmoid_is_within_a_few_f32_ulps_of_std() {
 fn tanh_is_within_a_few_ulps_of_std() {
     agrees("tanh", |z| tanh_in_place(z, 0.0), f64::tanh, 4);
 }
+
+/// Taking [`AT_ONCE`] registers together, four, or one, and the partial last register, gives
+/// each value the bits it has alone: for every length up to a few runs of registers, on every
+/// instruction set, with and without a bias.
+#[test]
+fn slices_equal_each_value_alone_whatever_the_length() {
+    type Kernel = fn(&mut [f64], f64);
+    let kernels: [(&str, Kernel); 4] = [
+        ("sigmoid", sigmoid_in_place),
+        ("tanh", tanh_in_place),
+        ("relu", relu_in_place),
+        ("exp", |z, _| exp_in_place(z)),
+    ];
+    let all = inputs();
+    on_every_level(|level| {
+        for (name, f) in kernels {
+            for bias in [0.0, 0.3] {
+                for n in 0..(3 * AT_ONCE * 8 + 5) {
+                    let v = &all[n * 97 % (all.len() - n)..][..n];
+                    let mut whole = v.to_vec();
+                    f(&mut whole, bias);
+                    for (i, (&x, w)) in v.iter().zip(&whole).enumerate() {
+                        let mut one = [x];
+                        f(&mut one, bias);
+                        assert_eq!(
+                            one[0].to_bits(),
+                            w.to_bits(),
+                            "level {level}, {name}, bias {bias}, length {n}, value {i} ({x})"
+                        );
+                    }
+                }
+            }
+        }
+    });
+}
