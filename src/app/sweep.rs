@@ -198,6 +198,15 @@ impl Ctx<'_> {
     /// one's epochs to the store, and marks each finished. A run's record is `None` when it
     /// was stopped: a stopped run leaves no trace and is redone on resume.
     fn train(&self, claimed: Vec<(usize, Claim)>) -> Result<Vec<(usize, Option<RunRecord>)>> {
+        if claimed.len() > 1 && claimed.len() < lockstep::width() {
+            // A group left short (another process had some of its runs): alone, since a
+            // short group costs as much as a whole one.
+            let mut out = Vec::new();
+            for one in claimed {
+                out.extend(self.train(vec![one])?);
+            }
+            return Ok(out);
+        }
         let start = Instant::now();
         let mut streams = Vec::with_capacity(claimed.len());
         for (i, claim) in claimed {

@@ -114,7 +114,14 @@ pub(super) struct Net<'a, S: Lanes, L> {
 /// backward. Adds to the gradient accumulators `acc` and to `squares`; `hid_all` holds the
 /// groups' hidden activations, `out` receives the outputs.
 #[inline(always)]
-pub(super) fn step<S: Lanes, L: Lay<S>, const C: usize, const I: usize, const O: usize>(
+pub(super) fn step<
+    S: Lanes,
+    L: Lay<S>,
+    const C: usize,
+    const I: usize,
+    const O: usize,
+    const N: usize,
+>(
     s: S,
     net: &Net<'_, S, L>,
     first: usize,
@@ -134,7 +141,9 @@ pub(super) fn step<S: Lanes, L: Lay<S>, const C: usize, const I: usize, const O:
     let outputs = if O > 0 { O } else { output.fan_out };
     let width = hidden.fan_out;
     let zero = s.splat_f64s(0.0);
-    let mut x = [[zero; MAX_ENDS]; C];
+    // Registers held per sample group: `N` inputs or outputs at most, fixed at compile time so
+    // that these arrays are no larger than the shape needs (they are zeroed every step).
+    let mut x = [[zero; N]; C];
     for (t, x) in x[..C].iter_mut().enumerate() {
         for (i, x) in x[..inputs].iter_mut().enumerate() {
             *x = lay.x(s, first + t, i);
@@ -159,7 +168,8 @@ pub(super) fn step<S: Lanes, L: Lay<S>, const C: usize, const I: usize, const O:
 
     // The outputs, all activated together (independent exps overlap), then the loss and the
     // output deltas.
-    let mut act = [zero; GROUPS * MAX_ENDS];
+    let mut act = [[zero; N]; GROUPS];
+    let act = act.as_flattened_mut();
     for (t, hid) in hid.chunks_exact(width).enumerate() {
         for k in 0..outputs {
             // Σ_j v_j h_j in four independent chains, so that the multiply-adds do not wait
@@ -181,7 +191,7 @@ pub(super) fn step<S: Lanes, L: Lay<S>, const C: usize, const I: usize, const O:
         }
     }
     simd::activate_registers(s, output.activation, &mut act[..C * outputs]);
-    let mut d = [[zero; MAX_ENDS]; C];
+    let mut d = [[zero; N]; C];
     for t in 0..C {
         let g = first + t;
         let live = lay.live(s, g);
@@ -255,22 +265,22 @@ pub(super) fn steps<S: Lanes, L: Lay<S>>(
 ) {
     let whole = groups - groups % GROUPS;
     macro_rules! steps {
-        ($i:literal, $o:literal) => {
+        ($i:literal, $o:literal, $n:expr) => {
             for first in (0..whole).step_by(GROUPS) {
                 let bufs = (&mut *acc, &mut *hid_all, &mut *out);
-                step::<S, L, GROUPS, $i, $o>(s, net, first, bufs, squares);
+                step::<S, L, GROUPS, $i, $o, $n>(s, net, first, bufs, squares);
             }
             for first in whole..groups {
                 let bufs = (&mut *acc, &mut *hid_all, &mut *out);
-                step::<S, L, 1, $i, $o>(s, net, first, bufs, squares);
+                step::<S, L, 1, $i, $o, $n>(s, net, first, bufs, squares);
             }
         };
     }
     // Two inputs and one output (moons, circles, the logic gates), or any.
     if (net.hidden.fan_in, net.output.fan_out) == (2, 1) {
-        steps!(2, 1);
+        steps!(2, 1, 2);
     } else {
-        steps!(0, 0);
+        steps!(0, 0, MAX_ENDS);
     }
 }
 
