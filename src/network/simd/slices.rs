@@ -11,75 +11,32 @@ use crate::network::Activation;
 /// the AVX2 machine of this kind: `cargo bench --bench matmul -- activation`).
 pub const AT_ONCE: usize = 8;
 
-/// `$v[i] ← $e` with `$x = $v[i]` for the [`AT_ONCE`] registers of the slice `$v`, written
-/// out: every result computed before any is stored, in one block the compiler interleaves. (A
-/// loop is not unrolled at this size, and a closure does not inherit the dispatch's target
-/// features.)
-macro_rules! at_once {
-    ($v:expr, $x:ident => $e:expr) => {{
+/// `$v[i] ← $e` with `$x = $v[i]` for the registers `i` listed, written out: every result
+/// computed before any is stored, in one block the compiler interleaves. (A loop is not
+/// unrolled at this size, and a closure does not inherit the dispatch's target features.)
+macro_rules! together {
+    ($v:expr, $x:ident => $e:expr; $($i:literal)+) => {{
         let v: &mut [_] = $v;
-        let r = [
-            {
-                let $x = v[0];
-                $e
-            },
-            {
-                let $x = v[1];
-                $e
-            },
-            {
-                let $x = v[2];
-                $e
-            },
-            {
-                let $x = v[3];
-                $e
-            },
-            {
-                let $x = v[4];
-                $e
-            },
-            {
-                let $x = v[5];
-                $e
-            },
-            {
-                let $x = v[6];
-                $e
-            },
-            {
-                let $x = v[7];
-                $e
-            },
-        ];
-        v.copy_from_slice(&r);
+        let r = [$({
+            let $x = v[$i];
+            $e
+        }),+];
+        v[..r.len()].copy_from_slice(&r);
     }};
 }
 
-/// `$v[i] ← $e` for the first 4 registers of `$v`, as [`at_once!`] does for 8.
+/// [`together!`] for [`AT_ONCE`] registers.
+macro_rules! at_once {
+    ($v:expr, $x:ident => $e:expr) => {
+        together!($v, $x => $e; 0 1 2 3 4 5 6 7)
+    };
+}
+
+/// [`together!`] for 4 registers.
 macro_rules! four_at_once {
-    ($v:expr, $x:ident => $e:expr) => {{
-        let v: &mut [_] = $v;
-        let r = [
-            {
-                let $x = v[0];
-                $e
-            },
-            {
-                let $x = v[1];
-                $e
-            },
-            {
-                let $x = v[2];
-                $e
-            },
-            {
-                let $x = v[3];
-                $e
-            },
-        ];
-        v[..4].copy_from_slice(&r);
-    }};
+    ($v:expr, $x:ident => $e:expr) => {
+        together!($v, $x => $e; 0 1 2 3)
+    };
 }
 
 /// `f` on registers, each independent of the others: [`AT_ONCE`] at a time, then 4, then one.

@@ -87,16 +87,10 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
         .into_iter()
         .map(|m| Descent::<f64, _>::new(&m.run, &layers, m.params, m.on_epoch))
         .collect();
-    let mut params_buf = Aligned::new(n_params * lanes);
-    let mut grad_buf = Aligned::new(n_params * lanes);
-    let mut out_buf = Aligned::new(outputs * ld * lanes);
-    let mut scratch_buf = Aligned::new(members::scratch_len(&layers, n_params, lanes));
-    let (params, grad, out, scratch) = (
-        params_buf.get(),
-        grad_buf.get(),
-        out_buf.get(),
-        scratch_buf.get(),
-    );
+    let mut params = vec![0.0; n_params * lanes];
+    let mut grad = vec![0.0; n_params * lanes];
+    let mut out = vec![0.0; outputs * ld * lanes];
+    let mut scratch = vec![0.0; members::scratch_len(&layers, n_params, lanes)];
     let mut squares = vec![0.0; lanes];
     // One member's gradient and outputs, out of the lanes.
     let mut own_grad = vec![0.0; n_params];
@@ -116,14 +110,14 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
         }
         members::pass(MembersPass {
             layers: &layers,
-            params,
+            params: &params,
             block: &block,
             loss,
             divisor,
-            out,
-            grad,
+            out: &mut out,
+            grad: &mut grad,
             squares: &mut squares,
-            scratch,
+            scratch: &mut scratch,
         });
         for (lane, r) in runs.iter_mut().enumerate().filter(|(_, r)| !r.done()) {
             // The member's outputs out of the lanes, only when something reads them: the
@@ -160,7 +154,7 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
             for (p, g) in own_grad.iter_mut().enumerate() {
                 *g = grad[p * lanes + lane];
             }
-            // A member that stops here leaves the group: `done` from now on.
+            // A member that stops here ends the group's passes (see the loop).
             let _ = r.step(next, &mut own_grad);
         }
     }
@@ -168,27 +162,6 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
         full::alone(r, m, &layers);
     }
     runs.into_iter().map(Descent::outcome).collect()
-}
-
-/// f64s starting on a cache line: a group's registers are loaded and stored whole, and one
-/// that straddles two lines costs two accesses.
-struct Aligned {
-    buf: Vec<f64>,
-    len: usize,
-}
-
-impl Aligned {
-    fn new(len: usize) -> Self {
-        Self {
-            buf: vec![0.0; len + 8],
-            len,
-        }
-    }
-
-    fn get(&mut self) -> &mut [f64] {
-        let skip = self.buf.as_ptr().align_offset(64).min(8);
-        &mut self.buf[skip..skip + self.len]
-    }
 }
 
 #[cfg(test)]
