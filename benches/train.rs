@@ -96,7 +96,8 @@ fn sweep(c: &mut Criterion) {
 /// One training pass over one block, plain (faer products and slice kernels, layer by
 /// layer) against fused (the pass `network::Fused` picks for the shape): the tutorials' block
 /// (100 × 2 → 4 → 1, the wide pass), two small hidden layers (512 × 2 → 4 → 4 → 1, the narrow
-/// pass) and a block of the large workload (512 × 2 → 256 → 1, the wide pass).
+/// pass) and a block of the large workload (512 × 2 → 256 → 1, the wide pass); for the wide
+/// pass, also a lockstep group's pass (elements: rows × members).
 fn block_pass(c: &mut Criterion) {
     use runner::network::{
         self, fused, Activation, Architecture, Block, Fused, FusedPass, Loss, Workspace,
@@ -163,6 +164,35 @@ fn block_pass(c: &mut Criterion) {
                 })
             })
         });
+        if kind == Fused::Wide {
+            // A lockstep group's pass, as many members as the registers hold: per member,
+            // against `fused_Wide` alone (rows × members counted as elements).
+            let lanes = fused::members::lanes();
+            let group: Vec<f64> = params
+                .iter()
+                .flat_map(|&p| (0..lanes).map(move |m| p * (1.0 + m as f64 * 0.01)))
+                .collect();
+            let mut grad = vec![0.0; group.len()];
+            let mut out = vec![0.0; padded.ld() * lanes];
+            let mut squares = vec![0.0; lanes];
+            let mut scratch = vec![0.0; fused::members::scratch_len(&layers, params.len(), lanes)];
+            g.throughput(Throughput::Elements((rows * lanes) as u64));
+            g.bench_function(BenchmarkId::new(name, format!("lockstep_{lanes}")), |b| {
+                b.iter(|| {
+                    fused::members::pass(fused::members::MembersPass {
+                        layers: &layers,
+                        params: &group,
+                        block: &padded,
+                        loss: loss.0,
+                        divisor: loss.1,
+                        out: &mut out,
+                        grad: &mut grad,
+                        squares: &mut squares,
+                        scratch: &mut scratch,
+                    })
+                })
+            });
+        }
     }
     g.finish();
 }

@@ -77,7 +77,10 @@ pub fn pass(p: MembersPass<'_>) {
     {
         let lay = Members {
             params: p.params,
-            block: p.block,
+            x: &p.block.x,
+            y: &p.block.y,
+            live: &p.block.live,
+            ld: p.block.ld(),
             class,
             lanes,
         };
@@ -103,7 +106,12 @@ pub fn pass(p: MembersPass<'_>) {
 /// Samples of one class across registers, members across lanes.
 struct Members<'a> {
     params: &'a [f64],
-    block: &'a Padded<f64>,
+    /// The block's columns and their stride, held here (see `wide::Solo`: read through the
+    /// block, they were reloaded after every store).
+    x: &'a [f64],
+    y: &'a [f64],
+    live: &'a [f64],
+    ld: usize,
     /// The lane a sample had alone: sample `g · lanes + class` of group `g`.
     class: usize,
     lanes: usize,
@@ -130,19 +138,19 @@ impl<S: Lanes> Lay<S> for Members<'_> {
     }
     #[inline(always)]
     fn x(&self, s: S, g: usize, i: usize) -> S::f64s {
-        s.splat_f64s(self.block.x[i * self.block.ld() + self.sample::<S>(g)])
+        s.splat_f64s(self.x[i * self.ld + self.sample::<S>(g)])
     }
     #[inline(always)]
     fn y(&self, s: S, g: usize, k: usize) -> S::f64s {
-        s.splat_f64s(self.block.y[k * self.block.ld() + self.sample::<S>(g)])
+        s.splat_f64s(self.y[k * self.ld + self.sample::<S>(g)])
     }
     #[inline(always)]
     fn live(&self, s: S, g: usize) -> S::f64s {
-        s.splat_f64s(self.block.live[self.sample::<S>(g)])
+        s.splat_f64s(self.live[self.sample::<S>(g)])
     }
     #[inline(always)]
     fn out(&self, g: usize, k: usize) -> usize {
-        (k * self.block.ld() + self.sample::<S>(g)) * width::<S>()
+        (k * self.ld + self.sample::<S>(g)) * width::<S>()
     }
 }
 
@@ -179,7 +187,7 @@ impl LanesOp for Class<'_> {
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) {
         let zero = s.splat_f64s(0.0);
-        let groups = self.lay.block.ld() / self.lay.lanes;
+        let groups = self.lay.ld / self.lay.lanes;
         let acc = S::as_mut_simd_f64s(self.acc).0;
         acc.fill(zero);
         let net = Net {

@@ -13,7 +13,7 @@
 //! The result equals the plain [`forward`](crate::network::forward) and [`backward`](crate::network::backward) to
 //! rounding (the sums run in another order); the tests compare both.
 
-use super::{error, finish, put, FusedPass, Padded, PAD};
+use super::{error, finish, put, FusedPass, PAD};
 use crate::network::simd::{self, Lanes, LanesOp};
 use crate::network::{LayerShape, Loss};
 
@@ -73,7 +73,14 @@ pub(super) trait Lay<S: Lanes> {
 /// One run: samples across lanes, group `g` the `g`-th register of each column.
 struct Solo<'a> {
     params: &'a [f64],
-    block: &'a Padded<f64>,
+    /// The block's columns and their stride, held here rather than read through the block at
+    /// each use: the compiler cannot tell the block from the buffers the step writes, and
+    /// reloaded them after every store (12 % of the lockstep pass, which has the same layout
+    /// question).
+    x: &'a [f64],
+    y: &'a [f64],
+    live: &'a [f64],
+    ld: usize,
     lanes: usize,
 }
 
@@ -84,19 +91,19 @@ impl<S: Lanes> Lay<S> for Solo<'_> {
     }
     #[inline(always)]
     fn x(&self, _: S, g: usize, i: usize) -> S::f64s {
-        S::as_simd_f64s(&self.block.x[i * self.block.ld() + g * self.lanes..][..self.lanes]).0[0]
+        S::as_simd_f64s(&self.x[i * self.ld + g * self.lanes..][..self.lanes]).0[0]
     }
     #[inline(always)]
     fn y(&self, _: S, g: usize, k: usize) -> S::f64s {
-        S::as_simd_f64s(&self.block.y[k * self.block.ld() + g * self.lanes..][..self.lanes]).0[0]
+        S::as_simd_f64s(&self.y[k * self.ld + g * self.lanes..][..self.lanes]).0[0]
     }
     #[inline(always)]
     fn live(&self, _: S, g: usize) -> S::f64s {
-        S::as_simd_f64s(&self.block.live[g * self.lanes..][..self.lanes]).0[0]
+        S::as_simd_f64s(&self.live[g * self.lanes..][..self.lanes]).0[0]
     }
     #[inline(always)]
     fn out(&self, g: usize, k: usize) -> usize {
-        k * self.block.ld() + g * self.lanes
+        k * self.ld + g * self.lanes
     }
 }
 
@@ -308,7 +315,10 @@ impl LanesOp for Pass<'_, '_> {
         let zero = s.splat_f64s(0.0);
         let lay = Solo {
             params,
-            block,
+            x: &block.x,
+            y: &block.y,
+            live: &block.live,
+            ld: block.ld(),
             lanes,
         };
         let net = Net {
