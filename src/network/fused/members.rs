@@ -15,7 +15,7 @@
 //! bit, and only the same order of the same operations gives that.
 
 use super::wide::{self, Lay, Net, GROUPS};
-use super::Padded;
+use super::{Columns, Padded};
 use crate::network::simd::{self, Lanes, LanesOp};
 use crate::network::{LayerShape, Loss};
 
@@ -77,10 +77,7 @@ pub fn pass(p: MembersPass<'_>) {
     {
         let lay = Members {
             params: p.params,
-            x: &p.block.x,
-            y: &p.block.y,
-            live: &p.block.live,
-            ld: p.block.ld(),
+            cols: p.block.columns(),
             class,
             lanes,
         };
@@ -106,12 +103,7 @@ pub fn pass(p: MembersPass<'_>) {
 /// Samples of one class across registers, members across lanes.
 struct Members<'a> {
     params: &'a [f64],
-    /// The block's columns and their stride, held here (see `wide::Solo`: read through the
-    /// block, they were reloaded after every store).
-    x: &'a [f64],
-    y: &'a [f64],
-    live: &'a [f64],
-    ld: usize,
+    cols: Columns<'a>,
     /// The lane a sample had alone: sample `g · lanes + class` of group `g`.
     class: usize,
     lanes: usize,
@@ -138,19 +130,19 @@ impl<S: Lanes> Lay<S> for Members<'_> {
     }
     #[inline(always)]
     fn x(&self, s: S, g: usize, i: usize) -> S::f64s {
-        s.splat_f64s(self.x[i * self.ld + self.sample::<S>(g)])
+        s.splat_f64s(self.cols.x[i * self.cols.ld + self.sample::<S>(g)])
     }
     #[inline(always)]
     fn y(&self, s: S, g: usize, k: usize) -> S::f64s {
-        s.splat_f64s(self.y[k * self.ld + self.sample::<S>(g)])
+        s.splat_f64s(self.cols.y[k * self.cols.ld + self.sample::<S>(g)])
     }
     #[inline(always)]
     fn live(&self, s: S, g: usize) -> S::f64s {
-        s.splat_f64s(self.live[self.sample::<S>(g)])
+        s.splat_f64s(self.cols.live[self.sample::<S>(g)])
     }
     #[inline(always)]
     fn out(&self, g: usize, k: usize) -> usize {
-        (k * self.ld + self.sample::<S>(g)) * width::<S>()
+        (k * self.cols.ld + self.sample::<S>(g)) * width::<S>()
     }
 }
 
@@ -187,7 +179,7 @@ impl LanesOp for Class<'_> {
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) {
         let zero = s.splat_f64s(0.0);
-        let groups = self.lay.ld / self.lay.lanes;
+        let groups = self.lay.cols.ld / self.lay.lanes;
         let acc = S::as_mut_simd_f64s(self.acc).0;
         acc.fill(zero);
         let net = Net {

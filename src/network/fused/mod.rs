@@ -150,6 +150,29 @@ impl<T: Real> Padded<T> {
     }
 }
 
+/// A padded block's columns and their stride, as a pass reads them: held by value in the pass's
+/// layout rather than read through the block at each use, since the compiler cannot tell the
+/// block from the buffers the pass writes and reloads them after every store (that cost the
+/// lockstep pass 12 %).
+#[derive(Clone, Copy)]
+pub(super) struct Columns<'a> {
+    pub x: &'a [f64],
+    pub y: &'a [f64],
+    pub live: &'a [f64],
+    pub ld: usize,
+}
+
+impl Padded<f64> {
+    pub(super) fn columns(&self) -> Columns<'_> {
+        Columns {
+            x: &self.x,
+            y: &self.y,
+            live: &self.live,
+            ld: self.ld(),
+        }
+    }
+}
+
 /// After a fused pass: moves the output columns from the padded stride to the plain one
 /// (where [`Workspace::output`] finds them) and returns the block's loss sum.
 fn finish(

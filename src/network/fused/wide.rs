@@ -13,7 +13,7 @@
 //! The result equals the plain [`forward`](crate::network::forward) and [`backward`](crate::network::backward) to
 //! rounding (the sums run in another order); the tests compare both.
 
-use super::{error, finish, put, FusedPass, PAD};
+use super::{error, finish, put, Columns, FusedPass, PAD};
 use crate::network::simd::{self, Lanes, LanesOp};
 use crate::network::{LayerShape, Loss};
 
@@ -73,14 +73,7 @@ pub(super) trait Lay<S: Lanes> {
 /// One run: samples across lanes, group `g` the `g`-th register of each column.
 struct Solo<'a> {
     params: &'a [f64],
-    /// The block's columns and their stride, held here rather than read through the block at
-    /// each use: the compiler cannot tell the block from the buffers the step writes, and
-    /// reloaded them after every store (12 % of the lockstep pass, which has the same layout
-    /// question).
-    x: &'a [f64],
-    y: &'a [f64],
-    live: &'a [f64],
-    ld: usize,
+    cols: Columns<'a>,
     lanes: usize,
 }
 
@@ -91,19 +84,19 @@ impl<S: Lanes> Lay<S> for Solo<'_> {
     }
     #[inline(always)]
     fn x(&self, _: S, g: usize, i: usize) -> S::f64s {
-        S::as_simd_f64s(&self.x[i * self.ld + g * self.lanes..][..self.lanes]).0[0]
+        S::as_simd_f64s(&self.cols.x[i * self.cols.ld + g * self.lanes..][..self.lanes]).0[0]
     }
     #[inline(always)]
     fn y(&self, _: S, g: usize, k: usize) -> S::f64s {
-        S::as_simd_f64s(&self.y[k * self.ld + g * self.lanes..][..self.lanes]).0[0]
+        S::as_simd_f64s(&self.cols.y[k * self.cols.ld + g * self.lanes..][..self.lanes]).0[0]
     }
     #[inline(always)]
     fn live(&self, _: S, g: usize) -> S::f64s {
-        S::as_simd_f64s(&self.live[g * self.lanes..][..self.lanes]).0[0]
+        S::as_simd_f64s(&self.cols.live[g * self.lanes..][..self.lanes]).0[0]
     }
     #[inline(always)]
     fn out(&self, g: usize, k: usize) -> usize {
-        k * self.ld + g * self.lanes
+        k * self.cols.ld + g * self.lanes
     }
 }
 
@@ -119,7 +112,8 @@ pub(super) struct Net<'a, S: Lanes, L> {
 
 /// The pass over `C` groups of samples (registers) from group `first` on: forward, loss,
 /// backward. Adds to the gradient accumulators `acc` and to `squares`; `hid_all` holds the
-/// groups' hidden activations, `out` receives the outputs.
+/// groups' hidden activations, `out` receives the outputs. `I` and `O` fix the inputs and
+/// outputs at compile time (0: read from the layers), `N` bounds both.
 #[inline(always)]
 pub(super) fn step<
     S: Lanes,
@@ -163,7 +157,10 @@ pub(super) fn step<
     let hid = S::as_mut_simd_f64s(hid_f64).0;
     for (t, hid) in hid.chunks_exact_mut(width).enumerate() {
         for (j, h) in hid.iter_mut().enumerate() {
-            let mut z = hidden.b.map_or(zero, |b| lay.param(s, b + j));
+            let mut z = match hidden.b {
+                Some(b) => lay.param(s, b + j),
+                None => zero,
+            };
             for (i, x) in x[t][..inputs].iter().enumerate() {
                 z = s.mul_add_f64s(lay.param(s, hidden.w + j * inputs + i), *x, z);
             }
@@ -192,7 +189,10 @@ pub(super) fn step<
             for (j, h) in hid[whole..].iter().enumerate() {
                 z[0] = s.mul_add_f64s(lay.param(s, v + whole + j), *h, z[0]);
             }
-            let b = output.b.map_or(zero, |b| lay.param(s, b + k));
+            let b = match output.b {
+                Some(b) => lay.param(s, b + k),
+                None => zero,
+            };
             let z = s.add_f64s(s.add_f64s(z[0], z[1]), s.add_f64s(z[2], z[3]));
             act[t * outputs + k] = s.add_f64s(b, z);
         }
@@ -315,10 +315,7 @@ impl LanesOp for Pass<'_, '_> {
         let zero = s.splat_f64s(0.0);
         let lay = Solo {
             params,
-            x: &block.x,
-            y: &block.y,
-            live: &block.live,
-            ld: block.ld(),
+            cols: block.columns(),
             lanes,
         };
         let net = Net {
