@@ -156,8 +156,15 @@ fn groups(job: &Job, todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<
     // Groups with room, by index into `out`.
     let mut open: Vec<usize> = Vec::new();
     for &i in todo {
-        let joins = |g: &usize| lockstep::joins(&run(out[*g][0]), &run(i));
-        match open.iter().position(joins) {
+        let r = run(i);
+        if !lockstep::takes(&r) {
+            out.push(vec![i]);
+            continue;
+        }
+        match open
+            .iter()
+            .position(|g| lockstep::shares(&run(out[*g][0]), &r))
+        {
             Some(k) => {
                 out[open[k]].push(i);
                 if out[open[k]].len() == width {
@@ -165,9 +172,7 @@ fn groups(job: &Job, todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<
                 }
             }
             None => {
-                if lockstep::takes(&run(i)) {
-                    open.push(out.len());
-                }
+                open.push(out.len());
                 out.push(vec![i]);
             }
         }

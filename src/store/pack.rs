@@ -157,7 +157,6 @@ impl Packs {
         Ok(at)
     }
 
-    /// Counts `loc` as run `id`'s entry unless a later one is known.
     /// Run `id`'s entry, which this process appended to its own pack at `at`: indexed, and
     /// when the pack had been read up to it, marked read, so that the next refresh does not
     /// open the pack to read back what was just written.
@@ -173,6 +172,7 @@ impl Packs {
         self.insert(id, loc);
     }
 
+    /// Counts `loc` as run `id`'s entry unless a later one is known.
     pub fn insert(&mut self, id: String, loc: Loc) {
         match self.runs.get(&id) {
             Some(old) if (old.stamp, &old.pack) >= (loc.stamp, &loc.pack) => {}

@@ -285,6 +285,16 @@ impl<T: Real> Blocked<T> {
         &mut self.groups[0].grad
     }
 
+    /// A data set of one block laid out for a fused pass: that block, padded, and its
+    /// targets in columns (for a lockstep group, which reads the very block a run alone
+    /// does).
+    pub fn single_fused(&self) -> Option<(&Padded<T>, &[T])> {
+        match &self.blocks[..] {
+            [b] => b.padded.as_ref().map(|p| (p, &b.y[..])),
+            _ => None,
+        }
+    }
+
     /// Blocks in this data set (for tests).
     pub fn block_count(&self) -> usize {
         self.blocks.len()

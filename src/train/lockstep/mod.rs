@@ -12,11 +12,11 @@
 //! layer the fused [`wide`](crate::network::fused::wide) pass takes, at most one block of rows
 //! ([`BLOCK_ROWS`]): [`joins`] says which. Other runs train alone.
 
-use super::blocks::{Measure, PassResult, BLOCK_ROWS};
+use super::blocks::{Blocked, Measure, PassResult, BLOCK_ROWS};
 use super::full::{self, Descent};
 use super::{EpochRow, Method, Outcome, Precision, Run};
+use crate::network::fused;
 use crate::network::fused::members::{self, MembersPass};
-use crate::network::fused::{self, Padded};
 use crate::network::{self, Fused, Loss};
 use std::ops::ControlFlow;
 
@@ -24,11 +24,13 @@ use std::ops::ControlFlow;
 /// and the pass. Anything else — seeds, initial weights, learning rates, L2, epochs, stopping
 /// rules, logging — is each member's own.
 pub fn joins(a: &Run, b: &Run) -> bool {
-    takes(a)
-        && takes(b)
-        && a.arch == b.arch
-        && std::ptr::eq(a.data, b.data)
-        && a.spec.loss == b.spec.loss
+    shares(a, b) && takes(a) && takes(b)
+}
+
+/// Whether `a` and `b` share what a group's members must (the [`joins`] test for two runs
+/// already known to [`takes`]).
+pub fn shares(a: &Run, b: &Run) -> bool {
+    a.arch == b.arch && std::ptr::eq(a.data, b.data) && a.spec.loss == b.spec.loss
 }
 
 /// Whether `run` can train in a group.
@@ -70,14 +72,11 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
     let n_params = arch.param_count();
     let d = &data.train;
     let (n, outputs) = (d.rows, d.outputs);
-    let x = network::transpose(&d.x, n, d.inputs);
-    let y = network::transpose(&d.y, n, outputs);
-    let block = Padded::new(network::Block {
-        x: &x,
-        xt: &d.x,
-        y: &y,
-        rows: n,
-    });
+    // The block a run alone trains on (one block, laid out for the wide pass: `takes`).
+    let blocked = Blocked::<f64>::new(d, &layers, n_params, true, 1);
+    let (block, y) = blocked
+        .single_fused()
+        .expect("a group's data is one block for the wide pass");
     let ld = block.ld();
     let divisor = loss.divisor(n, outputs);
     let classes = d.is_classification();
@@ -111,7 +110,7 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
         members::pass(MembersPass {
             layers: &layers,
             params: &params,
-            block: &block,
+            block,
             loss,
             divisor,
             out: &mut out,
@@ -137,10 +136,10 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
             // The block's loss and accuracy as a run's own pass sums them
             // (`fused::finish`, then `Blocked::pass`).
             let mut sum = 0.0;
-            sum += fused::block_loss(loss, squares[lane], &own_out, &block);
+            sum += fused::block_loss(loss, squares[lane], &own_out, block);
             let total: f64 = [sum].into_iter().sum();
             let accuracy =
-                |own: &[f64]| classes.then(|| network::correct(own, &y, n) as f64 / n as f64);
+                |own: &[f64]| classes.then(|| network::correct(own, y, n) as f64 / n as f64);
             let pass = PassResult {
                 loss: total / divisor,
                 accuracy: if want { accuracy(&own_out) } else { None },
