@@ -136,6 +136,9 @@ pub(super) fn step<
         loss,
         scale,
     } = *net;
+    // Copies, held in registers: read through the references, every unit's loop would load
+    // them again after each store (the compiler cannot tell that the stores leave them be).
+    let (hidden, output) = (*hidden, *output);
     let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
     // Fixed at compile time for the commonest shape, so that its short loops unroll.
     let inputs = if I > 0 { I } else { hidden.fan_in };
