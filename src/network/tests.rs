@@ -311,8 +311,13 @@ fn fused_passes_equal_the_plain_one_to_rounding() {
         (2, vec![4, 4], 1),
         (3, vec![4, 2], 2),
         (4, vec![4, 4, 4], 4),
-        // Both.
+        // Both. Two inputs and one output at widths 1, 2, 3, 4 and 8 have their own code in the
+        // wide pass (fixed at compile time), 40 the code of any width.
+        (2, vec![1], 1),
+        (2, vec![2], 1),
+        (2, vec![3], 1),
         (2, vec![4], 1),
+        (2, vec![8], 1),
         (8, vec![2], 1),
         // Wide.
         (2, vec![40], 1),
