@@ -79,9 +79,10 @@ pub fn train_all(
     let groups = groups(job, todo, pool.current_num_threads(), lockstep);
     let mut records: Vec<(usize, Option<RunRecord>)> = pool
         .install(|| {
-            // One task a group: rayon otherwise hands each thread long runs of groups, and
-            // a thread still in its last run leaves the others idle at the end (with 250
-            // lockstep groups on 2 threads, half a second of a 3-second sweep).
+            // One task a group (a run alone is a group of one): rayon otherwise hands each
+            // thread long stretches of groups, and a thread still in its last stretch leaves
+            // the others idle at the end (with 250 lockstep groups on 2 threads, half a second
+            // of a 3-second sweep).
             groups
                 .par_iter()
                 .with_max_len(1)

@@ -10,10 +10,11 @@
 //! dispatch, so every `mul_add` compiles to an FMA instruction rather than a library call.
 //!
 //! The kernels are methods of [`Lanes`], with portable bodies written once over pulp's
-//! [`Simd`]. AVX-512 overrides the sigmoid and exp with two instructions pulp's portable
+//! [`Simd`]. AVX-512 overrides the sigmoid and tanh with two instructions pulp's portable
 //! interface lacks: `vscalefpd` (× 2ⁿ, subnormals included, in one step) and `vrcp14pd` (a
-//! 14-bit reciprocal that saves two Newton steps). pulp's own dispatch can only call the
-//! portable bodies, so [`dispatch`] is written here: it picks the widest [`Lanes`] once.
+//! 14-bit reciprocal and two Newton steps where the portable bodies divide: a 512-bit division
+//! costs more than the whole exp). pulp's own dispatch can only call the portable bodies, so
+//! [`dispatch`] is written here: it picks the widest [`Lanes`] once.
 
 use super::Activation;
 use pulp::{NullaryFnOnce, Simd};
