@@ -167,7 +167,7 @@ fn block_pass(c: &mut Criterion) {
         if kind == Fused::Wide {
             // A lockstep group's pass, as many members as the registers hold: per member,
             // against `fused_Wide` alone (rows × members counted as elements).
-            let lanes = fused::members::lanes();
+            let lanes = network::simd::lanes();
             let group: Vec<f64> = params
                 .iter()
                 .flat_map(|&p| (0..lanes).map(move |m| p * (1.0 + m as f64 * 0.01)))

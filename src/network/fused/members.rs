@@ -16,22 +16,8 @@
 
 use super::wide::{self, Lay, Net, GROUPS};
 use super::{Columns, Padded};
-use crate::network::simd::{self, Lanes, LanesOp};
+use crate::network::simd::{self, lanes_of, Lanes, LanesOp};
 use crate::network::{LayerShape, Loss};
-
-/// Members a lockstep group holds: the f64 lanes of the widest registers this CPU has (1 when
-/// it has none, and then runs train alone).
-pub fn lanes() -> usize {
-    struct Width;
-    impl LanesOp for Width {
-        type Output = usize;
-        #[inline(always)]
-        fn run<S: Lanes>(self, _: S) -> usize {
-            std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>()
-        }
-    }
-    simd::dispatch(Width)
-}
 
 /// Length of the scratch [`pass`] needs: each class's gradient accumulators and one run of
 /// groups' hidden activations, for `lanes` lanes.
@@ -65,7 +51,7 @@ pub struct MembersPass<'a> {
 /// became calls.)
 pub fn pass(p: MembersPass<'_>) {
     debug_assert!(wide::fits(p.layers));
-    let lanes = lanes();
+    let lanes = simd::lanes();
     let n_params = p.params.len() / lanes;
     let (acc, rest) = p.scratch.split_at_mut(lanes * n_params * lanes);
     let hid = &mut rest[..GROUPS * p.layers[0].fan_out * lanes];
@@ -79,7 +65,6 @@ pub fn pass(p: MembersPass<'_>) {
             params: p.params,
             cols: p.block.columns(),
             class,
-            lanes,
         };
         simd::dispatch(Class {
             layers: p.layers,
@@ -106,26 +91,19 @@ struct Members<'a> {
     cols: Columns<'a>,
     /// The lane a sample had alone: sample `g · lanes + class` of group `g`.
     class: usize,
-    lanes: usize,
-}
-
-/// The f64 lanes of `S`'s registers: a constant once `S` is known.
-#[inline(always)]
-fn width<S: Lanes>() -> usize {
-    std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>()
 }
 
 impl Members<'_> {
     #[inline(always)]
     fn sample<S: Lanes>(&self, g: usize) -> usize {
-        g * width::<S>() + self.class
+        g * lanes_of::<S>() + self.class
     }
 }
 
 impl<S: Lanes> Lay<S> for Members<'_> {
     #[inline(always)]
     fn param(&self, _: S, p: usize) -> S::f64s {
-        let lanes = width::<S>();
+        let lanes = lanes_of::<S>();
         S::as_simd_f64s(&self.params[p * lanes..][..lanes]).0[0]
     }
     #[inline(always)]
@@ -142,7 +120,7 @@ impl<S: Lanes> Lay<S> for Members<'_> {
     }
     #[inline(always)]
     fn out(&self, g: usize, k: usize) -> usize {
-        (k * self.cols.ld + self.sample::<S>(g)) * width::<S>()
+        (k * self.cols.ld + self.sample::<S>(g)) * lanes_of::<S>()
     }
 }
 
@@ -179,7 +157,7 @@ impl LanesOp for Class<'_> {
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) {
         let zero = s.splat_f64s(0.0);
-        let groups = self.lay.cols.ld / self.lay.lanes;
+        let groups = self.lay.cols.ld / lanes_of::<S>();
         let acc = S::as_mut_simd_f64s(self.acc).0;
         acc.fill(zero);
         let net = Net {
@@ -209,7 +187,7 @@ impl LanesOp for Sum<'_> {
 
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) {
-        let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
+        let lanes = lanes_of::<S>();
         let acc = S::as_simd_f64s(self.acc).0;
         let n_params = acc.len() / lanes;
         let zero = s.splat_f64s(0.0);
@@ -239,7 +217,7 @@ mod tests {
         impl LanesOp for Check {
             type Output = ();
             fn run<S: Lanes>(self, s: S) {
-                let lanes = std::mem::size_of::<S::f64s>() / 8;
+                let lanes = lanes_of::<S>();
                 let mut rng = crate::rng::RandomState::new(7);
                 for _ in 0..2000 {
                     // `lanes` registers; lane m of register c is v[c][m].

@@ -14,7 +14,7 @@
 //! rounding (the sums run in another order); the tests compare both.
 
 use super::{error, finish, put, Columns, FusedPass, PAD};
-use crate::network::simd::{self, Lanes, LanesOp};
+use crate::network::simd::{self, lanes_of, Lanes, LanesOp};
 use crate::network::{LayerShape, Loss};
 
 /// The most inputs and outputs together the fused pass takes. Each costs a multiply-add per
@@ -74,7 +74,6 @@ pub(super) trait Lay<S: Lanes> {
 struct Solo<'a> {
     params: &'a [f64],
     cols: Columns<'a>,
-    lanes: usize,
 }
 
 impl<S: Lanes> Lay<S> for Solo<'_> {
@@ -84,19 +83,22 @@ impl<S: Lanes> Lay<S> for Solo<'_> {
     }
     #[inline(always)]
     fn x(&self, _: S, g: usize, i: usize) -> S::f64s {
-        S::as_simd_f64s(&self.cols.x[i * self.cols.ld + g * self.lanes..][..self.lanes]).0[0]
+        let lanes = lanes_of::<S>();
+        S::as_simd_f64s(&self.cols.x[i * self.cols.ld + g * lanes..][..lanes]).0[0]
     }
     #[inline(always)]
     fn y(&self, _: S, g: usize, k: usize) -> S::f64s {
-        S::as_simd_f64s(&self.cols.y[k * self.cols.ld + g * self.lanes..][..self.lanes]).0[0]
+        let lanes = lanes_of::<S>();
+        S::as_simd_f64s(&self.cols.y[k * self.cols.ld + g * lanes..][..lanes]).0[0]
     }
     #[inline(always)]
     fn live(&self, _: S, g: usize) -> S::f64s {
-        S::as_simd_f64s(&self.cols.live[g * self.lanes..][..self.lanes]).0[0]
+        let lanes = lanes_of::<S>();
+        S::as_simd_f64s(&self.cols.live[g * lanes..][..lanes]).0[0]
     }
     #[inline(always)]
     fn out(&self, g: usize, k: usize) -> usize {
-        k * self.cols.ld + g * self.lanes
+        k * self.cols.ld + g * lanes_of::<S>()
     }
 }
 
@@ -140,7 +142,7 @@ pub(super) fn step<
     // Copies, held in registers: read through the references, every unit's loop would load
     // them again after each store (the compiler cannot tell that the stores leave them be).
     let (hidden, output) = (*hidden, *output);
-    let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
+    let lanes = lanes_of::<S>();
     // Fixed at compile time for the commonest shape, so that its short loops unroll.
     let inputs = if I > 0 { I } else { hidden.fan_in };
     let outputs = if O > 0 { O } else { output.fan_out };
@@ -328,13 +330,12 @@ impl LanesOp for Pass<'_, '_> {
         } = *self.0;
         // The output layer's activations, in columns of the padded stride.
         let out: &mut [f64] = ws.acts.last_mut().expect("a network has an output layer");
-        let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
+        let lanes = lanes_of::<S>();
         let width = layers[0].fan_out;
         let zero = s.splat_f64s(0.0);
         let lay = Solo {
             params,
             cols: block.columns(),
-            lanes,
         };
         let net = Net {
             hidden: &layers[0],

@@ -242,6 +242,26 @@ pub fn dispatch<Op: LanesOp>(op: Op) -> Op::Output {
     op.run(pulp::Scalar::new())
 }
 
+/// The f64 lanes of `S`'s registers: a constant once `S` is known.
+#[inline(always)]
+pub fn lanes_of<S: Simd>() -> usize {
+    std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>()
+}
+
+/// The f64 lanes of the registers [`dispatch`] runs with: those of the widest instruction set
+/// this CPU has (1 when it has none).
+pub fn lanes() -> usize {
+    struct Width;
+    impl LanesOp for Width {
+        type Output = usize;
+        #[inline(always)]
+        fn run<S: Lanes>(self, _: S) -> usize {
+            lanes_of::<S>()
+        }
+    }
+    dispatch(Width)
+}
+
 struct F32Slice<'a>(&'a mut [f32], f32, F32Kernel);
 
 impl LanesOp for F32Slice<'_> {

@@ -66,13 +66,6 @@ fn agrees(name: &str, fast: fn(&mut [f64]), reference: fn(f64) -> f64, max_ulps:
 
 #[test]
 fn dispatch_can_be_limited_to_each_level() {
-    struct Width;
-    impl LanesOp for Width {
-        type Output = usize;
-        fn run<S: Lanes>(self, _: S) -> usize {
-            std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>()
-        }
-    }
     let mut seen = Vec::new();
     on_every_level(|level| {
         let lanes = [(1, 1), (3, 4), (4, 8)]
@@ -80,14 +73,11 @@ fn dispatch_can_be_limited_to_each_level() {
             .find(|l| l.0 == level)
             .unwrap()
             .1;
-        assert_eq!(dispatch(Width), lanes, "level {level}");
+        assert_eq!(super::lanes(), lanes, "level {level}");
         seen.push(level);
     });
     assert_eq!(seen[0], 1, "scalar code runs everywhere");
-    assert_eq!(
-        dispatch(Width),
-        1 << (LEVEL.load(Ordering::Relaxed) - 1).min(3)
-    );
+    assert_eq!(lanes(), 1 << (LEVEL.load(Ordering::Relaxed) - 1).min(3));
 }
 
 #[test]

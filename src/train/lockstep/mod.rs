@@ -43,7 +43,7 @@ pub fn takes(run: &Run) -> bool {
 
 /// The most members a group holds on this CPU (1: no lockstep).
 pub fn width() -> usize {
-    members::lanes()
+    crate::network::simd::lanes()
 }
 
 /// A member's callback, as [`super::train`] takes it.
