@@ -326,8 +326,9 @@ fn fused_passes_equal_the_plain_one_to_rounding() {
     ] {
         for (h, &activation) in acts.iter().enumerate() {
             for bias in [true, false] {
-                // Rows: fewer than a register, a register's worth and a partial tail.
-                for rows in [1, 5, 8, 100, 515] {
+                // Rows: fewer than a register, a register's worth, a partial tail, and
+                // 1 to 4 registers past the wide pass's runs of four, with 4 lanes and with 8.
+                for rows in [1, 5, 8, 12, 16, 20, 100, 515] {
                     for loss in [Loss::HalfSse, Loss::Mse, Loss::Bce] {
                         let output = if loss == Loss::Bce {
                             Activation::Sigmoid

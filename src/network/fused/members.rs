@@ -9,7 +9,8 @@
 //! (`wide::step` over the `Lay` this module gives it), into the class's own accumulators.
 //! Adding the classes' accumulators in the same tree, register by register, ends with each
 //! member's gradient rounded exactly as its own pass rounds it: the same operations on the
-//! same values in the same order, only in another lane. Padding samples are kept, as alone.
+//! same values in the same order, only in another lane. Padding samples are kept, as alone (in
+//! the last register that holds samples; neither pass takes registers of padding alone).
 //!
 //! Why this and not a wider product: a member's result must equal training it alone in every
 //! bit, and only the same order of the same operations gives that.
@@ -65,6 +66,7 @@ pub fn pass(p: MembersPass<'_>) {
             params: p.params,
             cols: p.block.columns(),
             class,
+            rows: p.block.rows,
         };
         simd::dispatch(Class {
             layers: p.layers,
@@ -91,6 +93,8 @@ struct Members<'a> {
     cols: Columns<'a>,
     /// The lane a sample had alone: sample `g · lanes + class` of group `g`.
     class: usize,
+    /// The block's samples (the rest of its columns is padding).
+    rows: usize,
 }
 
 impl Members<'_> {
@@ -157,7 +161,8 @@ impl LanesOp for Class<'_> {
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) {
         let zero = s.splat_f64s(0.0);
-        let groups = self.lay.cols.ld / lanes_of::<S>();
+        // The registers holding samples, as alone.
+        let groups = self.lay.rows.div_ceil(lanes_of::<S>());
         let acc = S::as_mut_simd_f64s(self.acc).0;
         acc.fill(zero);
         let net = Net {

@@ -267,7 +267,7 @@ pub(super) fn step<
 }
 
 /// [`step`] over groups `0..groups`: runs of [`GROUPS`] groups, with the run's loops
-/// unrolled, then the groups left one by one.
+/// unrolled, then the groups left in one shorter run.
 #[inline(always)]
 pub(super) fn steps<S: Lanes, L: Lay<S>>(
     s: S,
@@ -283,9 +283,14 @@ pub(super) fn steps<S: Lanes, L: Lay<S>>(
                 let bufs = (&mut *acc, &mut *hid_all, &mut *out);
                 step::<S, L, GROUPS, $i, $o, $n, $w>(s, net, first, bufs, squares);
             }
-            for first in whole..groups {
-                let bufs = (&mut *acc, &mut *hid_all, &mut *out);
-                step::<S, L, 1, $i, $o, $n, $w>(s, net, first, bufs, squares);
+            // The groups left, together too: one at a time, a step's activations have too
+            // few independent exps to overlap (three single steps cost more than one of four).
+            let bufs = (&mut *acc, &mut *hid_all, &mut *out);
+            match groups - whole {
+                0 => {}
+                1 => step::<S, L, 1, $i, $o, $n, $w>(s, net, whole, bufs, squares),
+                2 => step::<S, L, 2, $i, $o, $n, $w>(s, net, whole, bufs, squares),
+                _ => step::<S, L, 3, $i, $o, $n, $w>(s, net, whole, bufs, squares),
             }
         };
     }
@@ -352,7 +357,9 @@ impl LanesOp for Pass<'_, '_> {
         acc.fill(zero);
         let hid_all = &mut rest[..GROUPS * width * lanes];
         let mut squares = zero;
-        let groups = block.ld() / lanes;
+        // The registers holding samples: the padding past them (to whole AVX-512 registers)
+        // would add only zeros.
+        let groups = block.rows.div_ceil(lanes);
         steps(s, &net, groups, (acc, hid_all, out), &mut squares);
 
         for (g, v) in grad.iter_mut().zip(acc.iter()) {

@@ -203,3 +203,35 @@ fn relu_regression_that_diverges_and_a_stopping_rule_that_fires() {
         &["Diverged", "Converged", "status: Ok"],
     );
 }
+
+#[test]
+fn every_count_of_registers_past_the_runs_of_four() {
+    // The wide pass takes its registers of samples four at a time, then the 1 to 3 left
+    // together: 3, 10, 21, 45 and 57 rows leave each count with 4 lanes, and most with 8.
+    for samples in [3, 10, 21, 45, 57] {
+        same(
+            &format!(
+                r#"
+                [data]
+                kind = "moons"
+                samples = {samples}
+                noise = 0.3
+                [model]
+                hidden = [4]
+                [init]
+                kind = "uniform"
+                low = -0.5
+                high = 0.5
+                [train]
+                learning_rate = 0.7
+                epochs = 30
+                [output]
+                every = 4
+                [sweep]
+                "init.seed" = {{ range = [0, 9] }}
+                "#
+            ),
+            &["status: Ok"],
+        );
+    }
+}
