@@ -165,23 +165,27 @@ fn block_pass(c: &mut Criterion) {
             })
         });
         if kind == Fused::Wide {
-            // A lockstep group's pass, as many members as the registers hold: per member,
-            // against `fused_Wide` alone (rows × members counted as elements).
-            let lanes = network::simd::lanes();
-            let group: Vec<f64> = params
-                .iter()
-                .flat_map(|&p| (0..lanes).map(move |m| p * (1.0 + m as f64 * 0.01)))
+            // A lockstep group's pass, one register of samples of every member at a time: per
+            // member, against `fused_Wide` alone (rows × members counted as elements).
+            let members = fused::members::MEMBERS;
+            let each: Vec<Vec<f64>> = (0..members)
+                .map(|m| {
+                    params
+                        .iter()
+                        .map(|&p| p * (1.0 + m as f64 * 0.01))
+                        .collect()
+                })
                 .collect();
-            let mut grad = vec![0.0; group.len()];
-            let mut out = vec![0.0; padded.ld() * lanes];
-            let mut squares = vec![0.0; lanes];
-            let mut scratch = vec![0.0; fused::members::scratch_len(&layers, params.len(), lanes)];
-            g.throughput(Throughput::Elements((rows * lanes) as u64));
-            g.bench_function(BenchmarkId::new(name, format!("lockstep_{lanes}")), |b| {
+            let mut grad = vec![0.0; params.len() * members];
+            let mut out = vec![0.0; padded.ld() * members];
+            let mut squares = [0.0; fused::members::MEMBERS];
+            let mut scratch = vec![0.0; fused::members::scratch_len(&layers, params.len())];
+            g.throughput(Throughput::Elements((rows * members) as u64));
+            g.bench_function(BenchmarkId::new(name, format!("lockstep_{members}")), |b| {
                 b.iter(|| {
                     fused::members::pass(fused::members::MembersPass {
                         layers: &layers,
-                        params: &group,
+                        params: std::array::from_fn(|m| &each[m][..]),
                         block: &padded,
                         loss: loss.0,
                         divisor: loss.1,

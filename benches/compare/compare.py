@@ -162,15 +162,15 @@ every = 2000
 """
 
 
-def runner_sweep(path, threads=2, lockstep=False):
-    """Wall seconds of `runner path` into a fresh folder (best of two); `lockstep`: runs of one
-    shape in lockstep groups (`--lockstep`)."""
+def runner_sweep(path, threads=2, alone=False):
+    """Wall seconds of `runner path` into a fresh folder (best of two); `alone`: every run alone,
+    not in lockstep groups (`--no-lockstep`)."""
     best = float("inf")
     for _ in range(2):
         with tempfile.TemporaryDirectory() as d:
             start = time.perf_counter()
             subprocess.run([RUNNER, path, "--out", pathlib.Path(d) / "out", "--quiet", "--threads", str(threads)]
-                           + (["--lockstep"] if lockstep else []),
+                           + (["--no-lockstep"] if alone else []),
                            check=True, stdout=subprocess.DEVNULL)
             best = min(best, time.perf_counter() - start)
     return best
@@ -183,20 +183,25 @@ def sweeps(gflops, sigmoid_ns, have_torch):
     with tempfile.TemporaryDirectory() as d:
         tiny = pathlib.Path(d) / "tiny.toml"
         tiny.write_text(TINY_SWEEP)
+        # The same network on 8 rows (logic-gate sized data), 10× the epochs.
+        small = pathlib.Path(d) / "small.toml"
+        small.write_text(TINY_SWEEP.replace('"tiny"', '"small"').replace("samples = 100", "samples = 8")
+                         .replace("2000", "20000"))
         # (name, runner's experiment, [(train rows, hidden, runs)], epochs)
         cases = [
             ("`moons_sweep` (80 runs: 8 widths × 10 seeds, 150 rows, 20 000 epochs)",
              ROOT / "experiments" / "moons_sweep.toml",
              [(150, h, 10) for h in ([], [1], [2], [3], [4], [8], [16], [32])], 20_000),
             ("1 000 runs of 100×2 → 4 → 1, 2 000 epochs", tiny, [(100, [4], 1000)], 2000),
+            ("1 000 runs of 8×2 → 4 → 1, 20 000 epochs", small, [(8, [4], 1000)], 20_000),
         ]
-        print("\n| sweep, runs × epochs a second | runner (2 threads) | runner --lockstep | NumPy, a loop over runs | "
+        print("\n| sweep, runs × epochs a second | runner (2 threads) | runner --no-lockstep | NumPy, a loop over runs | "
               "NumPy, batched over runs | torch.func.vmap | limit here | runner / NumPy loop | limit / runner |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, path, shapes, epochs in cases:
             work = sum(runs for _, _, runs in shapes) * epochs
             ours = work / runner_sweep(path)
-            lock = work / runner_sweep(path, lockstep=True)
+            alone = work / runner_sweep(path, alone=True)
             # The Python sides train a sample of each shape for fewer epochs; a run-epoch costs
             # the same at any epoch of full-batch training.
             e = 50
@@ -207,7 +212,7 @@ def sweeps(gflops, sigmoid_ns, have_torch):
                     if have_torch else None)
             limit = sum(epoch_limit(r, h, gflops, sigmoid_ns, 1) * n * epochs for r, h, n in shapes) / cores
             cell = lambda s: f"{work / s:,.0f}" if s else "not installed"
-            print(f"| {name} | {ours:,.0f} | {lock:,.0f} | {cell(loop)} | {cell(batched)} | {cell(vmap)} | {work / limit:,.0f} | "
+            print(f"| {name} | {ours:,.0f} | {alone:,.0f} | {cell(loop)} | {cell(batched)} | {cell(vmap)} | {work / limit:,.0f} | "
                   f"{ours / (work / loop):.1f}× | {(work / limit) / ours:.2f}× |")
 
 

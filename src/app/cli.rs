@@ -413,9 +413,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::job::budget::parse_size)]
     pub max_memory: Option<u64>,
 
-    /// Train runs of one shape in lockstep groups, each group in one pass over the data (see
-    /// the README's Sweeps). The results are byte for byte the same as alone.
-    #[arg(long)]
+    /// Train every run alone, not runs of one shape in lockstep groups (the default; see the
+    /// README's Sweeps). The results are byte for byte the same either way.
+    #[arg(long, overrides_with = "lockstep")]
+    pub no_lockstep: bool,
+
+    /// Train runs of one shape in lockstep groups: the default, and so only undoes an earlier
+    /// `--no-lockstep`.
+    #[arg(long, overrides_with = "no_lockstep", hide = true)]
     pub lockstep: bool,
 
     #[command(flatten)]

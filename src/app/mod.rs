@@ -213,7 +213,7 @@ fn run_experiment(args: &RunArgs) -> Result<ExitCode> {
         shard: args.shard,
         force: args.force,
         threads: args.threads,
-        lockstep: args.lockstep,
+        lockstep: !args.no_lockstep,
         print: args.print.clone(),
     };
     let dir = job.store.dir.display().to_string();

@@ -76,7 +76,7 @@ pub fn train_all(
         progress::runs_done(&bar, d, todo.len());
     };
     let lockstep = lockstep && spread == train::Spread::OneThread;
-    let groups = groups(job, todo, pool.current_num_threads(), lockstep);
+    let groups = groups(&job.runs, todo, pool.current_num_threads(), lockstep);
     let mut records: Vec<(usize, Option<RunRecord>)> = pool
         .install(|| {
             // One task a group (a run alone is a group of one): rayon otherwise hands each
@@ -146,7 +146,7 @@ struct Ctx<'a> {
 /// can train together ([`lockstep::joins`]) in groups of [`lockstep::width`] (a smaller group
 /// would cost as much and yield less), when there are enough to give every one of `threads`
 /// a group; the others alone.
-fn groups(job: &Job, todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<usize>> {
+fn groups(runs: &[Prepared], todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<usize>> {
     let width = lockstep::width();
     if !lockstep || width < 2 || todo.len() < threads.max(1) * width {
         return todo.iter().map(|&i| vec![i]).collect();
@@ -156,7 +156,7 @@ fn groups(job: &Job, todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<
         spread: train::Spread::OneThread,
         snapshots: false,
     };
-    let run = |i: usize| job.runs[i].to_train(opts);
+    let run = |i: usize| runs[i].to_train(opts);
     let mut out: Vec<Vec<usize>> = Vec::new();
     // Groups with room, by index into `out`.
     let mut open: Vec<usize> = Vec::new();
@@ -346,5 +346,54 @@ impl Ctx<'_> {
         self.job.store.finish(claim, &record, held.as_deref())?;
         self.here.fetch_add(1, Ordering::Relaxed);
         Ok((i, Some(record)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::job::prepare;
+    use std::path::Path;
+
+    fn runs(toml: &str) -> Vec<Prepared> {
+        let mut exp = config::parse(toml, Path::new("groups.toml"), &[]).unwrap();
+        prepare::prepare(&mut exp).unwrap()
+    }
+
+    /// Whole groups of runs that share a shape and data, in order; runs that cannot group
+    /// (the perceptron) or are left over alone; nothing grouped when there are too few runs
+    /// for every thread to get a group, or with `--no-lockstep`.
+    #[test]
+    fn runs_group_by_shape_in_whole_groups() {
+        let w = lockstep::width();
+        let runs = runs(&format!(
+            "[data]\nkind = \"moons\"\nsamples = 40\n[train]\nepochs = 3\n[sweep]\n\
+             \"model.hidden\" = [[], [3], [5]]\n\"init.seed\" = {{ range = [0, {}] }}\n",
+            2 * w + 1
+        ));
+        let per = 2 * w + 1;
+        let todo: Vec<usize> = (0..runs.len()).collect();
+        let got = groups(&runs, &todo, 2, true);
+        let mut want: Vec<Vec<usize>> = (0..per).map(|i| vec![i]).collect();
+        for shape in 1..3 {
+            let base = shape * per;
+            want.push((base..base + w).collect());
+            want.push((base + w..base + 2 * w).collect());
+            want.push(vec![base + 2 * w]);
+        }
+        assert_eq!(got, want);
+        let alone: Vec<Vec<usize>> = todo.iter().map(|&i| vec![i]).collect();
+        assert_eq!(groups(&runs, &todo, 2, false), alone);
+        // Fewer runs than two threads' groups: each alone, on its own thread.
+        let few: Vec<usize> = (per..per + 2 * w - 1).collect();
+        let few_alone: Vec<Vec<usize>> = few.iter().map(|&i| vec![i]).collect();
+        assert_eq!(groups(&runs, &few, 2, true), few_alone);
+        // A resumed sweep: what is left groups on its own.
+        let left: Vec<usize> = (per..3 * per).filter(|i| i % 3 != 0).collect();
+        let got = groups(&runs, &left, 1, true);
+        assert!(got.iter().all(|g| g.len() == 1 || g.len() == w));
+        assert_eq!(got.concat(), left);
+        assert!(got.iter().filter(|g| g.len() == w).count() >= 2);
     }
 }

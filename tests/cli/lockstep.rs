@@ -1,7 +1,7 @@
-//! Lockstep groups, end to end: every file of a sweep whose runs train in groups
-//! (`--lockstep`) equals, byte for byte, the files of the same sweep trained run by run,
-//! whatever the threads, and a sweep resumed after some of its runs forms its groups from what
-//! is left.
+//! Lockstep groups, end to end: every file of a sweep whose runs train in groups (the
+//! default) equals, byte for byte, the files of the same sweep trained run by run
+//! (`--no-lockstep`), whatever the threads, and a sweep resumed after some of its runs forms
+//! its groups from what is left.
 
 use crate::common::*;
 
@@ -38,9 +38,10 @@ fn grouped_and_solo_files_are_identical_on_1_and_2_threads() {
     let s = Scratch::new();
     s.file("lock.toml", SWEEP);
     for (out, extra) in [
-        ("group1", &["--threads", "1", "--lockstep"][..]),
-        ("group2", &["--threads", "2", "--lockstep"]),
-        ("solo1", &["--threads", "1"]),
+        ("group1", &["--threads", "1"][..]),
+        // `--lockstep` undoes an earlier `--no-lockstep`.
+        ("group2", &["--threads", "2", "--no-lockstep", "--lockstep"]),
+        ("solo1", &["--threads", "1", "--no-lockstep"]),
     ] {
         let mut args = vec!["lock.toml", "-q", "--out", out];
         args.extend_from_slice(extra);
@@ -66,13 +67,16 @@ fn a_resumed_sweep_groups_what_is_left_and_ends_as_a_fresh_one() {
     let s = Scratch::new();
     s.file("lock.toml", SWEEP);
     // Some runs first (a part of each group), then the rest in the same folder.
-    let lockstep = ["lock.toml", "-q", "--lockstep", "--out", "resumed"];
+    let lockstep = ["lock.toml", "-q", "--out", "resumed"];
     ok(runner(
         s.path(),
         &[&lockstep[..], &["--only", "seed=1"]].concat(),
     ));
     ok(runner(s.path(), &lockstep));
-    ok(runner(s.path(), &["lock.toml", "-q", "--out", "fresh"]));
+    ok(runner(
+        s.path(),
+        &["lock.toml", "-q", "--no-lockstep", "--out", "fresh"],
+    ));
     assert_eq!(
         contents(&s.path().join("resumed")),
         contents(&s.path().join("fresh"))

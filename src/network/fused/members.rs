@@ -1,253 +1,131 @@
-//! The [`wide`](super::wide) pass for a lockstep group: several runs of one shape over one
-//! block, runs across SIMD lanes, each run's result bit for bit what its own pass gives.
+//! The [`wide`](super::wide) pass for a lockstep group: [`MEMBERS`] runs of one shape over one
+//! block in one pass, each run's result bit for bit what its own pass gives.
 //!
-//! Alone, a run's pass holds samples across lanes: lane `c` of each register takes the samples
-//! `c, c + L, c + 2L, …` (`L` lanes), sums its share of every gradient in that order, and the
-//! lanes are added at the end in a fixed tree ([`pulp::Simd::reduce_sum_f64s`]: halves, then
-//! halves of those). Here a register holds one sample of every member, and the pass runs once
-//! per *class* `c`: the samples `c, c + L, …`, in that order, through the very same step code
-//! (`wide::step` over the `Lay` this module gives it), into the class's own accumulators.
-//! Adding the classes' accumulators in the same tree, register by register, ends with each
-//! member's gradient rounded exactly as its own pass rounds it: the same operations on the
-//! same values in the same order, only in another lane. Padding samples are kept, as alone (in
-//! the last register that holds samples; neither pass takes registers of padding alone).
-//!
-//! Why this and not a wider product: a member's result must equal training it alone in every
-//! bit, and only the same order of the same operations gives that.
+//! Each member keeps the layout it has alone — samples across lanes, its own parameters and
+//! accumulators — and a step takes one register of samples for every member at once (its
+//! slots are members, where a run alone fills them with its next groups): the members'
+//! long chains of dependent operations (the exps above all) interleave, which a run alone
+//! cannot do when its data fills only a register or two. Each member's values go through the
+//! same operations in the same order as alone (`wide::step`, over the `Lay` this module gives
+//! it), and its accumulators are added across lanes by the same reduction, so every value
+//! rounds as it does alone.
 
-use super::wide::{self, Lay, Net, GROUPS};
+use super::wide::{self, column, Lay, Net, GROUPS};
 use super::{Columns, Padded};
 use crate::network::simd::{self, lanes_of, Lanes, LanesOp};
 use crate::network::{LayerShape, Loss};
 
-/// Length of the scratch [`pass`] needs: each class's gradient accumulators and one run of
-/// groups' hidden activations, for `lanes` lanes.
-pub fn scratch_len(layers: &[LayerShape], params: usize, lanes: usize) -> usize {
-    (lanes * params + GROUPS * layers[0].fan_out) * lanes
+/// The members of a group: a group of fewer runs fills the rest with the first one's
+/// parameters (their results are not read).
+pub const MEMBERS: usize = GROUPS;
+
+/// Length of the scratch [`pass`] needs: every member's gradient accumulators and one step's
+/// hidden activations.
+pub fn scratch_len(layers: &[LayerShape], params: usize) -> usize {
+    (MEMBERS * params + GROUPS * layers[0].fan_out) * simd::lanes()
 }
 
-/// A lockstep group's pass over one block. Every member's values are interleaved: value `v`
-/// of member `m` at `v · lanes + m`.
+/// A lockstep group's pass over one block. Member `m`'s values are its own, laid out as alone.
 pub struct MembersPass<'a> {
     /// One hidden layer, as [`wide::fits`] takes.
     pub layers: &'a [LayerShape],
-    /// The members' parameters, interleaved.
-    pub params: &'a [f64],
+    /// Each member's parameters.
+    pub params: [&'a [f64]; MEMBERS],
     pub block: &'a Padded<f64>,
     pub loss: Loss,
     /// [`Loss::divisor`] for the whole data set.
     pub divisor: f64,
-    /// Receives the outputs, interleaved: output `k` of sample `r` is value `k · ld + r`.
+    /// Receives the outputs: member `m`'s output `k` of sample `r` at `(m · outputs + k) · ld
+    /// + r`, `ld` the block's column stride.
     pub out: &'a mut [f64],
-    /// Receives the gradients, interleaved as `params`.
+    /// Receives the gradients, member `m`'s at `m · params`.
     pub grad: &'a mut [f64],
     /// Receives each member's sum of squared errors over the block.
-    pub squares: &'a mut [f64],
+    pub squares: &'a mut [f64; MEMBERS],
     /// [`scratch_len`] values.
     pub scratch: &'a mut [f64],
 }
 
-/// Runs the pass (see [`MembersPass`]): one dispatch per class, then one adding them up. (One
-/// dispatch for all grew the function past what the compiler inlines, and pulp's helpers
-/// became calls.)
+/// Runs the pass (see [`MembersPass`]).
 pub fn pass(p: MembersPass<'_>) {
     debug_assert!(wide::fits(p.layers));
-    let lanes = simd::lanes();
-    let n_params = p.params.len() / lanes;
-    let (acc, rest) = p.scratch.split_at_mut(lanes * n_params * lanes);
-    let hid = &mut rest[..GROUPS * p.layers[0].fan_out * lanes];
-    let mut squares = [0.0; 64];
-    for ((class, acc), sq) in acc
-        .chunks_exact_mut(n_params * lanes)
-        .enumerate()
-        .zip(squares.chunks_exact_mut(lanes))
-    {
-        let lay = Members {
-            params: p.params,
-            cols: p.block.columns(),
-            class,
-            rows: p.block.rows,
-        };
-        simd::dispatch(Class {
-            layers: p.layers,
-            lay,
-            loss: p.loss,
-            divisor: p.divisor,
-            acc,
-            hid: &mut *hid,
-            out: &mut *p.out,
-            squares: sq,
-        });
-    }
-    simd::dispatch(Sum {
-        acc,
-        squares: &squares[..lanes * lanes],
-        grad: p.grad,
-        out: p.squares,
-    });
+    simd::dispatch(p);
 }
 
-/// Samples of one class across registers, members across lanes.
+/// One group of samples for every member: slot `t` is member `t`.
 struct Members<'a> {
-    params: &'a [f64],
+    params: [&'a [f64]; MEMBERS],
     cols: Columns<'a>,
-    /// The lane a sample had alone: sample `g · lanes + class` of group `g`.
-    class: usize,
-    /// The block's samples (the rest of its columns is padding).
-    rows: usize,
-}
-
-impl Members<'_> {
-    #[inline(always)]
-    fn sample<S: Lanes>(&self, g: usize) -> usize {
-        g * lanes_of::<S>() + self.class
-    }
+    n_params: usize,
+    outputs: usize,
 }
 
 impl<S: Lanes> Lay<S> for Members<'_> {
+    const SHARED: bool = false;
     #[inline(always)]
-    fn param(&self, _: S, p: usize) -> S::f64s {
-        let lanes = lanes_of::<S>();
-        S::as_simd_f64s(&self.params[p * lanes..][..lanes]).0[0]
+    fn param(&self, s: S, t: usize, p: usize) -> S::f64s {
+        s.splat_f64s(self.params[t][p])
     }
     #[inline(always)]
-    fn x(&self, s: S, g: usize, i: usize) -> S::f64s {
-        s.splat_f64s(self.cols.x[i * self.cols.ld + self.sample::<S>(g)])
+    fn x(&self, s: S, first: usize, _: usize, i: usize) -> S::f64s {
+        column(s, self.cols.x, i * self.cols.ld, first)
     }
     #[inline(always)]
-    fn y(&self, s: S, g: usize, k: usize) -> S::f64s {
-        s.splat_f64s(self.cols.y[k * self.cols.ld + self.sample::<S>(g)])
+    fn y(&self, s: S, first: usize, _: usize, k: usize) -> S::f64s {
+        column(s, self.cols.y, k * self.cols.ld, first)
     }
     #[inline(always)]
-    fn live(&self, s: S, g: usize) -> S::f64s {
-        s.splat_f64s(self.cols.live[self.sample::<S>(g)])
+    fn live(&self, s: S, first: usize, _: usize) -> S::f64s {
+        column(s, self.cols.live, 0, first)
     }
     #[inline(always)]
-    fn out(&self, g: usize, k: usize) -> usize {
-        (k * self.cols.ld + self.sample::<S>(g)) * lanes_of::<S>()
+    fn out(&self, first: usize, t: usize, k: usize) -> usize {
+        (t * self.outputs + k) * self.cols.ld + first * lanes_of::<S>()
+    }
+    #[inline(always)]
+    fn acc(&self, t: usize, p: usize) -> usize {
+        t * self.n_params + p
+    }
+    #[inline(always)]
+    fn square(&self, t: usize) -> usize {
+        t
     }
 }
 
-/// `regs` added in [`pulp::Simd::reduce_sum_f64s`]'s tree, lane by lane: `r[i] += r[i + n]`
-/// for n = L/2, L/4, …, 1. (The tests check it against pulp's own on every instruction set.)
-#[inline(always)]
-fn tree<S: Lanes>(s: S, regs: &mut [S::f64s]) -> S::f64s {
-    let mut n = regs.len();
-    while n > 1 {
-        n /= 2;
-        for i in 0..n {
-            regs[i] = s.add_f64s(regs[i], regs[i + n]);
-        }
-    }
-    regs[0]
-}
-
-/// One class's samples through [`wide::steps`], into its accumulators `acc` (one register a
-/// parameter) and its sum of squared errors `squares` (one register).
-struct Class<'a> {
-    layers: &'a [LayerShape],
-    lay: Members<'a>,
-    loss: Loss,
-    divisor: f64,
-    acc: &'a mut [f64],
-    hid: &'a mut [f64],
-    out: &'a mut [f64],
-    squares: &'a mut [f64],
-}
-
-impl LanesOp for Class<'_> {
+impl LanesOp for MembersPass<'_> {
     type Output = ();
 
     #[inline(always)]
     fn run<S: Lanes>(self, s: S) {
+        let lanes = lanes_of::<S>();
         let zero = s.splat_f64s(0.0);
-        // The registers holding samples, as alone.
-        let groups = self.lay.rows.div_ceil(lanes_of::<S>());
-        let acc = S::as_mut_simd_f64s(self.acc).0;
+        let n_params = self.params[0].len();
+        let (acc, rest) = self.scratch.split_at_mut(MEMBERS * n_params * lanes);
+        let acc = S::as_mut_simd_f64s(acc).0;
         acc.fill(zero);
+        let hid = &mut rest[..GROUPS * self.layers[0].fan_out * lanes];
         let net = Net {
             hidden: &self.layers[0],
             output: &self.layers[1],
-            lay: self.lay,
+            lay: Members {
+                params: self.params,
+                cols: self.block.columns(),
+                n_params,
+                outputs: self.layers[1].fan_out,
+            },
             loss: self.loss,
             scale: s.splat_f64s(self.loss.delta_factor(self.divisor)),
         };
-        let mut sq = zero;
-        wide::steps(s, &net, groups, (acc, self.hid, self.out), &mut sq);
-        S::as_mut_simd_f64s(self.squares).0[0] = sq;
-    }
-}
-
-/// The classes' accumulators added in [`tree`]: each member's gradient into `grad`
-/// (interleaved) and its sum of squared errors into `out`.
-struct Sum<'a> {
-    acc: &'a [f64],
-    squares: &'a [f64],
-    grad: &'a mut [f64],
-    out: &'a mut [f64],
-}
-
-impl LanesOp for Sum<'_> {
-    type Output = ();
-
-    #[inline(always)]
-    fn run<S: Lanes>(self, s: S) {
-        let lanes = lanes_of::<S>();
-        let acc = S::as_simd_f64s(self.acc).0;
-        let n_params = acc.len() / lanes;
-        let zero = s.splat_f64s(0.0);
-        let mut regs = [zero; 8];
-        for (p, g) in self.grad.chunks_exact_mut(lanes).enumerate() {
-            for (class, r) in regs[..lanes].iter_mut().enumerate() {
-                *r = acc[class * n_params + p];
-            }
-            S::as_mut_simd_f64s(g).0[0] = tree(s, &mut regs[..lanes]);
+        let mut squares = [zero; MEMBERS];
+        // As alone: the registers holding samples.
+        let groups = self.block.rows.div_ceil(lanes);
+        wide::steps(s, &net, groups, (acc, hid, self.out), &mut squares);
+        // Each sum reduced across lanes as alone (`wide`'s pass, one block).
+        for (g, v) in self.grad.iter_mut().zip(acc.iter()) {
+            *g = s.reduce_sum_f64s(*v);
         }
-        let sq = S::as_simd_f64s(self.squares).0;
-        regs[..lanes].copy_from_slice(sq);
-        S::as_mut_simd_f64s(&mut self.out[..lanes]).0[0] = tree(s, &mut regs[..lanes]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::network::simd::on_every_level;
-
-    /// [`tree`] adds as pulp's `reduce_sum_f64s` does, on values whose sum depends on the
-    /// order (wide exponents, cancellation).
-    #[test]
-    fn the_tree_is_pulps_reduction() {
-        struct Check;
-        impl LanesOp for Check {
-            type Output = ();
-            fn run<S: Lanes>(self, s: S) {
-                let lanes = lanes_of::<S>();
-                let mut rng = crate::rng::RandomState::new(7);
-                for _ in 0..2000 {
-                    // `lanes` registers; lane m of register c is v[c][m].
-                    let v: Vec<Vec<f64>> = (0..lanes)
-                        .map(|_| {
-                            (0..lanes)
-                                .map(|_| {
-                                    rng.normal(0.0, 1.0)
-                                        * 10f64.powi(rng.uniform(-15.0, 15.0) as i32)
-                                })
-                                .collect()
-                        })
-                        .collect();
-                    let mut regs: Vec<S::f64s> =
-                        v.iter().map(|r| S::as_simd_f64s(r).0[0]).collect();
-                    let mut got = vec![0.0; lanes];
-                    S::as_mut_simd_f64s(&mut got).0[0] = tree(s, &mut regs);
-                    for m in 0..lanes {
-                        let column: Vec<f64> = (0..lanes).map(|c| v[c][m]).collect();
-                        let want = s.reduce_sum_f64s(S::as_simd_f64s(&column).0[0]);
-                        assert_eq!(got[m].to_bits(), want.to_bits(), "{column:?}");
-                    }
-                }
-            }
+        for (o, v) in self.squares.iter_mut().zip(&squares) {
+            *o = s.reduce_sum_f64s(*v);
         }
-        on_every_level(|_| simd::dispatch(Check));
     }
 }

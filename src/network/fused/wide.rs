@@ -53,53 +53,96 @@ struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
 // No closures around SIMD operations in this file's kernels: a closure does not inherit the
 // dispatch's target features, so one that is not inlined turns each multiply-add into a call.
 
-/// Where a [`step`] reads a block's values and parameters, and where it writes outputs: with
-/// samples across lanes (one run, [`Solo`]), or runs across lanes and one sample per register
-/// (a lockstep group, [`members`](super::members)). The step's arithmetic is the same code
-/// either way, operation for operation, so a member's every value rounds as it does alone.
+/// Where a [`step`] reads a block's values and parameters, and where it writes outputs and
+/// sums. A step takes `C` registers of samples, its *slots*: for one run ([`Solo`]) the
+/// groups `first, first + 1, …` of its samples, all adding into one set of accumulators; for
+/// a lockstep group ([`members`](super::members)) one group of samples, `first`, for each of
+/// `C` members, each member adding into its own. Either way a run's values go through the same
+/// operations in the same order, so they round alike.
 pub(super) trait Lay<S: Lanes> {
-    /// Parameter `p`.
-    fn param(&self, s: S, p: usize) -> S::f64s;
-    /// Input `i` of group `g`.
-    fn x(&self, s: S, g: usize, i: usize) -> S::f64s;
-    /// Target `k` of group `g`.
-    fn y(&self, s: S, g: usize, k: usize) -> S::f64s;
-    /// 1 for samples, 0 for padding, in group `g`.
-    fn live(&self, s: S, g: usize) -> S::f64s;
-    /// Where output `k` of group `g` goes in the outputs buffer (an offset in values).
-    fn out(&self, g: usize, k: usize) -> usize;
+    /// Whether the slots share accumulators (one run) or each has its own (one per member).
+    const SHARED: bool;
+    /// Parameter `p` of slot `t`.
+    fn param(&self, s: S, t: usize, p: usize) -> S::f64s;
+    /// Input `i` of slot `t` of the step from group `first`.
+    fn x(&self, s: S, first: usize, t: usize, i: usize) -> S::f64s;
+    /// Target `k` of slot `t`.
+    fn y(&self, s: S, first: usize, t: usize, k: usize) -> S::f64s;
+    /// 1 for samples, 0 for padding, in slot `t`.
+    fn live(&self, s: S, first: usize, t: usize) -> S::f64s;
+    /// Where output `k` of slot `t` goes in the outputs buffer (an offset in values).
+    fn out(&self, first: usize, t: usize, k: usize) -> usize;
+    /// Where slot `t`'s accumulator for parameter `p` is, and its sum of squared errors.
+    fn acc(&self, t: usize, p: usize) -> usize;
+    fn square(&self, t: usize) -> usize;
 }
 
-/// One run: samples across lanes, group `g` the `g`-th register of each column.
+/// One run: samples across lanes, slot `t` of the step from `first` the group `first + t`,
+/// the `first + t`-th register of each column.
 struct Solo<'a> {
     params: &'a [f64],
     cols: Columns<'a>,
 }
 
 impl<S: Lanes> Lay<S> for Solo<'_> {
+    const SHARED: bool = true;
     #[inline(always)]
-    fn param(&self, s: S, p: usize) -> S::f64s {
+    fn param(&self, s: S, _: usize, p: usize) -> S::f64s {
         s.splat_f64s(self.params[p])
     }
     #[inline(always)]
-    fn x(&self, _: S, g: usize, i: usize) -> S::f64s {
-        let lanes = lanes_of::<S>();
-        S::as_simd_f64s(&self.cols.x[i * self.cols.ld + g * lanes..][..lanes]).0[0]
+    fn x(&self, s: S, first: usize, t: usize, i: usize) -> S::f64s {
+        column(s, self.cols.x, i * self.cols.ld, first + t)
     }
     #[inline(always)]
-    fn y(&self, _: S, g: usize, k: usize) -> S::f64s {
-        let lanes = lanes_of::<S>();
-        S::as_simd_f64s(&self.cols.y[k * self.cols.ld + g * lanes..][..lanes]).0[0]
+    fn y(&self, s: S, first: usize, t: usize, k: usize) -> S::f64s {
+        column(s, self.cols.y, k * self.cols.ld, first + t)
     }
     #[inline(always)]
-    fn live(&self, _: S, g: usize) -> S::f64s {
-        let lanes = lanes_of::<S>();
-        S::as_simd_f64s(&self.cols.live[g * lanes..][..lanes]).0[0]
+    fn live(&self, s: S, first: usize, t: usize) -> S::f64s {
+        column(s, self.cols.live, 0, first + t)
     }
     #[inline(always)]
-    fn out(&self, g: usize, k: usize) -> usize {
-        k * self.cols.ld + g * lanes_of::<S>()
+    fn out(&self, first: usize, t: usize, k: usize) -> usize {
+        k * self.cols.ld + (first + t) * lanes_of::<S>()
     }
+    #[inline(always)]
+    fn acc(&self, _: usize, p: usize) -> usize {
+        p
+    }
+    #[inline(always)]
+    fn square(&self, _: usize) -> usize {
+        0
+    }
+}
+
+/// Register `g` of the column at `start` in `values`.
+#[inline(always)]
+pub(super) fn column<S: Lanes>(_: S, values: &[f64], start: usize, g: usize) -> S::f64s {
+    let lanes = lanes_of::<S>();
+    S::as_simd_f64s(&values[start + g * lanes..][..lanes]).0[0]
+}
+
+/// `$acc[v] ← $e` with `$sum` the accumulator, for each slot `$t` of `$c` in order: in a
+/// register across slots that share the accumulator (one run's groups), straight into each
+/// slot's own otherwise (a lockstep group's members). A macro, not a closure (see above).
+macro_rules! accumulate {
+    ($lay:expr, $acc:expr, $v:expr, $c:expr, |$sum:ident, $t:ident| $e:expr) => {{
+        let v = $v;
+        if L::SHARED {
+            let mut $sum = $acc[v];
+            for $t in 0..$c {
+                $sum = $e;
+            }
+            $acc[v] = $sum;
+        } else {
+            for $t in 0..$c {
+                let a = $lay.acc($t, v);
+                let $sum = $acc[a];
+                $acc[a] = $e;
+            }
+        }
+    }};
 }
 
 /// What stays fixed over a block.
@@ -117,6 +160,8 @@ pub(super) struct Net<'a, S: Lanes, L> {
 /// groups' hidden activations, `out` receives the outputs. `I`, `O` and `W` fix the inputs,
 /// outputs and hidden width at compile time (0: read from the layers), `N` bounds the first two.
 #[inline(always)]
+// The backward loops index `d[t][k]` and `x[t][i]` over the slots `t` inside `accumulate!`.
+#[allow(clippy::needless_range_loop)]
 pub(super) fn step<
     S: Lanes,
     L: Lay<S>,
@@ -130,7 +175,7 @@ pub(super) fn step<
     net: &Net<'_, S, L>,
     first: usize,
     (acc, hid_all, out): (&mut [S::f64s], &mut [f64], &mut [f64]),
-    squares: &mut S::f64s,
+    squares: &mut [S::f64s],
 ) {
     let Net {
         hidden,
@@ -153,7 +198,7 @@ pub(super) fn step<
     let mut x = [[zero; N]; C];
     for (t, x) in x[..C].iter_mut().enumerate() {
         for (i, x) in x[..inputs].iter_mut().enumerate() {
-            *x = lay.x(s, first + t, i);
+            *x = lay.x(s, first, t, i);
         }
     }
 
@@ -164,11 +209,11 @@ pub(super) fn step<
     for (t, hid) in hid.chunks_exact_mut(width).enumerate() {
         for (j, h) in hid.iter_mut().enumerate() {
             let mut z = match hidden.b {
-                Some(b) => lay.param(s, b + j),
+                Some(b) => lay.param(s, t, b + j),
                 None => zero,
             };
             for (i, x) in x[t][..inputs].iter().enumerate() {
-                z = s.mul_add_f64s(lay.param(s, hidden.w + j * inputs + i), *x, z);
+                z = s.mul_add_f64s(lay.param(s, t, hidden.w + j * inputs + i), *x, z);
             }
             *h = z;
         }
@@ -189,14 +234,14 @@ pub(super) fn step<
             let whole = width - width % 4;
             for (j, h) in hid[..whole].chunks_exact(4).enumerate() {
                 for c in 0..4 {
-                    z[c] = s.mul_add_f64s(lay.param(s, v + 4 * j + c), h[c], z[c]);
+                    z[c] = s.mul_add_f64s(lay.param(s, t, v + 4 * j + c), h[c], z[c]);
                 }
             }
             for (j, h) in hid[whole..].iter().enumerate() {
-                z[0] = s.mul_add_f64s(lay.param(s, v + whole + j), *h, z[0]);
+                z[0] = s.mul_add_f64s(lay.param(s, t, v + whole + j), *h, z[0]);
             }
             let b = match output.b {
-                Some(b) => lay.param(s, b + k),
+                Some(b) => lay.param(s, t, b + k),
                 None => zero,
             };
             let z = s.add_f64s(s.add_f64s(z[0], z[1]), s.add_f64s(z[2], z[3]));
@@ -206,14 +251,14 @@ pub(super) fn step<
     simd::activate_registers(s, output.activation, &mut act[..C * outputs]);
     let mut d = [[zero; N]; C];
     for t in 0..C {
-        let g = first + t;
-        let live = lay.live(s, g);
+        let live = lay.live(s, first, t);
         for k in 0..outputs {
             let a = act[t * outputs + k];
-            S::as_mut_simd_f64s(&mut out[lay.out(g, k)..][..lanes]).0[0] = a;
-            let y = lay.y(s, g, k);
+            S::as_mut_simd_f64s(&mut out[lay.out(first, t, k)..][..lanes]).0[0] = a;
+            let y = lay.y(s, first, t, k);
             let diff = error(s, a, y, live);
-            *squares = s.mul_add_f64s(diff, diff, *squares);
+            let sq = &mut squares[lay.square(t)];
+            *sq = s.mul_add_f64s(diff, diff, *sq);
             let dk = s.mul_f64s(diff, scale);
             d[t][k] = match loss {
                 Loss::Bce | Loss::CrossEntropy => dk,
@@ -222,7 +267,8 @@ pub(super) fn step<
                 }
             };
             if let Some(b) = output.b {
-                acc[b + k] = s.add_f64s(acc[b + k], d[t][k]);
+                let a = lay.acc(t, b + k);
+                acc[a] = s.add_f64s(acc[a], d[t][k]);
             }
         }
     }
@@ -235,62 +281,62 @@ pub(super) fn step<
         for (t, delta) in delta[..C].iter_mut().enumerate() {
             let mut back = zero;
             for (k, d) in d[t][..outputs].iter().enumerate() {
-                let v = lay.param(s, output.w + k * width + j);
+                let v = lay.param(s, t, output.w + k * width + j);
                 back = s.mul_add_f64s(v, *d, back);
             }
             *delta = simd::derive(s, hidden.activation, back, hid[t * width + j]);
         }
         for k in 0..outputs {
-            let idx = output.w + k * width + j;
-            let mut sum = acc[idx];
-            for (t, d) in d[..C].iter().enumerate() {
-                sum = s.mul_add_f64s(d[k], hid[t * width + j], sum);
-            }
-            acc[idx] = sum;
+            accumulate!(lay, acc, output.w + k * width + j, C, |sum, t| {
+                s.mul_add_f64s(d[t][k], hid[t * width + j], sum)
+            });
         }
         if let Some(b) = hidden.b {
-            let mut sum = acc[b + j];
-            for delta in &delta[..C] {
-                sum = s.add_f64s(sum, *delta);
-            }
-            acc[b + j] = sum;
+            accumulate!(lay, acc, b + j, C, |sum, t| s.add_f64s(sum, delta[t]));
         }
         for i in 0..inputs {
-            let idx = hidden.w + j * inputs + i;
-            let mut sum = acc[idx];
-            for (delta, x) in delta[..C].iter().zip(&x) {
-                sum = s.mul_add_f64s(*delta, x[i], sum);
-            }
-            acc[idx] = sum;
+            accumulate!(lay, acc, hidden.w + j * inputs + i, C, |sum, t| {
+                s.mul_add_f64s(delta[t], x[t][i], sum)
+            });
         }
     }
 }
 
-/// [`step`] over groups `0..groups`: runs of [`GROUPS`] groups, with the run's loops
-/// unrolled, then the groups left in one shorter run.
+/// [`step`] over groups `0..groups`: for one run, runs of [`GROUPS`] groups with the run's
+/// loops unrolled, then the groups left in one shorter run; for a lockstep group of
+/// [`GROUPS`] members, one group of every member a step.
 #[inline(always)]
 pub(super) fn steps<S: Lanes, L: Lay<S>>(
     s: S,
     net: &Net<'_, S, L>,
     groups: usize,
     (acc, hid_all, out): (&mut [S::f64s], &mut [f64], &mut [f64]),
-    squares: &mut S::f64s,
+    squares: &mut [S::f64s],
 ) {
-    let whole = groups - groups % GROUPS;
     macro_rules! steps {
         ($i:literal, $o:literal, $n:expr, $w:literal) => {
-            for first in (0..whole).step_by(GROUPS) {
+            if L::SHARED {
+                let whole = groups - groups % GROUPS;
+                for first in (0..whole).step_by(GROUPS) {
+                    let bufs = (&mut *acc, &mut *hid_all, &mut *out);
+                    step::<S, L, GROUPS, $i, $o, $n, $w>(s, net, first, bufs, squares);
+                }
+                // The groups left, together too: one at a time, a step's activations have
+                // too few independent exps to overlap (three single steps cost more than one
+                // of four).
                 let bufs = (&mut *acc, &mut *hid_all, &mut *out);
-                step::<S, L, GROUPS, $i, $o, $n, $w>(s, net, first, bufs, squares);
-            }
-            // The groups left, together too: one at a time, a step's activations have too
-            // few independent exps to overlap (three single steps cost more than one of four).
-            let bufs = (&mut *acc, &mut *hid_all, &mut *out);
-            match groups - whole {
-                0 => {}
-                1 => step::<S, L, 1, $i, $o, $n, $w>(s, net, whole, bufs, squares),
-                2 => step::<S, L, 2, $i, $o, $n, $w>(s, net, whole, bufs, squares),
-                _ => step::<S, L, 3, $i, $o, $n, $w>(s, net, whole, bufs, squares),
+                match groups - whole {
+                    0 => {}
+                    1 => step::<S, L, 1, $i, $o, $n, $w>(s, net, whole, bufs, squares),
+                    2 => step::<S, L, 2, $i, $o, $n, $w>(s, net, whole, bufs, squares),
+                    _ => step::<S, L, 3, $i, $o, $n, $w>(s, net, whole, bufs, squares),
+                }
+            } else {
+                // A lockstep group: each group of samples for every member at once.
+                for first in 0..groups {
+                    let bufs = (&mut *acc, &mut *hid_all, &mut *out);
+                    step::<S, L, GROUPS, $i, $o, $n, $w>(s, net, first, bufs, squares);
+                }
             }
         };
     }
@@ -356,7 +402,7 @@ impl LanesOp for Pass<'_, '_> {
         let acc = S::as_mut_simd_f64s(acc).0;
         acc.fill(zero);
         let hid_all = &mut rest[..GROUPS * width * lanes];
-        let mut squares = zero;
+        let mut squares = [zero];
         // The registers holding samples: the padding past them (to whole AVX-512 registers)
         // would add only zeros.
         let groups = block.rows.div_ceil(lanes);
@@ -365,6 +411,6 @@ impl LanesOp for Pass<'_, '_> {
         for (g, v) in grad.iter_mut().zip(acc.iter()) {
             put(g, s.reduce_sum_f64s(*v), accum);
         }
-        s.reduce_sum_f64s(squares)
+        s.reduce_sum_f64s(squares[0])
     }
 }

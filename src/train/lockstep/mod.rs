@@ -1,8 +1,8 @@
 //! Lockstep: several runs of one shape on one data set trained together, one pass over the
 //! data an epoch for all of them, each member's results bit for bit those of training it alone.
 //!
-//! A group's pass is [`members::pass`]: the members across SIMD lanes, each member's sums in
-//! the order its own pass takes them (see there). Everything else a member does between two
+//! A group's pass is [`members::pass`]: one register of samples of every member at a time,
+//! each member's sums in the order its own pass takes them (see there). Everything else a member does between two
 //! passes — its loss and accuracy, its stopping rule, its row, its step, its callback — is the
 //! same `Descent` code a run alone goes through, on the member's own weights. Once a member
 //! diverges, converges, reaches its epochs or is stopped, the others go on alone, each from
@@ -41,9 +41,10 @@ pub fn takes(run: &Run) -> bool {
         && Fused::choose(&run.arch.layers()) == Some(Fused::Wide)
 }
 
-/// The most members a group holds on this CPU (1: no lockstep).
+/// The most members a group holds: as many as a step of the wide pass takes registers of
+/// samples at once.
 pub fn width() -> usize {
-    crate::network::simd::lanes()
+    members::MEMBERS
 }
 
 /// A member's callback, as [`super::train`] takes it.
@@ -59,12 +60,12 @@ pub struct Member<'a> {
 /// Trains `members` (at most [`width`], all [`joins`]ing the first) together; each outcome is
 /// the one [`super::train`] gives the member alone, bit for bit.
 pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
-    let lanes = width();
+    let width = width();
     assert!(
         !members.is_empty()
-            && members.len() <= lanes
+            && members.len() <= width
             && members.iter().all(|m| joins(&members[0].run, &m.run)),
-        "a lockstep group is 1 to {lanes} runs of one shape"
+        "a lockstep group is 1 to {width} runs of one shape"
     );
     let first = members[0].run;
     let (arch, data, loss) = (first.arch, first.data, first.spec.loss);
@@ -86,30 +87,23 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
         .into_iter()
         .map(|m| Descent::<f64, _>::new(&m.run, &layers, m.params, m.on_epoch))
         .collect();
-    let mut params = vec![0.0; n_params * lanes];
-    let mut grad = vec![0.0; n_params * lanes];
-    let mut out = vec![0.0; outputs * ld * lanes];
-    let mut scratch = vec![0.0; members::scratch_len(&layers, n_params, lanes)];
-    let mut squares = vec![0.0; lanes];
-    // One member's gradient and outputs, out of the lanes.
-    let mut own_grad = vec![0.0; n_params];
+    let mut grad = vec![0.0; n_params * width];
+    let mut out = vec![0.0; outputs * ld * width];
+    let mut scratch = vec![0.0; members::scratch_len(&layers, n_params)];
+    let mut squares = [0.0; members::MEMBERS];
+    // One member's outputs in columns of its rows, as its own pass leaves them.
     let mut own_out = vec![0.0; outputs * n];
 
-    // Together while every member trains: once one leaves, its lane would cost as much as a
-    // member and yield nothing, so the others go on alone (and so, at the same cost, would
-    // the spare lanes of a group smaller than the registers, which the sweep does not form).
+    // Together while every member trains: once one leaves, the others go on alone (a slot
+    // that yields nothing would cost as much as a member; and so do the spare slots of a
+    // group smaller than `width`, which the sweep does not form).
     while runs.iter().all(|r| !r.done()) {
-        // Spare lanes repeat the first member, so that every lane computes on sound values;
+        // Spare slots repeat the first member, so that every slot computes on sound values;
         // their results are not read.
-        for lane in 0..lanes {
-            let r = runs.get(lane).unwrap_or(&runs[0]);
-            for (p, v) in r.params().iter().enumerate() {
-                params[p * lanes + lane] = *v;
-            }
-        }
+        let params = std::array::from_fn(|m| runs.get(m).unwrap_or(&runs[0]).params());
         members::pass(MembersPass {
             layers: &layers,
-            params: &params,
+            params,
             block,
             loss,
             divisor,
@@ -118,16 +112,14 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
             squares: &mut squares,
             scratch: &mut scratch,
         });
-        for (lane, r) in runs.iter_mut().enumerate().filter(|(_, r)| !r.done()) {
-            // The member's outputs out of the lanes, only when something reads them: the
+        for (m, r) in runs.iter_mut().enumerate().filter(|(_, r)| !r.done()) {
+            // The member's outputs in its rows' columns, only when something reads them: the
             // cross-entropies' loss, and the accuracy of a logged epoch.
             let want = r.measure() == Measure::LossAndAccuracy;
             let gathered = want || matches!(loss, Loss::Bce | Loss::CrossEntropy);
             let gather = |own: &mut [f64]| {
                 for (k, o) in own.chunks_exact_mut(n.max(1)).enumerate() {
-                    for (row, o) in o.iter_mut().enumerate() {
-                        *o = out[(k * ld + row) * lanes + lane];
-                    }
+                    o.copy_from_slice(&out[(m * outputs + k) * ld..][..o.len()]);
                 }
             };
             if gathered {
@@ -136,7 +128,7 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
             // The block's loss and accuracy as a run's own pass sums them
             // (`fused::finish`, then `Blocked::pass`).
             let mut sum = 0.0;
-            sum += fused::block_loss(loss, squares[lane], &own_out, block);
+            sum += fused::block_loss(loss, squares[m], &own_out, block);
             let total: f64 = [sum].into_iter().sum();
             let accuracy =
                 |own: &[f64]| classes.then(|| network::correct(own, y, n) as f64 / n as f64);
@@ -150,11 +142,8 @@ pub fn train(members: Vec<Member<'_>>) -> Vec<Outcome> {
                 }
                 accuracy(&own_out)
             });
-            for (p, g) in own_grad.iter_mut().enumerate() {
-                *g = grad[p * lanes + lane];
-            }
             // A member that stops here ends the group's passes (see the loop).
-            let _ = r.step(next, &mut own_grad);
+            let _ = r.step(next, &mut grad[m * n_params..][..n_params]);
         }
     }
     for (r, m) in runs.iter_mut().zip(&alone_runs) {
