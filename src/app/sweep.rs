@@ -143,7 +143,8 @@ struct Ctx<'a> {
 }
 
 /// The runs `todo` in the groups they train in, in `todo`'s order: with `lockstep`, runs that
-/// can train together ([`lockstep::joins`]) in groups of [`lockstep::width`] (a smaller group
+/// can train together ([`lockstep::joins`]), faster than alone ([`lockstep::pays`]), in groups
+/// of [`lockstep::width`] (a smaller group
 /// would cost as much and yield less), when there are enough to give every one of `threads`
 /// a group; the others alone.
 fn groups(runs: &[Prepared], todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<usize>> {
@@ -162,7 +163,7 @@ fn groups(runs: &[Prepared], todo: &[usize], threads: usize, lockstep: bool) -> 
     let mut open: Vec<usize> = Vec::new();
     for &i in todo {
         let r = run(i);
-        if !lockstep::takes(&r) {
+        if !lockstep::takes(&r) || !lockstep::pays(&r) {
             out.push(vec![i]);
             continue;
         }
@@ -368,7 +369,7 @@ mod tests {
     fn runs_group_by_shape_in_whole_groups() {
         let w = lockstep::width();
         let runs = runs(&format!(
-            "[data]\nkind = \"moons\"\nsamples = 40\n[train]\nepochs = 3\n[sweep]\n\
+            "[data]\nkind = \"moons\"\nsamples = 10\n[train]\nepochs = 3\n[sweep]\n\
              \"model.hidden\" = [[], [3], [5]]\n\"init.seed\" = {{ range = [0, {}] }}\n",
             2 * w + 1
         ));
@@ -395,5 +396,16 @@ mod tests {
         assert!(got.iter().all(|g| g.len() == 1 || g.len() == w));
         assert_eq!(got.concat(), left);
         assert!(got.iter().filter(|g| g.len() == w).count() >= 2);
+        // On as many rows as a step's registers hold, runs train faster alone.
+        let lanes = crate::network::simd::lanes();
+        let big = self::runs(&format!(
+            "[data]\nkind = \"moons\"\nsamples = {}\n[model]\nhidden = [3]\n\
+             [train]\nepochs = 3\n[sweep]\n\"init.seed\" = {{ range = [0, {}] }}\n",
+            4 * lanes,
+            2 * w
+        ));
+        let all: Vec<usize> = (0..big.len()).collect();
+        let alone: Vec<Vec<usize>> = all.iter().map(|&i| vec![i]).collect();
+        assert_eq!(groups(&big, &all, 2, true), alone);
     }
 }

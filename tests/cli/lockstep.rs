@@ -5,16 +5,16 @@
 
 use crate::common::*;
 
-/// Runs that group (one hidden layer, `gd`, f64, at most 512 rows) and runs that do not (the
-/// perceptron, two hidden layers), with what members may differ in: seeds, learning rates
-/// (the largest diverges), the stopping rule's patience (the short one fires), with a target,
-/// test rows and predictions.
+/// Runs that group (one hidden layer, `gd`, f64, rows in fewer registers than a step takes:
+/// 9 training rows) and runs that do not (the perceptron, two hidden layers), with what
+/// members may differ in: seeds, learning rates (the largest diverges), the stopping rule's
+/// patience (the short one fires), with a target, test rows and predictions.
 const SWEEP: &str = "name = \"lock\"
 [data]
 kind = \"moons\"
-samples = 90
+samples = 12
 noise = 0.2
-test_fraction = 0.2
+test_fraction = 0.25
 [model]
 activation = \"tanh\"
 output = \"identity\"
