@@ -144,9 +144,8 @@ struct Ctx<'a> {
 
 /// The runs `todo` in the groups they train in, in `todo`'s order: with `lockstep`, runs that
 /// can train together ([`lockstep::joins`]), faster than alone ([`lockstep::pays`]), in groups
-/// of [`lockstep::width`] (a smaller group
-/// would cost as much and yield less), when there are enough to give every one of `threads`
-/// a group; the others alone.
+/// of [`lockstep::width`] (a smaller group would cost as much and yield less), when there are
+/// enough to give every one of `threads` a group; the others alone.
 fn groups(runs: &[Prepared], todo: &[usize], threads: usize, lockstep: bool) -> Vec<Vec<usize>> {
     let width = lockstep::width();
     if !lockstep || width < 2 || todo.len() < threads.max(1) * width {

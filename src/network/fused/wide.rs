@@ -72,8 +72,9 @@ pub(super) trait Lay<S: Lanes> {
     fn live(&self, s: S, first: usize, t: usize) -> S::f64s;
     /// Where output `k` of slot `t` goes in the outputs buffer (an offset in values).
     fn out(&self, first: usize, t: usize, k: usize) -> usize;
-    /// Where slot `t`'s accumulator for parameter `p` is, and its sum of squared errors.
+    /// Where slot `t`'s accumulator for parameter `p` is.
     fn acc(&self, t: usize, p: usize) -> usize;
+    /// Where slot `t`'s sum of squared errors is.
     fn square(&self, t: usize) -> usize;
 }
 

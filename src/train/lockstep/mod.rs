@@ -2,11 +2,12 @@
 //! data an epoch for all of them, each member's results bit for bit those of training it alone.
 //!
 //! A group's pass is [`members::pass`]: one register of samples of every member at a time,
-//! each member's sums in the order its own pass takes them (see there). Everything else a member does between two
-//! passes — its loss and accuracy, its stopping rule, its row, its step, its callback — is the
-//! same `Descent` code a run alone goes through, on the member's own weights. Once a member
-//! diverges, converges, reaches its epochs or is stopped, the others go on alone, each from
-//! where it is (its lane would cost as much as a member and yield nothing).
+//! each member's sums in the order its own pass takes them (see there). Everything else a
+//! member does between two passes — its loss and accuracy, its stopping rule, its row, its
+//! step, its callback — is the same `Descent` code a run alone goes through, on the member's
+//! own weights. Once a member diverges, converges, reaches its epochs or is stopped, the others
+//! go on alone, each from where it is (its slot would cost as much as a member and yield
+//! nothing).
 //!
 //! Groups take what dominates sweeps of tiny networks: full-batch `gd` in f64, one hidden
 //! layer the fused [`wide`](crate::network::fused::wide) pass takes, at most one block of rows
