@@ -48,7 +48,7 @@ pub fn takes(run: &Run) -> bool {
 /// such a run's steps hold too few independent exps to keep the core busy, and a group's
 /// interleave four (1 000 runs of 8 rows: 1.26× faster). On more rows a run's own steps
 /// already take four registers, and a group only adds work, since each member's sums go through
-/// memory at every step (`moons_sweep`, 150 rows: 11 % slower grouped).
+/// memory at every step (`moons_sweep`, 150 rows: 12 % slower grouped).
 pub fn pays(run: &Run) -> bool {
     run.data.train.rows.div_ceil(crate::network::simd::lanes()) < members::MEMBERS
 }
