@@ -61,7 +61,7 @@ struct Members<'a> {
 }
 
 impl<S: Lanes> Lay<S> for Members<'_> {
-    const SHARED: bool = false;
+    const RUNS: usize = MEMBERS;
     #[inline(always)]
     fn param(&self, s: S, t: usize, p: usize) -> S::f64s {
         s.splat_f64s(self.params[t][p])
@@ -83,12 +83,8 @@ impl<S: Lanes> Lay<S> for Members<'_> {
         (t * self.outputs + k) * self.cols.ld + first * lanes_of::<S>()
     }
     #[inline(always)]
-    fn acc(&self, t: usize, p: usize) -> usize {
-        t * self.n_params + p
-    }
-    #[inline(always)]
-    fn square(&self, t: usize) -> usize {
-        t
+    fn acc(&self, m: usize, p: usize) -> usize {
+        m * self.n_params + p
     }
 }
 

@@ -60,8 +60,9 @@ struct Pass<'p, 'a>(&'p mut FusedPass<'a, f64>);
 /// `C` members, each member adding into its own. Either way a run's values go through the same
 /// operations in the same order, so they round alike.
 pub(super) trait Lay<S: Lanes> {
-    /// Whether the slots share accumulators (one run) or each has its own (one per member).
-    const SHARED: bool;
+    /// The runs a step's slots belong to: slot `t` is run `t % RUNS`'s (1: one run alone;
+    /// a lockstep group's members), each run with its own accumulators.
+    const RUNS: usize;
     /// Parameter `p` of slot `t`.
     fn param(&self, s: S, t: usize, p: usize) -> S::f64s;
     /// Input `i` of slot `t` of the step from group `first`.
@@ -72,10 +73,8 @@ pub(super) trait Lay<S: Lanes> {
     fn live(&self, s: S, first: usize, t: usize) -> S::f64s;
     /// Where output `k` of slot `t` goes in the outputs buffer (an offset in values).
     fn out(&self, first: usize, t: usize, k: usize) -> usize;
-    /// Where slot `t`'s accumulator for parameter `p` is.
-    fn acc(&self, t: usize, p: usize) -> usize;
-    /// Where slot `t`'s sum of squared errors is.
-    fn square(&self, t: usize) -> usize;
+    /// Where run `m`'s accumulator for parameter `p` is.
+    fn acc(&self, m: usize, p: usize) -> usize;
 }
 
 /// One run: samples across lanes, slot `t` of the step from `first` the group `first + t`,
@@ -86,7 +85,7 @@ struct Solo<'a> {
 }
 
 impl<S: Lanes> Lay<S> for Solo<'_> {
-    const SHARED: bool = true;
+    const RUNS: usize = 1;
     #[inline(always)]
     fn param(&self, s: S, _: usize, p: usize) -> S::f64s {
         s.splat_f64s(self.params[p])
@@ -111,10 +110,6 @@ impl<S: Lanes> Lay<S> for Solo<'_> {
     fn acc(&self, _: usize, p: usize) -> usize {
         p
     }
-    #[inline(always)]
-    fn square(&self, _: usize) -> usize {
-        0
-    }
 }
 
 /// Register `g` of the column at `start` in `values`.
@@ -124,24 +119,19 @@ pub(super) fn column<S: Lanes>(_: S, values: &[f64], start: usize, g: usize) -> 
     S::as_simd_f64s(&values[start + g * lanes..][..lanes]).0[0]
 }
 
-/// `$acc[v] ← $e` with `$sum` the accumulator, for each slot `$t` of `$c` in order: in a
-/// register across slots that share the accumulator (one run's groups), straight into each
-/// slot's own otherwise (a lockstep group's members). A macro, not a closure (see above).
+/// `$acc[v] ← $e` with `$sum` the accumulator, for each slot `$t` of `$c` in order: each run's
+/// sum held in a register across its slots (all of them for one run alone, one for each member
+/// of a lockstep group). A macro, not a closure (see above).
 macro_rules! accumulate {
     ($lay:expr, $acc:expr, $v:expr, $c:expr, |$sum:ident, $t:ident| $e:expr) => {{
         let v = $v;
-        if L::SHARED {
-            let mut $sum = $acc[v];
-            for $t in 0..$c {
+        for m in 0..L::RUNS.min($c) {
+            let a = $lay.acc(m, v);
+            let mut $sum = $acc[a];
+            for $t in (m..$c).step_by(L::RUNS) {
                 $sum = $e;
             }
-            $acc[v] = $sum;
-        } else {
-            for $t in 0..$c {
-                let a = $lay.acc($t, v);
-                let $sum = $acc[a];
-                $acc[a] = $e;
-            }
+            $acc[a] = $sum;
         }
     }};
 }
@@ -258,7 +248,7 @@ pub(super) fn step<
             S::as_mut_simd_f64s(&mut out[lay.out(first, t, k)..][..lanes]).0[0] = a;
             let y = lay.y(s, first, t, k);
             let diff = error(s, a, y, live);
-            let sq = &mut squares[lay.square(t)];
+            let sq = &mut squares[t % L::RUNS];
             *sq = s.mul_add_f64s(diff, diff, *sq);
             let dk = s.mul_f64s(diff, scale);
             d[t][k] = match loss {
@@ -268,7 +258,7 @@ pub(super) fn step<
                 }
             };
             if let Some(b) = output.b {
-                let a = lay.acc(t, b + k);
+                let a = lay.acc(t % L::RUNS, b + k);
                 acc[a] = s.add_f64s(acc[a], d[t][k]);
             }
         }
@@ -316,7 +306,7 @@ pub(super) fn steps<S: Lanes, L: Lay<S>>(
 ) {
     macro_rules! steps {
         ($i:literal, $o:literal, $n:expr, $w:literal) => {
-            if L::SHARED {
+            if L::RUNS == 1 {
                 let whole = groups - groups % GROUPS;
                 for first in (0..whole).step_by(GROUPS) {
                     let bufs = (&mut *acc, &mut *hid_all, &mut *out);

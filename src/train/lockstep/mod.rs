@@ -44,11 +44,12 @@ pub fn takes(run: &Run) -> bool {
 }
 
 /// Whether training `run` in a group is faster than alone: when its rows fill fewer registers
-/// than a step of the wide pass takes (12 rows with AVX2's 4 lanes, 24 with AVX-512's 8). Alone,
-/// such a run's steps hold too few independent exps to keep the core busy, and a group's
-/// interleave four (1 000 runs of 8 rows: 1.26× faster). On more rows a run's own steps
-/// already take four registers, and a group only adds work, since each member's sums go through
-/// memory at every step (`moons_sweep`, 150 rows: 12 % slower grouped).
+/// than a step of the wide pass takes (12 rows with AVX2's 4 lanes, 24 with AVX-512's 8).
+/// Alone, such a run's steps hold too few independent exps to keep the core busy, and a
+/// group's interleave four (1 000 runs of 8 rows: 1.21× faster in `benches/compare`). On more
+/// rows a run's own steps already take four registers, and a group only adds work, since each
+/// member's sums go through memory at every step (`moons_sweep`, 150 rows: 12 % slower
+/// grouped).
 pub fn pays(run: &Run) -> bool {
     run.data.train.rows.div_ceil(crate::network::simd::lanes()) < members::MEMBERS
 }
